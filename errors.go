@@ -1,0 +1,29 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors that subcommands return to main, which alone maps them to exit
+// codes (exitCode below). A subcommand either prints a message or returns an
+// error that carries it, never both.
+var (
+	// errUsage: bad flags or arguments. Exit 2.
+	errUsage = errors.New("usage")
+)
+
+// exitStatus is an error that asks main to exit with a given status and
+// print nothing more (the subcommand has already said what it had to say,
+// or the status is the answer, as in `gosinit status` exiting 3).
+type exitStatus struct {
+	code int
+	msg  string // printed on stderr when not empty
+}
+
+func (e *exitStatus) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}

@@ -1,0 +1,288 @@
+// Command gosinit is a container init: PID 1 that reaps zombies, forwards
+// signals and exits with its program's status (tini's job), and a supervisor
+// that runs a supervisord.conf unchanged (supervisord's job), with no socket
+// and no RPC: `gosinit status` reads the status file PID 1 writes.
+//
+// main owns the command line, the subcommands, and the one table that maps
+// errors to exit codes (exitCode). It is the only place that calls os.Exit.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/proc"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	// First thing: catch every signal a user could mean, before the runtime
+	// has a chance to let an un-notified SIGTERM kill PID 1 with status 2.
+	sigs := make(chan os.Signal, 128)
+	signal.Notify(sigs, proc.CaughtSignals()...)
+
+	err := run(os.Args[1:], sigs, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode is the one table from errors to exit codes. It prints the
+// error's message (if any) on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var st *exitStatus
+	var cerrs config.Errors
+	var serr *proc.StartError
+	var done *proc.Exit
+	switch {
+	case errors.As(err, &done):
+		return done.Code
+	case errors.As(err, &st):
+		if st.msg != "" {
+			fmt.Fprintln(stderr, "gosinit: "+st.msg)
+		}
+		return st.code
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &cerrs):
+		fmt.Fprintln(stderr, cerrs.Error())
+		return 2
+	case errors.As(err, &serr):
+		fmt.Fprintln(stderr, "gosinit: "+serr.Error())
+		return serr.Code
+	}
+	fmt.Fprintln(stderr, "gosinit: "+err.Error())
+	return 1
+}
+
+func run(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "gosinit", versionString())
+			return nil
+		case "help":
+			usage(stdout)
+			return nil
+		case "status":
+			signal.Stop(sigs)
+			return cmdStatus(args[1:], stdout, stderr)
+		case "check":
+			signal.Stop(sigs)
+			return cmdCheck(args[1:], stdout, stderr)
+		case "reload":
+			signal.Stop(sigs)
+			return cmdReload(args[1:], stdout, stderr)
+		}
+	}
+	return runInit(args, sigs, stdout, stderr)
+}
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return v
+}
+
+const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND as PID 1 (tini-style)
+       gosinit -c FILE [flags] [-- COMMAND ...]   run a supervisord.conf (and COMMAND)
+       gosinit status [--json] [NAME|GROUP:*...]  show the programs of the running gosinit
+       gosinit check [-c FILE] [--json] [--strict] check a configuration
+       gosinit reload                             re-read the configuration (SIGHUP)
+       gosinit version
+
+flags (each also read from the environment variable shown):
+  -c, --config FILE   supervisord.conf or .toml to run               GOSINIT_CONFIG
+  -g, --group BOOL    forward signals to COMMAND's process group     GOSINIT_GROUP (default true)
+  -e CODE             treat COMMAND's exit CODE as 0 (repeatable)    GOSINIT_REMAP_EXIT (comma list)
+  --grace DUR         after COMMAND exits, SIGTERM the rest, then
+                      SIGKILL after DUR                              GOSINIT_GRACE (default 3s)
+  --status-file PATH  where PID 1 writes its status                  GOSINIT_STATUS_FILE
+  --wait              with -c and COMMAND: start COMMAND only once
+                      every autostart program is RUNNING             GOSINIT_WAIT
+  --loglevel LEVEL    critical error warn info debug trace blather   GOSINIT_LOGLEVEL
+  -h, --help          this text
+
+A program named like a subcommand runs with: gosinit -- NAME
+Exit status: COMMAND's status, 128+N if signal N killed it; 127 COMMAND not
+found, 126 not executable; 2 usage or configuration error; with -c and no
+COMMAND, 0 after an orderly shutdown or an essential program's status.
+`
+
+func usage(w io.Writer) { fmt.Fprint(w, usageText) }
+
+// intList is a repeatable -e flag.
+type intList []int
+
+func (l *intList) String() string { return fmt.Sprint(*l) }
+func (l *intList) Set(s string) error {
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("exit code %q is not an integer from 0 to 255", f)
+		}
+		*l = append(*l, n)
+	}
+	return nil
+}
+
+func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gosinit", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		cfgPath    string
+		group      = true
+		remap      intList
+		grace      = 3 * time.Second
+		statusFile string
+		wait       bool
+		loglevel   string
+		help       bool
+	)
+	// Environment first, so flags override it.
+	env := func(k string) (string, bool) { return os.LookupEnv("GOSINIT_" + k) }
+	if v, ok := env("CONFIG"); ok {
+		cfgPath = v
+	}
+	if v, ok := env("GROUP"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosinit: GOSINIT_GROUP=%q is not a boolean\n", v)
+			return errUsage
+		}
+		group = b
+	}
+	if v, ok := env("REMAP_EXIT"); ok {
+		if err := remap.Set(v); err != nil {
+			fmt.Fprintf(stderr, "gosinit: GOSINIT_REMAP_EXIT: %v\n", err)
+			return errUsage
+		}
+	}
+	if v, ok := env("GRACE"); ok {
+		d, err := parseDuration(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosinit: GOSINIT_GRACE: %v\n", err)
+			return errUsage
+		}
+		grace = d
+	}
+	if v, ok := env("STATUS_FILE"); ok {
+		statusFile = v
+	}
+	if v, ok := env("WAIT"); ok {
+		wait, _ = strconv.ParseBool(v)
+	}
+	if v, ok := env("LOGLEVEL"); ok {
+		loglevel = v
+	}
+	fs.StringVar(&cfgPath, "c", cfgPath, "")
+	fs.StringVar(&cfgPath, "config", cfgPath, "")
+	fs.BoolVar(&group, "g", group, "")
+	fs.BoolVar(&group, "group", group, "")
+	fs.Var(&remap, "e", "")
+	fs.Func("grace", "", func(s string) error {
+		d, err := parseDuration(s)
+		grace = d
+		return err
+	})
+	fs.StringVar(&statusFile, "status-file", statusFile, "")
+	fs.BoolVar(&wait, "wait", wait, "")
+	fs.StringVar(&loglevel, "loglevel", loglevel, "")
+	fs.BoolVar(&help, "h", false, "")
+	fs.BoolVar(&help, "help", false, "")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "gosinit: %v\n", err)
+		usage(stderr)
+		return errUsage
+	}
+	if help {
+		usage(stdout)
+		return nil
+	}
+	command := fs.Args()
+	if cfgPath == "" && len(command) == 0 {
+		fmt.Fprintln(stderr, "gosinit: nothing to run: give a COMMAND, or -c FILE")
+		usage(stderr)
+		return errUsage
+	}
+	var level config.Level
+	if loglevel != "" {
+		l, ok := levels[strings.ToLower(loglevel)]
+		if !ok {
+			fmt.Fprintf(stderr, "gosinit: --loglevel: %q is not one of critical, error, warn, info, debug, trace, blather\n", loglevel)
+			return errUsage
+		}
+		level = l
+	}
+
+	opts := proc.Options{
+		Command:    command,
+		Group:      group,
+		RemapExit:  remap,
+		Grace:      grace,
+		StatusFile: statusFile,
+		Wait:       wait,
+		Level:      level,
+		Signals:    sigs,
+		Stderr:     os.Stderr,
+		Stdout:     os.Stdout,
+	}
+	if cfgPath != "" {
+		cenv := config.Env{Environ: os.Environ()}
+		cenv.Hostname, _ = os.Hostname()
+		cfg, err := config.Load(cfgPath, cenv)
+		if err != nil {
+			return err
+		}
+		var herrs config.Errors
+		for _, d := range cfg.CheckHost() {
+			herrs = append(herrs, d)
+		}
+		if len(herrs) > 0 {
+			return herrs
+		}
+		opts.Config = cfg
+		opts.ConfigPath = cfgPath
+		opts.ConfigEnv = cenv
+	}
+	return proc.Run(opts)
+}
+
+// parseDuration accepts Go durations ("3s", "500ms") and plain seconds ("3").
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
+	}
+	return d, nil
+}
+
+// levels are supervisord's loglevel words.
+var levels = map[string]config.Level{
+	"critical": config.LevelCritical, "error": config.LevelError, "warn": config.LevelWarn,
+	"info": config.LevelInfo, "debug": config.LevelDebug, "trace": config.LevelTrace,
+	"blather": config.LevelBlather,
+}

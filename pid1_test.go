@@ -1,0 +1,327 @@
+package main
+
+// PID 1 tests: the real binary, as PID 1 of a new PID namespace (exec.Cmd
+// with CLONE_NEWPID|CLONE_NEWNS gives the exact wait status), driven with
+// real signals. They need root; CI runs as root.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+type initRun struct {
+	cmd    *exec.Cmd
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	done   chan struct{}
+	ws     syscall.WaitStatus
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("PID namespace tests need root (CI runs as root)")
+	}
+}
+
+// startInit starts gosinit with args as PID 1 of a new PID namespace (or
+// as a plain child when ns is false). Cleanup SIGKILLs it, which, for PID 1,
+// kills every process of its namespace.
+func startInit(t *testing.T, ns bool, env []string, args ...string) *initRun {
+	t.Helper()
+	needRoot(t)
+	r := &initRun{done: make(chan struct{})}
+	r.cmd = exec.Command(gosinitBin, args...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	r.cmd.Env = append(os.Environ(), env...)
+	if ns {
+		r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatalf("start gosinit: %v", err)
+	}
+	go func() {
+		r.cmd.Wait()
+		r.ws = r.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			unix.Kill(r.cmd.Process.Pid, unix.SIGKILL)
+			<-r.done
+		}
+	})
+	return r
+}
+
+// wait returns gosinit's exit code, failing the test after d.
+func (r *initRun) wait(t *testing.T, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(d):
+		t.Fatalf("gosinit still running after %v; stderr:\n%s", d, r.stderr.String())
+	}
+	if r.ws.Signaled() {
+		t.Fatalf("gosinit killed by %v; stderr:\n%s", r.ws.Signal(), r.stderr.String())
+	}
+	return r.ws.ExitStatus()
+}
+
+func (r *initRun) alive() bool {
+	select {
+	case <-r.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func TestExitStatusPropagates(t *testing.T) {
+	needRoot(t)
+	for code := 0; code <= 255; code++ {
+		r := startInit(t, true, nil, "--", "/bin/sh", "-c", "exit "+strconv.Itoa(code))
+		if got := r.wait(t, 10*time.Second); got != code {
+			t.Fatalf("exit %d: gosinit exited %d; stderr: %s", code, got, r.stderr.String())
+		}
+		if r.stdout.Len() != 0 || r.stderr.Len() != 0 {
+			t.Fatalf("exit %d: gosinit was not silent: stdout %q stderr %q", code, r.stdout.String(), r.stderr.String())
+		}
+	}
+}
+
+// killedBy are the signals whose default action ends a process.
+var killedBy = []unix.Signal{
+	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGBUS,
+	unix.SIGFPE, unix.SIGKILL, unix.SIGUSR1, unix.SIGSEGV, unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM,
+	unix.SIGTERM, unix.SIGSTKFLT, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGVTALRM, unix.SIGPROF,
+	unix.SIGIO, unix.SIGPWR, unix.SIGSYS, 34, 40, 50, 64,
+}
+
+func TestDeathBySignalGives128PlusN(t *testing.T) {
+	for _, sig := range killedBy {
+		t.Run(unix.SignalName(sig)+strconv.Itoa(int(sig)), func(t *testing.T) {
+			// ulimit -c 0: no core files from the core-dumping signals.
+			r := startInit(t, true, nil, "--", "/bin/sh", "-c", fmt.Sprintf("ulimit -c 0; kill -%d $$; sleep 5", sig))
+			if got, want := r.wait(t, 10*time.Second), 128+int(sig); got != want {
+				t.Fatalf("gosinit exited %d, want %d; stderr: %s", got, want, r.stderr.String())
+			}
+		})
+	}
+}
+
+func TestRemapExit(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  []string
+		want int
+	}{
+		{[]string{"-e", "3", "--", "/bin/sh", "-c", "exit 3"}, nil, 0},
+		{[]string{"-e", "3", "-e", "143", "--", "/bin/sh", "-c", "exit 143"}, nil, 0},
+		{[]string{"-e", "3", "--", "/bin/sh", "-c", "exit 4"}, nil, 4},
+		{[]string{"--", "/bin/sh", "-c", "exit 5"}, []string{"GOSINIT_REMAP_EXIT=5,6"}, 0},
+		{[]string{"-e", "143", "--", "/bin/sh", "-c", "kill -TERM $$"}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := startInit(t, true, tt.env, tt.args...)
+			if got := r.wait(t, 10*time.Second); got != tt.want {
+				t.Fatalf("got exit %d, want %d; stderr: %s", got, tt.want, r.stderr.String())
+			}
+		})
+	}
+}
+
+func TestStartFailures(t *testing.T) {
+	dir := t.TempDir()
+	noexec := filepath.Join(dir, "noexec")
+	os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644)
+	tests := []struct {
+		cmd      string
+		want     int
+		wantText string
+	}{
+		{"no-such-command-gosinit", 127, `"no-such-command-gosinit": not found`},
+		{"/nonexistent/bin/x", 127, `"/nonexistent/bin/x": not found`},
+		{noexec, 126, noexec},
+		{dir, 126, "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.cmd), func(t *testing.T) {
+			r := startInit(t, true, nil, "--", tt.cmd)
+			if got := r.wait(t, 10*time.Second); got != tt.want {
+				t.Fatalf("got exit %d, want %d", got, tt.want)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.wantText) {
+				t.Fatalf("stderr = %q, want one line containing %q", r.stderr.String(), tt.wantText)
+			}
+		})
+	}
+}
+
+func TestChildSignalState(t *testing.T) {
+	r := startInit(t, true, nil, helperCmd("maskcheck")...)
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d: %s", code, r.stderr.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 2 || strings.Trim(f[1], "0") != "" {
+			t.Errorf("child %s, want all zero (default dispositions, empty mask)", l)
+		}
+	}
+}
+
+func TestSignalForwarding(t *testing.T) {
+	for _, group := range []bool{true, false} {
+		t.Run(fmt.Sprintf("group=%v", group), func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "sigs")
+			args := append([]string{"-g=" + strconv.FormatBool(group), "--"}, helperCmd("sigrec", file, "child", "spawn")...)
+			r := startInit(t, true, nil, args...)
+			if got := waitFileLines(file, 2, 10*time.Second); len(got) < 2 {
+				t.Fatalf("helpers not ready: %q; stderr %s", got, r.stderr.String())
+			}
+			var sent []unix.Signal
+			for _, s := range proc.CaughtSignals() {
+				sig := s.(unix.Signal)
+				switch sig {
+				case unix.SIGCHLD, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+					continue // CHLD is not forwarded; job control is tested apart
+				}
+				sent = append(sent, sig)
+			}
+			for i, sig := range sent {
+				if err := unix.Kill(r.cmd.Process.Pid, sig); err != nil {
+					t.Fatal(err)
+				}
+				want := 2 + (i+1)*2
+				if !group {
+					want = 2 + i + 1
+				}
+				lines := waitFileLines(file, want, 5*time.Second)
+				if len(lines) < want {
+					t.Fatalf("after %s: %d lines, want %d: %q", unix.SignalName(sig), len(lines), want, lines)
+				}
+			}
+			b, _ := os.ReadFile(file)
+			for _, sig := range sent {
+				for _, role := range []string{"child", "grandchild"} {
+					has := strings.Contains(string(b), fmt.Sprintf("%s %d\n", role, sig))
+					if want := role == "child" || group; has != want {
+						t.Errorf("%s received %s: %v, want %v", role, unix.SignalName(sig), has, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestJobControlSignalsStopTheProgramNotInit(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sigs")
+	r := startInit(t, true, nil, append([]string{"--"}, helperCmd("ignoreterm", file, "9")...)...)
+	waitFileLines(file, 1, 10*time.Second)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTSTP) // default action: the program stops
+	// A stopped program still gets SIGCONT and then SIGUSR1: gosinit itself
+	// was never stopped, or nothing would be forwarded.
+	unix.Kill(r.cmd.Process.Pid, unix.SIGCONT)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR1)
+	if got := r.wait(t, 10*time.Second); got != 9 {
+		t.Fatalf("exit %d, want 9", got)
+	}
+}
+
+func TestOrphansReaped(t *testing.T) {
+	r := startInit(t, true, nil, append([]string{"--"}, helperCmd("orphans", "5000")...)...)
+	if got := r.wait(t, 120*time.Second); got != 0 {
+		t.Fatalf("exit %d; stdout %s stderr %s", got, r.stdout.String(), r.stderr.String())
+	}
+	if !strings.Contains(r.stdout.String(), "all reaped") {
+		t.Fatalf("stdout %q", r.stdout.String())
+	}
+}
+
+func TestSubreaper(t *testing.T) {
+	r := startInit(t, false, nil, append([]string{"--"}, helperCmd("subreaper")...)...)
+	if got := r.wait(t, 20*time.Second); got != 0 {
+		t.Fatalf("exit %d: stdout %q stderr %q", got, r.stdout.String(), r.stderr.String())
+	}
+	want := fmt.Sprintf(" ppid %d\nreaped\n", r.cmd.Process.Pid)
+	if !strings.HasSuffix(r.stdout.String(), want) {
+		t.Fatalf("helper says %q, want the orphan re-parented to gosinit (pid %d) and reaped", r.stdout.String(), r.cmd.Process.Pid)
+	}
+	if r.stderr.Len() != 0 {
+		t.Fatalf("subreaper mode was not silent: %q", r.stderr.String())
+	}
+}
+
+func TestTermIgnoringProgramKeepsInitAlive(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "it")
+	r := startInit(t, true, nil, append([]string{"--"}, helperCmd("ignoreterm", file, "7")...)...)
+	waitFileLines(file, 1, 10*time.Second)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	if lines := waitFileLines(file, 2, 10*time.Second); len(lines) < 2 {
+		t.Fatalf("program did not get SIGTERM: %q", lines)
+	}
+	if !r.alive() {
+		t.Fatal("gosinit exited while its program still ran")
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR1)
+	if got := r.wait(t, 10*time.Second); got != 7 {
+		t.Fatalf("exit %d, want 7", got)
+	}
+}
+
+func TestLeftoversTermThenKill(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "lo")
+	start := time.Now()
+	r := startInit(t, true, nil, append([]string{"--grace", "1s", "--"}, helperCmd("leftovers", file, "5")...)...)
+	if got := r.wait(t, 20*time.Second); got != 5 {
+		t.Fatalf("exit %d, want the program's 5; stderr %s", got, r.stderr.String())
+	}
+	b, _ := os.ReadFile(file)
+	for _, want := range []string{"polite TERM", "stubborn TERM"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("leftover log %q lacks %q", b, want)
+		}
+	}
+	// The stubborn one ignores SIGTERM, so gosinit must have waited the
+	// grace period before its SIGKILL (a lower bound, not a speed test).
+	if el := time.Since(start); el < 900*time.Millisecond {
+		t.Errorf("gosinit exited after %v, before the 1s grace period", el)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	out, err := exec.Command(gosinitBin, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "gosinit ") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	out, err = exec.Command(gosinitBin, "--help").Output()
+	if err != nil || !strings.Contains(string(out), "usage: gosinit") {
+		t.Fatalf("--help: %q %v", out, err)
+	}
+	// A program named like a subcommand runs after --.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "status"), []byte("#!/bin/sh\nexit 9\n"), 0o755)
+	cmd := exec.Command(gosinitBin, "--", "status")
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 9 {
+		t.Fatalf("gosinit -- status: %v, want exit 9", err)
+	}
+}

@@ -1,0 +1,57 @@
+package proc
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// logger writes gosinit's activity log in supervisord's format
+// ("2026-11-25 06:30:00,123 INFO spawned: 'web' with pid 12") to stderr and,
+// when [supervisord] logfile is set, to that file. The owner loop is the
+// main writer; copier goroutines report write failures through it, so it
+// holds a mutex.
+type logger struct {
+	mu    sync.Mutex
+	level config.Level
+	outs  []io.Writer
+	buf   []byte
+}
+
+func newLogger(level config.Level, outs ...io.Writer) *logger {
+	return &logger{level: level, outs: outs}
+}
+
+var levelNames = map[config.Level]string{
+	config.LevelCritical: "CRIT", config.LevelError: "ERRO", config.LevelWarn: "WARN",
+	config.LevelInfo: "INFO", config.LevelDebug: "DEBG", config.LevelTrace: "TRAC",
+	config.LevelBlather: "BLAT",
+}
+
+func (l *logger) enabled(level config.Level) bool { return l != nil && level >= l.level }
+
+func (l *logger) logf(level config.Level, format string, args ...any) {
+	if !l.enabled(level) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	b := now.AppendFormat(l.buf[:0], "2006-01-02 15:04:05")
+	b = fmt.Appendf(b, ",%03d %s ", now.Nanosecond()/1e6, levelNames[level])
+	b = fmt.Appendf(b, format, args...)
+	b = append(b, '\n')
+	for _, w := range l.outs {
+		w.Write(b) // a failing log sink must not stop anything
+	}
+	l.buf = b
+}
+
+func (l *logger) critf(f string, a ...any)  { l.logf(config.LevelCritical, f, a...) }
+func (l *logger) errorf(f string, a ...any) { l.logf(config.LevelError, f, a...) }
+func (l *logger) warnf(f string, a ...any)  { l.logf(config.LevelWarn, f, a...) }
+func (l *logger) infof(f string, a ...any)  { l.logf(config.LevelInfo, f, a...) }
+func (l *logger) debugf(f string, a ...any) { l.logf(config.LevelDebug, f, a...) }

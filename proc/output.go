@@ -1,0 +1,226 @@
+package proc
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// Where a program's output goes. Three cases, cheapest first:
+//   - /dev/stdout, /dev/stderr (or /proc/self/fd/1, 2) with no prefix: the
+//     child gets gosinit's own file descriptor. Nothing is copied; gosinit
+//     spends no CPU on it and nothing can be rotated or seeked.
+//   - NONE: /dev/null.
+//   - a file (rotated, reopened on SIGUSR2) or a prefixed stream: the child
+//     writes into a pipe; one copier goroutine per pipe moves the bytes to
+//     a shared sink and tells the loop when the pipe is drained.
+
+// outputs holds the sinks shared by every process: gosinit's own stdout and
+// stderr (serialised, so prefixed lines never interleave) and one sink per
+// log file path.
+type outputs struct {
+	s      *Supervisor
+	stdout *logFile
+	stderr *logFile
+	files  map[string]*logFile
+}
+
+// streams is one process's output set-up, made once and reused by every
+// spawn of it.
+type streams struct {
+	stdout, stderr target
+}
+
+// target is one stream's destination.
+type target struct {
+	direct *os.File  // the child gets this descriptor itself
+	sink   io.Writer // else: a pipe and a copier into this
+	prefix []byte
+	path   string // for the status file: the file, "/dev/stdout", "" for none
+}
+
+func newOutputs(s *Supervisor) (*outputs, error) {
+	o := &outputs{s: s, files: map[string]*logFile{}}
+	warn := func(msg string) { s.log.warnf("%s", msg) }
+	o.stdout = stdSink(s.opts.Stdout, warn)
+	o.stderr = stdSink(s.opts.Stderr, warn)
+	sd := s.cfg.Supervisord
+	if !sd.Nocleanup && usesAuto(s.cfg) {
+		o.cleanAuto(sd.Childlogdir, sd.Identifier)
+	}
+	return o, nil
+}
+
+func usesAuto(c *config.Config) bool {
+	for _, p := range c.Processes() {
+		if p.Stdout.Auto || (!p.RedirectStderr && p.Stderr.Auto) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanAuto removes old AUTO child logs, as supervisord does at start.
+func (o *outputs) cleanAuto(dir, ident string) {
+	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(ident) + `-\S+\.log\.?\d{0,4}$`)
+	if err != nil {
+		return
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() && re.MatchString(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// setup resolves p's two streams; it is called before the first spawn.
+func (o *outputs) setup(p *process) (*streams, error) {
+	st := &streams{}
+	var err error
+	if st.stdout, err = o.target(p, p.cfg.Stdout, "stdout"); err != nil {
+		return nil, err
+	}
+	if p.cfg.RedirectStderr {
+		st.stderr = st.stdout
+	} else if st.stderr, err = o.target(p, p.cfg.Stderr, "stderr"); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (o *outputs) target(p *process, spec config.LogSpec, channel string) (target, error) {
+	t := target{prefix: []byte(spec.Prefix), path: spec.Path}
+	var std *logFile
+	var stdFile *os.File
+	switch spec.Path {
+	case "/dev/stdout", "/proc/self/fd/1":
+		std, stdFile = o.stdout, o.s.opts.Stdout
+	case "/dev/stderr", "/proc/self/fd/2":
+		std, stdFile = o.stderr, o.s.opts.Stderr
+	}
+	if std != nil {
+		if len(t.prefix) == 0 {
+			t.direct = stdFile
+		} else {
+			t.sink = std
+		}
+		return t, nil
+	}
+	path := spec.Path
+	if spec.Auto {
+		sd := o.s.cfg.Supervisord
+		path = filepath.Join(sd.Childlogdir, fmt.Sprintf("%s-%s---%s-%s.log", p.cfg.Name, channel, sd.Identifier, randName()))
+		t.path = path
+	}
+	if path == "" { // NONE: a prefix has nothing to prefix
+		t.direct = o.s.devNull
+		return t, nil
+	}
+	if lf := o.files[path]; lf != nil {
+		t.sink = lf
+		return t, nil
+	}
+	lf, err := openLogFile(path, spec.Maxbytes, spec.Backups, func(msg string) { o.s.log.warnf("%s", msg) })
+	if err != nil {
+		return t, err
+	}
+	o.files[path] = lf
+	t.sink = lf
+	return t, nil
+}
+
+func randName() string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789_"
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = letters[rand.IntN(len(letters))]
+	}
+	return string(b)
+}
+
+// childFiles gives the child its stdout and stderr for one spawn, starting
+// the copiers. closeAfter are the parent's copies of the pipes' write ends,
+// to close once the child has started.
+func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []*os.File, err error) {
+	if p.out == nil {
+		if p.out, err = o.setup(p); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	open := func(t target, channel string) (*os.File, error) {
+		if t.direct != nil {
+			return t.direct, nil
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		var debug func([]byte)
+		if o.s.log.enabled(config.LevelDebug) {
+			name := p.cfg.Name
+			debug = func(b []byte) { o.s.log.debugf("'%s' %s output:\n%s", name, channel, b) }
+		}
+		o.s.openDrains++
+		events := o.s.events
+		startCopier(r, t.sink, t.prefix, debug, func() { events <- loopEvent{kind: leDrained} })
+		closeAfter = append(closeAfter, w)
+		return w, nil
+	}
+	if stdout, err = open(p.out.stdout, "stdout"); err != nil {
+		return nil, nil, closeAfter, err
+	}
+	if p.cfg.RedirectStderr {
+		return stdout, stdout, closeAfter, nil
+	}
+	if stderr, err = open(p.out.stderr, "stderr"); err != nil {
+		return nil, nil, closeAfter, err
+	}
+	return stdout, stderr, closeAfter, nil
+}
+
+// describe is the log file path the status file shows for a process.
+func (o *outputs) describe(p *process, stderr bool) string {
+	if o == nil || p.out == nil {
+		if stderr {
+			return p.cfg.Stderr.Path
+		}
+		return p.cfg.Stdout.Path
+	}
+	if stderr {
+		if p.cfg.RedirectStderr {
+			return p.out.stdout.path
+		}
+		return p.out.stderr.path
+	}
+	return p.out.stdout.path
+}
+
+// reopen reopens every log file (SIGUSR2), for an outside logrotate.
+func (o *outputs) reopen() {
+	if o == nil {
+		return
+	}
+	for path, lf := range o.files {
+		if err := lf.Reopen(); err != nil {
+			o.s.log.warnf("reopen %s: %v", path, err)
+		}
+	}
+}
+
+func (o *outputs) close() {
+	if o == nil {
+		return
+	}
+	for _, lf := range o.files {
+		lf.Close()
+	}
+}

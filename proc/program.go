@@ -1,0 +1,267 @@
+package proc
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// The program state machine: supervisord's states and transitions (B8 of
+// the reference), as one pure function. transition does no I/O: it takes a
+// process's machine state, an event and the facts about that event, and
+// returns the new machine state and the actions the owner loop must carry
+// out (spawn, signal, arm a timer, log a line). Every state x event pair is
+// covered by program_test.go.
+//
+// Differences from supervisord, on purpose:
+//   - STARTING -> RUNNING happens on a timer exactly startsecs after the
+//     spawn, not on the first one-second tick after it.
+//   - A process that exits after it counted as RUNNING and is to be
+//     restarted is respawned at once, but never sooner than minRespawn
+//     after its previous spawn (s6's rule): an exact event loop must not
+//     turn a crash loop into a CPU hog. supervisord gets the same effect
+//     from its one-second poll.
+
+// minRespawn is the shortest time between two spawns of one process after
+// an exit from RUNNING.
+const minRespawn = time.Second
+
+// event is what happened to a process.
+type event int
+
+const (
+	evStart      event = iota // a start request: autostart, reload, a restart that was due
+	evSpawned                 // the spawn succeeded (facts.pid)
+	evSpawnErr                // the spawn failed before the program ran (facts.err)
+	evStartTimer              // startsecs have passed since the spawn
+	evBackoff                 // the backoff delay has passed
+	evExit                    // the process was reaped (facts.status)
+	evStop                    // a stop request: shutdown, or reload removing it
+	evKillTimer               // stopwaitsecs have passed since the stop signal
+	evKill                    // kill now (a second SIGTERM during shutdown)
+	numEvents
+)
+
+func (e event) String() string {
+	return [...]string{"start", "spawned", "spawnerr", "starttimer", "backoff", "exit", "stop", "killtimer", "kill"}[e]
+}
+
+// machine is the part of a process's state that transition reads and writes.
+type machine struct {
+	state   State
+	backoff int // failed starts in a row
+	// lastSpawn is when the current or last process was spawned.
+	lastSpawn time.Time
+}
+
+// facts are the details of one event.
+type facts struct {
+	now      time.Time
+	pid      int    // evSpawned; the live pid for stop/kill
+	err      string // evSpawnErr: supervisord's spawnerr text
+	exitDesc string // evExit: "exit status 3" / "terminated by SIGTERM"
+	expected bool   // evExit: the status is in exitcodes (never for a signal)
+	// shutdown: gosinit is shutting down; nothing restarts, BACKOFF gives up.
+	shutdown bool
+}
+
+// actKind is what the owner loop must do.
+type actKind int
+
+const (
+	actSpawn       actKind = iota // fork/exec now; report evSpawned or evSpawnErr
+	actTimer                      // arm the process's one timer: d, then the event ev
+	actSignal                     // send the stop signal (to the group if stopasgroup)
+	actKillSig                    // send SIGKILL (to the group if killasgroup)
+	actLog                        // write msg to the activity log at level
+	actGaveUp                     // the process will not run again by itself (FATAL, or EXITED without restart)
+	actSetSpawnerr                // record msg as the process's spawnerr (status description)
+)
+
+type action struct {
+	kind  actKind
+	d     time.Duration
+	ev    event
+	level config.Level
+	msg   string
+}
+
+// transition is the state machine. p is the process's configuration; name
+// is its process name as supervisord's log lines print it. handled is false
+// when the event means nothing in this state (a stale or repeated request),
+// in which case the loop changes nothing, not even the armed timer.
+func transition(m machine, p *config.Process, name string, ev event, f facts) (next machine, acts []action, handled bool) {
+	next = m
+	log := func(level config.Level, msg string) {
+		acts = append(acts, action{kind: actLog, level: level, msg: msg})
+	}
+	spawn := func() {
+		next.state = Starting
+		next.lastSpawn = f.now
+		acts = append(acts, action{kind: actSpawn})
+	}
+	timer := func(d time.Duration, e event) {
+		acts = append(acts, action{kind: actTimer, d: d, ev: e})
+	}
+	stop := func() {
+		next.state = Stopping
+		acts = append(acts, action{kind: actSignal})
+		log(config.LevelDebug, "killing "+name+" (pid "+itoa(f.pid)+") "+groupWord(p.Stopasgroup)+"with signal "+signalName(sigOf(p.Stopsignal)))
+		timer(p.Stopwaitsecs, evKillTimer)
+	}
+	kill := func() {
+		next.state = Stopping
+		acts = append(acts, action{kind: actKillSig})
+		timer(p.Stopwaitsecs, evKillTimer)
+	}
+	// failedStart is STARTING -> BACKOFF, and BACKOFF -> FATAL when the
+	// retries are used up.
+	failedStart := func() {
+		next.backoff++
+		next.state = Backoff
+		if next.backoff > p.Startretries || f.shutdown {
+			next.state = Fatal
+			if !f.shutdown {
+				log(config.LevelInfo, "gave up: "+name+" entered FATAL state, too many start retries too quickly")
+			}
+			acts = append(acts, action{kind: actGaveUp})
+			return
+		}
+		timer(time.Duration(next.backoff)*time.Second, evBackoff)
+	}
+
+	if ev == evStart && f.shutdown {
+		return m, nil, false // nothing starts during shutdown
+	}
+	switch m.state {
+	case Stopped, Exited, Fatal, Unknown:
+		switch ev {
+		case evStart:
+			if m.state == Fatal || m.state == Stopped || m.state == Unknown {
+				next.backoff = 0
+			}
+			acts = append(acts, action{kind: actSetSpawnerr})
+			spawn()
+			return next, acts, true
+		case evStop:
+			// Nothing runs; but a restart that was due is cancelled.
+			return next, nil, m.state == Exited
+		}
+	case Starting:
+		switch ev {
+		case evSpawned:
+			log(config.LevelInfo, "spawned: '"+name+"' with pid "+itoa(f.pid))
+			if p.Startsecs == 0 {
+				next.state = Running
+				next.backoff = 0
+				log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)")
+				return next, acts, true
+			}
+			timer(p.Startsecs, evStartTimer)
+			return next, acts, true
+		case evSpawnErr:
+			log(config.LevelInfo, "spawnerr: "+f.err)
+			acts = append(acts, action{kind: actSetSpawnerr, msg: f.err})
+			failedStart()
+			return next, acts, true
+		case evStartTimer:
+			next.state = Running
+			next.backoff = 0
+			log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
+			return next, acts, true
+		case evExit:
+			// An exit before startsecs is a failed start, whatever its code.
+			log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
+			acts = append(acts, action{kind: actSetSpawnerr, msg: "Exited too quickly (process log may have details)"})
+			failedStart()
+			return next, acts, true
+		case evStop:
+			stop()
+			return next, acts, true
+		case evKill:
+			kill()
+			return next, acts, true
+		}
+	case Running:
+		switch ev {
+		case evExit:
+			next.state = Exited
+			next.backoff = 0
+			if f.expected {
+				log(config.LevelInfo, "exited: "+name+" ("+f.exitDesc+"; expected)")
+			} else {
+				log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
+			}
+			restart := !f.shutdown && (p.Autorestart == config.AutorestartTrue ||
+				p.Autorestart == config.AutorestartUnexpected && !f.expected)
+			if !restart {
+				acts = append(acts, action{kind: actGaveUp})
+				return next, acts, true
+			}
+			if wait := m.lastSpawn.Add(minRespawn).Sub(f.now); wait > 0 {
+				timer(wait, evStart)
+				return next, acts, true
+			}
+			spawn()
+			return next, acts, true
+		case evStop:
+			stop()
+			return next, acts, true
+		case evKill:
+			kill()
+			return next, acts, true
+		}
+	case Backoff:
+		switch ev {
+		case evBackoff:
+			if f.shutdown {
+				return next, nil, false
+			}
+			spawn()
+			return next, acts, true
+		case evStart:
+			spawn()
+			return next, acts, true
+		case evStop:
+			if f.shutdown {
+				next.state = Fatal
+				acts = append(acts, action{kind: actGaveUp})
+			} else {
+				next.state = Stopped
+				log(config.LevelDebug, "stopped: "+name+" (was in BACKOFF)")
+			}
+			return next, acts, true
+		}
+	case Stopping:
+		switch ev {
+		case evExit:
+			next.state = Stopped
+			if f.expected {
+				log(config.LevelInfo, "stopped: "+name+" ("+f.exitDesc+")")
+			} else {
+				log(config.LevelWarn, "stopped: "+name+" ("+f.exitDesc+")")
+			}
+			return next, acts, true
+		case evKillTimer:
+			log(config.LevelWarn, "killing '"+name+"' ("+itoa(f.pid)+") with SIGKILL")
+			acts = append(acts, action{kind: actKillSig})
+			timer(p.Stopwaitsecs, evKillTimer)
+			return next, acts, true
+		case evKill:
+			kill()
+			return next, acts, true
+		}
+	}
+	return m, nil, false
+}
+
+func sigOf(s config.Signal) unix.Signal { return unix.Signal(s) }
+
+func groupWord(g bool) string {
+	if g {
+		return "process group "
+	}
+	return ""
+}

@@ -1,0 +1,192 @@
+package proc
+
+import (
+	"errors"
+	"os"
+	"reflect"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// Reload on SIGHUP is supervisorctl's `reread` + `update`, not
+// supervisord's full restart: groups that disappeared are stopped and
+// forgotten, changed ones are stopped and started again with their new
+// settings, added ones are started, and unchanged ones are not touched at
+// all. A configuration that no longer loads changes nothing.
+
+// reload re-reads the configuration and applies the difference.
+func (s *Supervisor) reload() {
+	if s.reloading {
+		s.reloadAgain = true
+		return
+	}
+	s.generation++
+	s.markDirty()
+	if err := s.notify.Reloading(); err != nil {
+		s.log.warnf("systemd notify: %v", err)
+	}
+	env := s.opts.ConfigEnv
+	env.Environ = os.Environ()
+	cfg, err := config.Load(s.opts.ConfigPath, env)
+	if err == nil {
+		var herrs config.Errors
+		herrs = append(herrs, cfg.CheckHost()...)
+		if len(herrs) > 0 {
+			err = herrs
+		}
+	}
+	if err != nil {
+		s.status.Reload = "error"
+		s.status.Generation = s.generation
+		s.status.ReloadErrors = nil
+		var cerrs config.Errors
+		if errors.As(err, &cerrs) {
+			for _, d := range cerrs {
+				s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
+			}
+		} else {
+			s.status.ReloadErrors = []string{err.Error()}
+		}
+		s.status.Changes = nil
+		for _, e := range s.status.ReloadErrors {
+			s.log.errorf("reload rejected, nothing changed: %s", e)
+		}
+		s.readyAgain()
+		return
+	}
+	for _, w := range cfg.Warnings {
+		s.log.warnf("%s", w.String())
+	}
+	s.changes = nil
+	oldGroups := map[string][]*process{}
+	var order []string
+	for _, p := range s.procs {
+		if _, ok := oldGroups[p.cfg.Group]; !ok {
+			order = append(order, p.cfg.Group)
+		}
+		oldGroups[p.cfg.Group] = append(oldGroups[p.cfg.Group], p)
+	}
+	newGroups := map[string]*config.Group{}
+	for _, g := range cfg.Groups {
+		newGroups[g.Name] = g
+	}
+	for _, name := range order {
+		if _, ok := newGroups[name]; !ok {
+			s.changes = append(s.changes, name+": stopped", name+": removed process group")
+			s.removeGroup(oldGroups[name])
+		}
+	}
+	var added []*config.Process
+	for _, g := range cfg.Groups {
+		old, ok := oldGroups[g.Name]
+		switch {
+		case !ok:
+			s.changes = append(s.changes, g.Name+": added process group")
+			added = append(added, g.Processes...)
+		case groupChanged(old, g):
+			s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
+			s.removeGroup(old)
+			s.pendingAdd = append(s.pendingAdd, g.Processes...)
+		}
+	}
+	s.cfg = cfg
+	for _, c := range added {
+		p := &process{cfg: c}
+		s.procs = append(s.procs, p)
+		if c.Autostart {
+			s.feed(p, evStart, facts{})
+		}
+	}
+	s.reloading = true
+	s.stepStop()
+}
+
+// removeGroup marks a group's processes for stopping and forgetting; a
+// restart that was due is cancelled.
+func (s *Supervisor) removeGroup(ps []*process) {
+	for _, p := range ps {
+		p.removed = true
+		if p.pid == 0 {
+			s.feed(p, evStop, facts{})
+		}
+	}
+}
+
+// groupChanged is supervisord's ProcessConfig comparison: any effective
+// setting of any process, the group's priority or its membership.
+func groupChanged(old []*process, g *config.Group) bool {
+	if len(old) != len(g.Processes) {
+		return true
+	}
+	for i, p := range old {
+		a, b := *p.cfg, *g.Processes[i]
+		a.Pos, b.Pos = config.Pos{}, config.Pos{}
+		if !reflect.DeepEqual(a, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// finishReload runs once every removed or changed process has stopped.
+func (s *Supervisor) finishReload() {
+	kept := s.procs[:0]
+	for _, p := range s.procs {
+		if !p.removed {
+			kept = append(kept, p)
+			continue
+		}
+		s.cancelTimer(p)
+	}
+	s.procs = kept
+	add := s.pendingAdd
+	s.pendingAdd = nil
+	s.reloading = false
+	for _, c := range add {
+		p := &process{cfg: c}
+		s.procs = append(s.procs, p)
+		if c.Autostart {
+			s.feed(p, evStart, facts{})
+		}
+	}
+	sortProcs(s.procs)
+	s.status.Reload = "ok"
+	s.status.Generation = s.generation
+	s.status.ReloadErrors = nil
+	s.status.Changes = s.changes
+	for _, c := range s.changes {
+		s.log.infof("%s", c)
+	}
+	s.markDirty()
+	s.readyAgain()
+	if s.reloadAgain {
+		s.reloadAgain = false
+		s.reload()
+	}
+}
+
+// readyAgain tells systemd the reload is over.
+func (s *Supervisor) readyAgain() {
+	if err := s.notify.Ready(); err != nil {
+		s.log.warnf("systemd notify: %v", err)
+	}
+}
+
+// sortProcs keeps processes in supervisord's start order after a reload:
+// group priority, group name, then process order within the group.
+func sortProcs(ps []*process) {
+	// stable insertion sort on (priority, group); the order within a group
+	// is kept as added.
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && less(ps[j], ps[j-1]); j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+func less(a, b *process) bool {
+	if a.cfg.Priority != b.cfg.Priority {
+		return a.cfg.Priority < b.cfg.Priority
+	}
+	return a.cfg.Group < b.cfg.Group
+}

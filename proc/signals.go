@@ -1,0 +1,74 @@
+package proc
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// CaughtSignals is the explicit list main passes to signal.Notify before
+// anything else: every signal a user could mean for the program.
+//
+// Left out on purpose: SIGCHLD (caught separately: it only wakes the loop),
+// the synchronous fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSYS: they concern gosinit itself), SIGKILL and SIGSTOP (uncatchable),
+// SIGURG (the Go runtime's preemption signal: it arrives constantly and
+// means nothing to a child), SIGPROF (the runtime's profiler) and signals 32
+// to 34 (the C library's and the Go runtime's own: Go installs no handler
+// for them, so they cannot be caught; as PID 1 the kernel drops them). Catching a signal, rather than
+// ignoring it, matters: a caught signal is reset to its default disposition
+// in every child on exec, an ignored one would be inherited.
+func CaughtSignals() []os.Signal {
+	sigs := []os.Signal{unix.SIGCHLD}
+	for _, s := range forwardable {
+		sigs = append(sigs, s)
+	}
+	return sigs
+}
+
+// forwardable are the signals gosinit passes on to its main program.
+var forwardable = func() []unix.Signal {
+	s := []unix.Signal{
+		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2,
+		unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT, unix.SIGCONT,
+		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGXFSZ,
+		unix.SIGVTALRM, unix.SIGWINCH, unix.SIGIO, unix.SIGPWR,
+	}
+	for n := 35; n <= 64; n++ { // real-time signals, as far as Go lets them be caught
+		s = append(s, unix.Signal(n))
+	}
+	return s
+}()
+
+// signalName is supervisord's spelling: "SIGTERM", or "signal 40".
+func signalName(s unix.Signal) string {
+	if n := unix.SignalName(s); n != "" {
+		return n
+	}
+	if s >= 34 && s <= 64 {
+		return "SIGRT" + itoa(int(s))
+	}
+	return "signal " + itoa(int(s))
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

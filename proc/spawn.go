@@ -1,0 +1,202 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// spawn starts one process of a program, on the owner goroutine, and
+// returns its pid. Errors are supervisord's spawnerr texts; they send the
+// process to BACKOFF, never take gosinit down.
+//
+// The child: its own process group (so a terminal's ^C and a group stop
+// signal reach it and its children, not gosinit), stdin an open pipe that
+// never delivers data, stdout/stderr as outputs decides, no descriptor above
+// 2, default signal dispositions and an empty signal mask (every signal
+// gosinit catches is reset to default by exec), then directory=, umask=,
+// user= and the environment.
+func (s *Supervisor) spawn(p *process) (int, error) {
+	c := p.cfg
+	env := s.programEnviron(c)
+	path, err := resolveCommand(c.Argv[0], lookupEnv(c.Environment, "PATH"))
+	if err != nil {
+		return 0, err
+	}
+	attr := &unix.SysProcAttr{Setpgid: true}
+	if c.User != nil {
+		u, err := config.LookupUser(*c.User)
+		if err != nil {
+			return 0, fmt.Errorf("couldn't setuid to %s: %v", *c.User, err)
+		}
+		if uint32(os.Geteuid()) != u.Uid {
+			if os.Geteuid() != 0 {
+				return 0, fmt.Errorf("couldn't setuid to %d: Can't drop privilege as nonroot user", u.Uid)
+			}
+			attr.Credential = &syscall.Credential{Uid: u.Uid, Gid: u.Gid, Groups: u.Groups}
+		}
+		// gosinit differs from supervisord here: HOME, USER and LOGNAME
+		// follow user= unless environment= sets them.
+		env = setEnv(env, "HOME", u.Home)
+		env = setEnv(env, "USER", u.Name)
+		env = setEnv(env, "LOGNAME", u.Name)
+		for k, v := range c.Environment {
+			env = setEnv(env, k, v)
+		}
+	}
+	stdout, stderr, closeAfter, err := s.outputs.childFiles(p)
+	defer func() {
+		for _, f := range closeAfter {
+			f.Close()
+		}
+	}()
+	if err != nil {
+		return 0, fmt.Errorf("couldn't set up output: %v", err)
+	}
+	cmd := &exec.Cmd{
+		Path:        path,
+		Args:        c.Argv,
+		Env:         env,
+		Stdin:       s.stdinR,
+		Stdout:      stdout,
+		Stderr:      stderr,
+		SysProcAttr: attr,
+	}
+	if c.Directory != nil {
+		cmd.Dir = *c.Directory
+	}
+	if c.Umask != nil {
+		// exec.Cmd has no umask: set gosinit's around the fork. Only the
+		// owner goroutine creates processes, so no other spawn races it.
+		old := unix.Umask(int(*c.Umask))
+		err = cmd.Start()
+		unix.Umask(old)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		return 0, spawnErr(c, err)
+	}
+	pid := cmd.Process.Pid
+	// The loop reaps this pid with wait4; nothing ever waits on the
+	// Process. Release frees its pidfd now instead of at garbage collection.
+	cmd.Process.Release()
+	return pid, nil
+}
+
+// spawnErr turns an exec failure into supervisord-like words.
+func spawnErr(c *config.Process, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Op == "chdir" {
+		return fmt.Errorf("couldn't chdir to %s: %s", pe.Path, errnoName(pe.Err))
+	}
+	return fmt.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(unwrapAll(err)))
+}
+
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+func errnoName(err error) string {
+	var en unix.Errno
+	if errors.As(err, &en) {
+		if n := unix.ErrnoName(en); n != "" {
+			return n
+		}
+	}
+	return err.Error()
+}
+
+// resolveCommand finds argv[0] as supervisord does: a name without a slash
+// is searched in the program's PATH (its environment= PATH, else
+// gosinit's, else /bin:/usr/bin:/usr/local/bin), the first existing file
+// wins, and it must be a regular, executable file.
+func resolveCommand(name, envPath string) (string, error) {
+	found := ""
+	if strings.Contains(name, "/") {
+		if _, err := os.Stat(name); err == nil {
+			found = name
+		}
+	} else {
+		pathList := envPath
+		if pathList == "" {
+			pathList = os.Getenv("PATH")
+		}
+		if pathList == "" {
+			pathList = "/bin:/usr/bin:/usr/local/bin"
+		}
+		for _, dir := range filepath.SplitList(pathList) {
+			cand := filepath.Join(dir, name)
+			if _, err := os.Stat(cand); err == nil {
+				found = cand
+				break
+			}
+		}
+	}
+	if found == "" {
+		return "", fmt.Errorf("can't find command '%s'", name)
+	}
+	st, err := os.Stat(found)
+	if err != nil {
+		return "", fmt.Errorf("can't find command '%s'", name)
+	}
+	if st.IsDir() {
+		return "", fmt.Errorf("command at '%s' is a directory", found)
+	}
+	if st.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("command at '%s' is not executable", found)
+	}
+	if unix.Access(found, unix.X_OK) != nil {
+		return "", fmt.Errorf("no permission to run command '%s'", found)
+	}
+	abs, err := filepath.Abs(found)
+	if err != nil {
+		return found, nil
+	}
+	return abs, nil
+}
+
+// childEnviron is gosinit's environment as children inherit it: without
+// systemd's NOTIFY_SOCKET, which is gosinit's alone.
+func childEnviron(environ []string) []string { return stripNotifyEnv(environ) }
+
+// programEnviron: gosinit's environment, then SUPERVISOR_ENABLED,
+// SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME, then the program's
+// environment= merged over [supervisord] environment= (config did the
+// merge), each later one overriding, as supervisord builds it.
+func (s *Supervisor) programEnviron(c *config.Process) []string {
+	env := append([]string(nil), s.baseEnv...)
+	env = setEnv(env, "SUPERVISOR_ENABLED", "1")
+	env = setEnv(env, "SUPERVISOR_PROCESS_NAME", c.Name)
+	env = setEnv(env, "SUPERVISOR_GROUP_NAME", c.Group)
+	for k, v := range c.Environment {
+		env = setEnv(env, k, v)
+	}
+	return env
+}
+
+func setEnv(env []string, k, v string) []string {
+	for i, kv := range env {
+		if strings.HasPrefix(kv, k+"=") {
+			env[i] = k + "=" + v
+			return env
+		}
+	}
+	return append(env, k+"="+v)
+}
+
+func lookupEnv(m map[string]string, k string) string { return m[k] }

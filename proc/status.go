@@ -1,0 +1,144 @@
+package proc
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultStatusFile is where PID 1 writes its status when it may write /run.
+const DefaultStatusFile = "/run/gosinit/status.json"
+
+// FallbackStatusFile is where a gosinit that cannot write /run/gosinit (not
+// root) writes its status, and where `gosinit status` looks next:
+// $XDG_RUNTIME_DIR/gosinit/status.json, else /tmp/gosinit-UID/status.json.
+func FallbackStatusFile() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "gosinit", "status.json")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("gosinit-%d", os.Getuid()), "status.json")
+}
+
+// Status is the content of the status file. PID 1 writes it after every
+// state change (never on a timer); `gosinit status` reads it. It holds
+// nothing secret: no environment, no command lines.
+type Status struct {
+	Pid     int    `json:"pid"`
+	Started int64  `json:"started"` // unix seconds
+	Config  string `json:"config,omitempty"`
+	// Generation counts reload attempts; it is published together with
+	// that reload's result (Reload, ReloadErrors, Changes), so a reader that
+	// sees it change sees the result of the reload it asked for.
+	Generation int `json:"generation"`
+	// Reload is the result of the last reload: "ok", or the errors.
+	Reload       string          `json:"reload,omitempty"`
+	ReloadErrors []string        `json:"reload_errors,omitempty"`
+	Changes      []string        `json:"changes,omitempty"` // the last reload's changes, supervisorctl update's words
+	Shutdown     bool            `json:"shutdown"`
+	Processes    []ProcessStatus `json:"processes"`
+}
+
+// ProcessStatus is one process, with the fields of supervisor's
+// getProcessInfo plus gosinit's own.
+type ProcessStatus struct {
+	Name          string `json:"name"`
+	Group         string `json:"group"`
+	State         State  `json:"state"`
+	Statename     string `json:"statename"`
+	Description   string `json:"description"`
+	Start         int64  `json:"start"` // unix seconds of the last spawn, 0 if never
+	Stop          int64  `json:"stop"`  // unix seconds of the last exit, 0 if never
+	Now           int64  `json:"now"`
+	Pid           int    `json:"pid"`
+	Exitstatus    int    `json:"exitstatus"`
+	Spawnerr      string `json:"spawnerr"`
+	StdoutLogfile string `json:"stdout_logfile"`
+	StderrLogfile string `json:"stderr_logfile"`
+	Restarts      int    `json:"restarts"`
+	Essential     bool   `json:"essential"`
+}
+
+// Describe is supervisorctl's description column for p at time now.
+func (p ProcessStatus) Describe(now time.Time) string {
+	switch p.State {
+	case Running:
+		up := now.Unix() - p.Start
+		if up < 0 {
+			up = 0
+		}
+		return fmt.Sprintf("pid %d, uptime %s", p.Pid, timedelta(up))
+	case Backoff, Fatal:
+		if p.Spawnerr == "" {
+			return fmt.Sprintf("unknown error (try \"tail %s\")", p.Name)
+		}
+		return p.Spawnerr
+	case Stopped, Exited:
+		if p.Start == 0 {
+			return "Not started"
+		}
+		return time.Unix(p.Stop, 0).Format("Jan 02 03:04 PM")
+	}
+	return ""
+}
+
+// timedelta prints seconds like Python's str(timedelta): H:MM:SS,
+// "1 day, 2:03:04", "3 days, 0:00:01".
+func timedelta(secs int64) string {
+	days := secs / 86400
+	secs %= 86400
+	s := fmt.Sprintf("%d:%02d:%02d", secs/3600, secs%3600/60, secs%60)
+	switch {
+	case days == 1:
+		return "1 day, " + s
+	case days > 1:
+		return fmt.Sprintf("%d days, %s", days, s)
+	}
+	return s
+}
+
+// writeStatus writes s to path atomically: a temp file in the same
+// directory, then rename, so a reader sees the old or the new file, never a
+// torn one. The file is 0644: it holds nothing secret.
+func writeStatus(path string, s *Status) error {
+	b, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write status file: %w", err)
+	}
+	return nil
+}
+
+// ReadStatus reads and parses a status file.
+func ReadStatus(path string) (*Status, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Status
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("status file %s: %w", path, err)
+	}
+	return &s, nil
+}

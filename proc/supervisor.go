@@ -1,0 +1,1008 @@
+// Package proc is the only package that starts, signals or tracks
+// processes. One goroutine, the owner loop of Supervisor.run, owns all of it:
+// it alone reaps (wait4), spawns, sends signals, changes states and writes
+// the status file. Everything else (the signal channel, timers, log copiers)
+// only sends it events. The loop sleeps in a select until one arrives: no
+// polling, no ticker, no sleep; an idle gosinit makes no wake-ups of its own.
+//
+// Life has two phases, as in catatonit: before the first child starts, an
+// error returns to main, which exits; once children run, nothing may kill
+// PID 1 (its death SIGKILLs the whole container), so errors are logged and
+// survived, and Run returns only when every child is gone.
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// Options configure Run.
+type Options struct {
+	// Command is the main program (tini-style), or nil.
+	Command []string
+	// Group forwards signals to the main program's process group (else to
+	// its pid only).
+	Group bool
+	// RemapExit are exit codes of the main program reported as 0.
+	RemapExit []int
+	// Grace is how long leftovers get between SIGTERM and SIGKILL once the
+	// main program (or every program) has exited.
+	Grace time.Duration
+	// StatusFile overrides the status file's path.
+	StatusFile string
+	// Wait starts Command only once every autostart program is RUNNING.
+	Wait bool
+	// Level overrides the activity log level (0: the config's, or warn
+	// without a config).
+	Level config.Level
+
+	// Config, with the path and environment it was loaded from (for
+	// reloads), or nil for a main program alone.
+	Config     *config.Config
+	ConfigPath string
+	ConfigEnv  config.Env
+
+	// Signals is the channel main passed to signal.Notify with
+	// CaughtSignals.
+	Signals <-chan os.Signal
+	Stdout  *os.File
+	Stderr  *os.File
+}
+
+// StartError is a main program that could not be started: Code is 127
+// (not found) or 126 (not executable), as a shell reports them.
+type StartError struct {
+	Code    int
+	Command string
+	Err     error
+}
+
+func (e *StartError) Error() string {
+	return fmt.Sprintf("start %q: %v", e.Command, e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Exit is how Run reports gosinit's exit status once everything is over.
+type Exit struct{ Code int }
+
+func (e *Exit) Error() string { return "exit status " + itoa(e.Code) }
+
+// process is one running instance of a program, owned by the loop.
+type process struct {
+	cfg *config.Process
+	m   machine
+	pid int
+
+	timer *time.Timer
+	gen   int // bumped whenever the timer changes; stale timer events are dropped
+
+	spawnerr   string
+	start      time.Time
+	stop       time.Time
+	exitstatus int
+	lastCode   int // the shell's view of the last exit (128+N for signals); 1 after a spawn failure
+	restarts   int
+	gaveUp     bool
+
+	out *streams // the process's output, set up once
+
+	// removed: a reload dropped or changed its group; it is stopped and
+	// then forgotten.
+	removed bool
+}
+
+// loopEvent is what other goroutines send the owner loop.
+type loopEvent struct {
+	kind loopEventKind
+	p    *process
+	gen  int
+	ev   event
+}
+
+type loopEventKind int
+
+const (
+	leProcess  loopEventKind = iota // a process timer fired
+	leSweep                         // the grace period of the final sweep is over
+	leDrained                       // a copier reached EOF
+	leMainKill                      // SIGKILL the main program (second signal)
+)
+
+// Supervisor is the owner loop's state. Only the loop touches it.
+type Supervisor struct {
+	opts   Options
+	cfg    *config.Config
+	log    *logger
+	events chan loopEvent
+	pid1   bool
+	now    func() time.Time
+
+	procs []*process
+	byPid map[int]*process
+
+	// the main program
+	mainPid     int
+	mainDone    bool
+	mainCode    int
+	mainStarted bool
+
+	stdinR, stdinW *os.File // programs' stdin: open, never delivers data
+	devNull        *os.File
+	baseEnv        []string
+
+	statusPath string
+	status     Status
+	dirty      bool
+	generation int
+	started    time.Time
+
+	shutdown  bool
+	exitCode  int
+	sweeping  bool
+	sweepDone bool
+	killed    bool // the sweep's SIGKILL was sent
+	unknown   int  // orphans reaped
+
+	reloading     bool              // stops for a reload are pending
+	reloadAgain   bool              // another SIGHUP came while reloading
+	pendingAdd    []*config.Process // started once the reload's stops are done
+	changes       []string          // the reload's changes, supervisorctl update's words
+	notify        *notifier
+	readySent     bool
+	openDrains    int
+	outputs       *outputs
+	lastStatusErr string
+}
+
+// Run runs the main program and/or the configuration's programs until
+// everything has exited, and returns an *Exit with gosinit's exit status,
+// or an error before anything was started.
+func Run(opts Options) error {
+	s := &Supervisor{
+		opts:    opts,
+		cfg:     opts.Config,
+		events:  make(chan loopEvent, 256),
+		pid1:    os.Getpid() == 1,
+		now:     time.Now,
+		byPid:   map[int]*process{},
+		started: time.Now(),
+	}
+	if s.opts.Stdout == nil {
+		s.opts.Stdout = os.Stdout
+	}
+	if s.opts.Stderr == nil {
+		s.opts.Stderr = os.Stderr
+	}
+	level := opts.Level
+	if level == 0 {
+		level = config.LevelWarn
+		if s.cfg != nil {
+			level = s.cfg.Supervisord.Loglevel
+		}
+	}
+	s.log = newLogger(level, s.opts.Stderr)
+	if !s.pid1 {
+		if err := becomeSubreaper(); err != nil {
+			s.log.warnf("cannot become a child subreaper: %v; orphans of this tree will not be reaped by gosinit", err)
+		}
+	}
+	s.baseEnv = childEnviron(os.Environ())
+	s.notify = newNotifier(os.Environ())
+
+	if err := s.prepare(); err != nil {
+		return err
+	}
+	if err := s.begin(); err != nil {
+		return err
+	}
+	s.loop()
+	return &Exit{Code: s.exitCode}
+}
+
+// prepare does what may still fail before any child runs.
+func (s *Supervisor) prepare() error {
+	if s.cfg == nil {
+		if s.opts.StatusFile != "" {
+			s.statusPath = s.opts.StatusFile
+			s.prepareStatusDir()
+		}
+		return nil
+	}
+	var err error
+	if s.devNull, err = os.OpenFile(os.DevNull, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+		return err
+	}
+	if s.stdinR, s.stdinW, err = os.Pipe(); err != nil {
+		return err
+	}
+	// Programs get no inherited descriptor above 2 (supervisord closes
+	// 3..minfds); everything gosinit opens itself is close-on-exec already.
+	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	s.raiseLimits()
+	if s.outputs, err = newOutputs(s); err != nil {
+		return err
+	}
+	for _, w := range s.cfg.Warnings {
+		s.log.warnf("%s", w.String())
+	}
+	s.statusPath = s.opts.StatusFile
+	if s.statusPath == "" {
+		s.statusPath = s.cfg.Gosinit.StatusFile
+	}
+	if s.statusPath == "" {
+		s.statusPath = DefaultStatusFile
+	}
+	s.prepareStatusDir()
+	for _, pc := range s.cfg.Processes() {
+		s.procs = append(s.procs, &process{cfg: pc})
+	}
+	return nil
+}
+
+// prepareStatusDir makes the status file's directory, falling back to the
+// per-user path when /run is not writable.
+func (s *Supervisor) prepareStatusDir() {
+	dir := dirOf(s.statusPath)
+	if err := os.MkdirAll(dir, 0o755); err == nil && unix.Access(dir, unix.W_OK) == nil {
+		return
+	}
+	if s.opts.StatusFile == "" && (s.cfg == nil || s.cfg.Gosinit.StatusFile == "") {
+		fb := FallbackStatusFile()
+		if err := os.MkdirAll(dirOf(fb), 0o755); err == nil {
+			s.statusPath = fb
+			return
+		}
+	}
+	s.log.warnf("status file %s: directory not writable; gosinit status will not work", s.statusPath)
+	s.statusPath = ""
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	if strings.HasPrefix(p, "/") {
+		return "/"
+	}
+	return "."
+}
+
+// raiseLimits raises RLIMIT_NOFILE and RLIMIT_NPROC soft limits to minfds
+// and minprocs as far as the hard limits allow; containers often cannot
+// raise hard limits, so falling short is a warning, not an error.
+func (s *Supervisor) raiseLimits() {
+	for _, l := range []struct {
+		res  int
+		want uint64
+		name string
+	}{
+		{unix.RLIMIT_NOFILE, s.cfg.Supervisord.Minfds, "minfds"},
+		{unix.RLIMIT_NPROC, s.cfg.Supervisord.Minprocs, "minprocs"},
+	} {
+		var r unix.Rlimit
+		if unix.Getrlimit(l.res, &r) != nil || r.Cur >= l.want {
+			continue
+		}
+		if r.Max < l.want {
+			try := r
+			try.Cur, try.Max = l.want, l.want
+			if unix.Setrlimit(l.res, &try) == nil {
+				continue
+			}
+		}
+		r.Cur = min(l.want, r.Max)
+		_ = unix.Setrlimit(l.res, &r)
+		if r.Cur < l.want {
+			s.log.warnf("%s=%d asked, but the hard limit is %d: raised the soft limit to %d", l.name, l.want, r.Max, r.Cur)
+		}
+	}
+}
+
+// begin starts the autostart programs and the main program.
+func (s *Supervisor) begin() error {
+	if s.cfg != nil {
+		s.log.infof("gosinit started with pid %d", os.Getpid())
+	}
+	// A main program alone starts first: its failure to start is gosinit's
+	// failure to start (127/126), and nothing else runs yet.
+	if s.cfg == nil {
+		if err := s.startMain(); err != nil {
+			return err
+		}
+		s.markDirty()
+		return nil
+	}
+	for _, p := range s.procs {
+		if p.cfg.Autostart {
+			s.feed(p, evStart, facts{})
+		}
+	}
+	if len(s.opts.Command) > 0 && !s.opts.Wait {
+		if err := s.startMain(); err != nil {
+			var se *StartError
+			if errors.As(err, &se) {
+				s.log.errorf("%v", err)
+				s.mainDone, s.mainCode = true, se.Code
+				s.beginShutdown(se.Code)
+				return nil
+			}
+			return err
+		}
+	}
+	s.checkReady()
+	s.markDirty()
+	return nil
+}
+
+// loop is the owner loop. It returns when everything is over.
+func (s *Supervisor) loop() {
+	for !s.sweepDone {
+		if s.dirty && len(s.events) == 0 && len(s.opts.Signals) == 0 {
+			s.writeStatus()
+		}
+		select {
+		case sig := <-s.opts.Signals:
+			s.onSignal(sig.(unix.Signal))
+		case e := <-s.events:
+			s.onEvent(e)
+		}
+	}
+	if s.dirty {
+		s.writeStatus()
+	}
+	if s.outputs != nil {
+		s.outputs.close()
+	}
+}
+
+func (s *Supervisor) markDirty() { s.dirty = true }
+
+// onSignal routes one signal.
+func (s *Supervisor) onSignal(sig unix.Signal) {
+	if sig == unix.SIGCHLD {
+		s.reap()
+		return
+	}
+	mainAlive := s.mainPid != 0 && !s.mainDone
+	if s.cfg == nil {
+		// tini mode: everything goes to the main program.
+		if mainAlive {
+			s.forward(sig)
+			return
+		}
+		if s.sweeping && (sig == unix.SIGTERM || sig == unix.SIGINT) {
+			s.sweepKill()
+		}
+		return
+	}
+	switch sig {
+	case unix.SIGHUP:
+		if s.shutdown {
+			s.log.infof("received SIGHUP during shutdown: ignored")
+			return
+		}
+		s.log.warnf("received SIGHUP indicating restart request")
+		s.reload()
+		return
+	case unix.SIGUSR2:
+		s.log.infof("received SIGUSR2 indicating log reopen request")
+		s.outputs.reopen()
+		return
+	case unix.SIGTERM, unix.SIGINT, unix.SIGQUIT:
+		if mainAlive {
+			s.forward(sig)
+			return
+		}
+		if s.shutdown {
+			if sig != unix.SIGQUIT {
+				s.log.warnf("received %s during shutdown: killing everything now", signalName(sig))
+				s.killAll()
+			}
+			return
+		}
+		s.log.warnf("received %s indicating exit request", signalName(sig))
+		s.beginShutdown(0)
+		return
+	}
+	if mainAlive {
+		s.forward(sig)
+		return
+	}
+	s.log.debugf("received %s: ignored", signalName(sig))
+}
+
+// forward passes sig on to the main program (its process group by default).
+func (s *Supervisor) forward(sig unix.Signal) {
+	target := s.mainPid
+	if s.opts.Group {
+		target = -s.mainPid
+	}
+	if err := unix.Kill(target, sig); err != nil && err != unix.ESRCH {
+		s.log.warnf("forward %s to %d: %v", signalName(sig), target, err)
+	}
+}
+
+// onEvent handles an event from a timer or a copier.
+func (s *Supervisor) onEvent(e loopEvent) {
+	switch e.kind {
+	case leProcess:
+		if e.gen != e.p.gen {
+			return // stale: the process moved on since this timer was armed
+		}
+		e.p.timer = nil
+		s.feed(e.p, e.ev, facts{})
+	case leSweep:
+		if !s.killed {
+			s.sweepKill()
+		}
+	case leDrained:
+		s.openDrains--
+		if s.sweeping {
+			s.maybeFinish(false)
+		}
+	}
+}
+
+// feed runs one event through the transition function and carries out its
+// actions. It is the only place where process states change.
+func (s *Supervisor) feed(p *process, ev event, f facts) {
+	f.now = s.now()
+	f.shutdown = s.shutdown
+	if f.pid == 0 {
+		f.pid = p.pid
+	}
+	before := p.m.state
+	next, acts, handled := transition(p.m, p.cfg, p.cfg.Name, ev, f)
+	if !handled {
+		return
+	}
+	s.cancelTimer(p)
+	p.m = next
+	if p.m.state != before {
+		s.markDirty()
+	}
+	// A spawn's outcome is fed back as the next event once this one's
+	// actions are done.
+	var follow event
+	var followFacts facts
+	spawned := false
+	for _, a := range acts {
+		switch a.kind {
+		case actLog:
+			s.log.logf(a.level, "%s", a.msg)
+		case actTimer:
+			s.armTimer(p, a.d, a.ev)
+		case actSignal:
+			s.signalProcess(p, sigOf(p.cfg.Stopsignal), p.cfg.Stopasgroup)
+		case actKillSig:
+			s.signalProcess(p, unix.SIGKILL, p.cfg.Killasgroup)
+		case actSetSpawnerr:
+			p.spawnerr = a.msg
+			if a.msg != "" && !strings.HasPrefix(a.msg, "Exited too quickly") {
+				p.lastCode = 1
+			}
+		case actSpawn:
+			if !p.start.IsZero() {
+				p.restarts++
+			}
+			spawned = true
+			pid, err := s.spawn(p)
+			if err != nil {
+				follow, followFacts = evSpawnErr, facts{err: err.Error()}
+				break
+			}
+			p.pid = pid
+			p.start = f.now
+			s.byPid[pid] = p
+			s.markDirty()
+			follow, followFacts = evSpawned, facts{pid: pid}
+		case actGaveUp:
+			s.gaveUp(p)
+		}
+	}
+	if p.m.state != before {
+		s.afterChange(p)
+	}
+	if spawned {
+		s.feed(p, follow, followFacts)
+	}
+}
+
+func (s *Supervisor) cancelTimer(p *process) {
+	p.gen++
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+}
+
+func (s *Supervisor) armTimer(p *process, d time.Duration, ev event) {
+	gen := p.gen
+	p.timer = time.AfterFunc(d, func() {
+		s.events <- loopEvent{kind: leProcess, p: p, gen: gen, ev: ev}
+	})
+}
+
+// signalProcess sends sig to p's pid, or to its process group.
+func (s *Supervisor) signalProcess(p *process, sig unix.Signal, group bool) {
+	if p.pid == 0 {
+		return
+	}
+	target := p.pid
+	if group {
+		target = -p.pid
+	}
+	if err := unix.Kill(target, sig); err != nil && err != unix.ESRCH {
+		s.log.critf("unknown problem killing %s (%d):%v", p.cfg.Name, p.pid, err)
+	}
+}
+
+// gaveUp: p will not run again by itself. An essential program takes
+// gosinit down with it.
+func (s *Supervisor) gaveUp(p *process) {
+	p.gaveUp = true
+	if s.shutdown || !p.cfg.Essential {
+		return
+	}
+	code := p.lastCode
+	s.log.warnf("essential program %s stopped for good (%s): shutting down with exit status %d", p.cfg.Name, p.m.state, code)
+	s.beginShutdown(code)
+}
+
+// afterChange runs after any state change: readiness, --wait, the next
+// shutdown level.
+func (s *Supervisor) afterChange(p *process) {
+	if p.m.state == Fatal && s.opts.Wait && !s.mainStarted && !s.shutdown && p.cfg.Autostart {
+		s.log.errorf("%s entered FATAL before the main program started (--wait): shutting down", p.cfg.Name)
+		s.beginShutdown(1)
+		return
+	}
+	s.checkReady()
+	if s.shutdown || s.reloading {
+		s.stepStop()
+	}
+}
+
+// checkReady starts the waiting main program and tells systemd READY=1
+// once every autostart program is RUNNING.
+func (s *Supervisor) checkReady() {
+	if s.shutdown || (s.readySent && (s.mainStarted || len(s.opts.Command) == 0)) {
+		return
+	}
+	for _, p := range s.procs {
+		if p.cfg.Autostart && p.m.state != Running && !p.gaveUp {
+			return
+		}
+	}
+	if len(s.opts.Command) > 0 && !s.mainStarted {
+		if err := s.startMain(); err != nil {
+			var se *StartError
+			if errors.As(err, &se) {
+				s.log.errorf("%v", err)
+				s.mainDone, s.mainCode = true, se.Code
+				s.beginShutdown(se.Code)
+				return
+			}
+		}
+	}
+	if !s.readySent {
+		s.readySent = true
+		if err := s.notify.Ready(); err != nil {
+			s.log.warnf("systemd notify: %v", err)
+		}
+	}
+}
+
+// reap collects every exited child and routes each exit.
+func (s *Supervisor) reap() {
+	none := reapAll(func(pid int, ws unix.WaitStatus) {
+		if pid == s.mainPid && !s.mainDone {
+			s.mainExited(ws)
+			return
+		}
+		p := s.byPid[pid]
+		if p == nil {
+			s.unknown++
+			if s.cfg != nil {
+				s.log.infof("reaped unknown pid %d (%s)", pid, describeExit(ws))
+			}
+			return
+		}
+		delete(s.byPid, pid)
+		p.pid = 0
+		p.stop = s.now()
+		p.exitstatus = ws.ExitStatus()
+		if ws.Signaled() {
+			p.exitstatus = -1
+		}
+		p.lastCode = exitCode(ws)
+		s.markDirty()
+		s.feed(p, evExit, facts{pid: pid, exitDesc: describeExit(ws), expected: expected(p.cfg, ws)})
+	})
+	if s.sweeping {
+		s.maybeFinish(none)
+	}
+}
+
+// expected: the exit status is one of exitcodes; a signal never is.
+func expected(p *config.Process, ws unix.WaitStatus) bool {
+	if !ws.Exited() {
+		return false
+	}
+	for _, c := range p.Exitcodes {
+		if c == ws.ExitStatus() {
+			return true
+		}
+	}
+	return false
+}
+
+// mainExited: the main program is gone. Everything else stops, and
+// gosinit exits with its status.
+func (s *Supervisor) mainExited(ws unix.WaitStatus) {
+	s.mainDone = true
+	code := exitCode(ws)
+	for _, c := range s.opts.RemapExit {
+		if c == code {
+			code = 0
+		}
+	}
+	s.mainCode = code
+	if s.cfg != nil {
+		s.log.infof("main program exited (%s)", describeExit(ws))
+	}
+	s.beginShutdown(code)
+}
+
+// beginShutdown stops every program, highest priority level first, all
+// programs of one level together, then sweeps leftovers and exits with code.
+func (s *Supervisor) beginShutdown(code int) {
+	if s.shutdown {
+		return
+	}
+	s.shutdown = true
+	s.exitCode = code
+	s.markDirty()
+	if err := s.notify.Stopping(); err != nil {
+		s.log.warnf("systemd notify: %v", err)
+	}
+	// The main program goes first: it gets the signal, and the programs are
+	// stopped once it has exited.
+	if s.mainPid != 0 && !s.mainDone {
+		s.forward(unix.SIGTERM)
+		return
+	}
+	for _, p := range s.procs {
+		switch p.m.state {
+		case Backoff, Exited:
+			s.feed(p, evStop, facts{})
+		}
+	}
+	s.stepStop()
+}
+
+// stepStop signals the highest priority level that still has live
+// processes, once the levels above it are gone; when nothing of the
+// configuration is left, it moves on (reload: apply; shutdown: sweep).
+func (s *Supervisor) stepStop() {
+	if s.shutdown && s.mainPid != 0 && !s.mainDone {
+		return
+	}
+	var stopping []*process
+	if s.shutdown {
+		stopping = s.procs
+	} else {
+		for _, p := range s.procs {
+			if p.removed {
+				stopping = append(stopping, p)
+			}
+		}
+	}
+	top, live := 0, false
+	for _, p := range stopping {
+		if p.pid != 0 && (!live || p.cfg.Priority > top) {
+			top, live = p.cfg.Priority, true
+		}
+	}
+	if live {
+		for _, p := range stopping {
+			if p.pid != 0 && p.cfg.Priority == top && p.m.state != Stopping {
+				s.feed(p, evStop, facts{})
+			}
+		}
+		return
+	}
+	if s.shutdown {
+		if !s.sweeping {
+			s.beginSweep()
+		}
+		return
+	}
+	if s.reloading {
+		s.finishReload()
+	}
+}
+
+// killAll answers a second SIGTERM/SIGINT during shutdown: SIGKILL to
+// everything still running.
+func (s *Supervisor) killAll() {
+	for _, p := range s.procs {
+		if p.pid != 0 {
+			s.feed(p, evKill, facts{})
+		}
+	}
+	if s.mainPid != 0 && !s.mainDone {
+		_ = unix.Kill(-s.mainPid, unix.SIGKILL)
+		_ = unix.Kill(s.mainPid, unix.SIGKILL)
+	}
+	if s.sweeping {
+		s.sweepKill()
+	}
+}
+
+// beginSweep: every program is gone; as PID 1 every other process of the
+// namespace (as a subreaper, every remaining descendant) gets SIGTERM, then
+// SIGKILL after the grace period; gosinit exits once none is left.
+func (s *Supervisor) beginSweep() {
+	s.sweeping = true
+	if reapAll(s.reapLeftover) {
+		s.maybeFinish(true)
+		return
+	}
+	if s.pid1 {
+		_ = unix.Kill(-1, unix.SIGTERM)
+	} else {
+		for _, pid := range descendants(os.Getpid()) {
+			_ = unix.Kill(pid, unix.SIGTERM)
+		}
+	}
+	time.AfterFunc(s.opts.Grace, func() { s.events <- loopEvent{kind: leSweep} })
+	s.maybeFinish(reapAll(s.reapLeftover))
+}
+
+func (s *Supervisor) reapLeftover(pid int, ws unix.WaitStatus) {
+	if p := s.byPid[pid]; p != nil {
+		delete(s.byPid, pid)
+		p.pid = 0
+		return
+	}
+	s.unknown++
+	if s.cfg != nil {
+		s.log.infof("reaped unknown pid %d (%s)", pid, describeExit(ws))
+	}
+}
+
+func (s *Supervisor) sweepKill() {
+	s.killed = true
+	if s.pid1 {
+		_ = unix.Kill(-1, unix.SIGKILL)
+	} else {
+		for _, pid := range descendants(os.Getpid()) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+	s.maybeFinish(reapAll(s.reapLeftover))
+}
+
+// maybeFinish ends the loop once no child is left and every output pipe
+// is drained.
+func (s *Supervisor) maybeFinish(noChildren bool) {
+	if !noChildren {
+		if reapAll(s.reapLeftover) {
+			noChildren = true
+		}
+	}
+	if noChildren && s.openDrains <= 0 {
+		s.sweepDone = true
+	}
+}
+
+// descendants lists the pids below root, from /proc (used only at exit,
+// when gosinit is a subreaper rather than PID 1).
+func descendants(root int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range ents {
+		pid := atoiOK(e.Name())
+		if pid <= 0 {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		ppid := atoiOK(f[1])
+		children[ppid] = append(children[ppid], pid)
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, c := range children[n] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+func atoiOK(s string) int {
+	n := 0
+	if s == "" {
+		return -1
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// writeStatus writes the status file from the current state.
+func (s *Supervisor) writeStatus() {
+	s.dirty = false
+	if s.statusPath == "" {
+		return
+	}
+	now := s.now()
+	st := &s.status
+	st.Pid = os.Getpid()
+	st.Started = s.started.Unix()
+	if s.cfg != nil {
+		st.Config = s.cfg.File
+	}
+	st.Shutdown = s.shutdown
+	st.Processes = st.Processes[:0]
+	for _, p := range s.procs {
+		ps := ProcessStatus{
+			Name:          p.cfg.Name,
+			Group:         p.cfg.Group,
+			State:         p.m.state,
+			Statename:     p.m.state.String(),
+			Now:           now.Unix(),
+			Pid:           p.pid,
+			Exitstatus:    p.exitstatus,
+			Spawnerr:      p.spawnerr,
+			Restarts:      p.restarts,
+			Essential:     p.cfg.Essential,
+			StdoutLogfile: s.outputs.describe(p, false),
+			StderrLogfile: s.outputs.describe(p, true),
+		}
+		if !p.start.IsZero() {
+			ps.Start = p.start.Unix()
+		}
+		if !p.stop.IsZero() {
+			ps.Stop = p.stop.Unix()
+		}
+		ps.Description = ps.Describe(now)
+		st.Processes = append(st.Processes, ps)
+	}
+	sort.SliceStable(st.Processes, func(i, j int) bool {
+		a, b := st.Processes[i], st.Processes[j]
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		return a.Name < b.Name
+	})
+	if err := writeStatus(s.statusPath, st); err != nil {
+		if err.Error() != s.lastStatusErr {
+			s.log.warnf("%v", err)
+			s.lastStatusErr = err.Error()
+		}
+		return
+	}
+	s.lastStatusErr = ""
+}
+
+// startMain spawns the main program: looked up on PATH like execvp, in its
+// own process group, in the terminal's foreground when stdin is one.
+func (s *Supervisor) startMain() error {
+	s.mainStarted = true
+	name := s.opts.Command[0]
+	path := name
+	if !strings.Contains(name, "/") {
+		lp, err := exec.LookPath(name)
+		if err != nil {
+			code := 127
+			if errors.Is(err, os.ErrPermission) {
+				code = 126
+			}
+			return &StartError{Code: code, Command: name, Err: lookErr(err)}
+		}
+		path = lp
+	} else if st, err := os.Stat(name); err != nil {
+		return &StartError{Code: 127, Command: name, Err: lookErr(err)}
+	} else if st.IsDir() {
+		return &StartError{Code: 126, Command: name, Err: errors.New("is a directory")}
+	} else if unix.Access(name, unix.X_OK) != nil {
+		return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
+	}
+	cmd := &exec.Cmd{
+		Path:   path,
+		Args:   s.opts.Command,
+		Env:    s.mainEnviron(),
+		Stdin:  os.Stdin,
+		Stdout: s.opts.Stdout,
+		Stderr: s.opts.Stderr,
+		SysProcAttr: &unix.SysProcAttr{
+			Setpgid: true,
+		},
+	}
+	if fg, ok := foregroundTTY(); ok {
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = fg
+	}
+	if err := cmd.Start(); err != nil {
+		code := 126
+		if errors.Is(err, os.ErrNotExist) {
+			code = 127
+		}
+		return &StartError{Code: code, Command: name, Err: lookErr(err)}
+	}
+	s.mainPid = cmd.Process.Pid
+	// The loop reaps with wait4; Release frees the pidfd now.
+	cmd.Process.Release()
+	if s.cfg != nil {
+		s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
+	}
+	return nil
+}
+
+// mainEnviron is gosinit's environment without systemd's NOTIFY_SOCKET.
+func (s *Supervisor) mainEnviron() []string { return childEnviron(os.Environ()) }
+
+func lookErr(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist):
+		return errors.New("not found")
+	case errors.Is(err, os.ErrPermission):
+		return errors.New("permission denied (not executable)")
+	}
+	return err
+}
+
+// foregroundTTY reports whether stdin is gosinit's controlling terminal;
+// then the main program's group is made the terminal's foreground group so
+// Ctrl-C and job control reach it.
+func foregroundTTY() (int, bool) {
+	if _, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err != nil {
+		return 0, false
+	}
+	return 0, true
+}
+
+var _ io.Writer = (*os.File)(nil)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPty opens a pseudo-terminal pair with x/sys/unix alone.
+func openPty(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
+}
+
+// TestTerminalForeground: with a terminal on stdin, the program's group is
+// the terminal's foreground group, so Ctrl-C (typed, not sent by kill)
+// reaches the program, and gosinit exits with its status.
+func TestTerminalForeground(t *testing.T) {
+	needRoot(t)
+	master, slave := openPty(t)
+	cmd := exec.Command(gosinitBin, append([]string{"--"}, helperCmd("ttyint")...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0,
+		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { unix.Kill(cmd.Process.Pid, unix.SIGKILL) })
+	slave.Close()
+
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(master)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var first string
+	select {
+	case first = <-lines:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no output from the program")
+	}
+	var fg, pg int
+	if _, err := fmt.Sscanf(strings.TrimSpace(first), "fg=%d pgrp=%d", &fg, &pg); err != nil || fg != pg {
+		t.Fatalf("program reports %q: want its group in the foreground", first)
+	}
+	master.Write([]byte{3}) // Ctrl-C
+	select {
+	case err := <-done:
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 42 {
+			t.Fatalf("gosinit: %v, want exit 42 (the program's, after SIGINT)", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("gosinit did not exit after Ctrl-C")
+	}
+}

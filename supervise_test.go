@@ -1,0 +1,624 @@
+package main
+
+// Supervision tests: gosinit -c FILE as PID 1 of a new PID namespace, with
+// real programs, real signals, the real status file and log lines.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+// confRun is gosinit running a configuration in a temp dir.
+type confRun struct {
+	*initRun
+	dir    string
+	status string
+}
+
+// startConf writes conf (with @DIR@ replaced by the temp dir) and runs
+// gosinit -c on it as PID 1, with extra args before --.
+func startConf(t *testing.T, conf string, args ...string) *confRun {
+	t.Helper()
+	needRoot(t)
+	dir := t.TempDir()
+	conf = strings.ReplaceAll(conf, "@DIR@", dir)
+	path := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "status.json")
+	all := append([]string{"-c", path, "--status-file", status}, args...)
+	return &confRun{initRun: startInit(t, true, nil, all...), dir: dir, status: status}
+}
+
+// waitStatus waits until cond holds for the status file, or fails.
+func (r *confRun) waitStatus(t *testing.T, d time.Duration, what string, cond func(map[string]proc.ProcessStatus) bool) map[string]proc.ProcessStatus {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		st, err := proc.ReadStatus(r.status)
+		m := map[string]proc.ProcessStatus{}
+		if err == nil {
+			for _, p := range st.Processes {
+				m[p.Name] = p
+			}
+			if cond(m) {
+				return m
+			}
+		}
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("waiting for %s: status %v (err %v); stderr:\n%s", what, m, err, r.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func allIn(state proc.State, names ...string) func(map[string]proc.ProcessStatus) bool {
+	return func(m map[string]proc.ProcessStatus) bool {
+		for _, n := range names {
+			if m[n].State != state {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// logLines are gosinit's activity log lines without their time stamps.
+func (r *confRun) logLines() []string {
+	var out []string
+	for _, l := range strings.Split(r.stderr.String(), "\n") {
+		if len(l) > 24 && l[4] == '-' && l[19] == ',' {
+			out = append(out, l[24:])
+		}
+	}
+	return out
+}
+
+func (r *confRun) stop(t *testing.T) int {
+	t.Helper()
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	return r.wait(t, 30*time.Second)
+}
+
+func indexOf(lines []string, sub string) int {
+	for i, l := range lines {
+		if strings.Contains(l, sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+const base = `[supervisord]
+nodaemon=true
+logfile=/dev/null
+pidfile=@DIR@/sd.pid
+childlogdir=@DIR@
+`
+
+func TestStartOrderAndStopLevels(t *testing.T) {
+	// Four programs on two priority levels; each records the stop signal
+	// and takes 300 ms to exit. The level 20 programs must be signalled
+	// together, and level 10 only once both are gone.
+	prog := func(name string, prio int) string {
+		return fmt.Sprintf(`
+[program:%s]
+command=/bin/sh -c 'trap "echo %s TERM >> @DIR@/events; sleep 0.3; echo %s gone >> @DIR@/events; exit 0" TERM; while :; do sleep 0.05; done'
+priority=%d
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, name, name, name, prio)
+	}
+	r := startConf(t, base+prog("a1", 20)+prog("b1", 10)+prog("a2", 20)+prog("b2", 10))
+	r.waitStatus(t, 10*time.Second, "all RUNNING", allIn(proc.Running, "a1", "a2", "b1", "b2"))
+	lines := r.logLines()
+	if b1, a1 := indexOf(lines, "spawned: 'b1'"), indexOf(lines, "spawned: 'a1'"); b1 < 0 || a1 < 0 || b1 > a1 {
+		t.Fatalf("start order: want priority 10 before 20:\n%s", strings.Join(lines, "\n"))
+	}
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0", code)
+	}
+	b, _ := os.ReadFile(filepath.Join(r.dir, "events"))
+	ev := strings.Split(strings.TrimSpace(string(b)), "\n")
+	pos := map[string]int{}
+	for i, e := range ev {
+		pos[e] = i
+	}
+	for _, n := range []string{"a1", "a2", "b1", "b2"} {
+		if _, ok := pos[n+" TERM"]; !ok {
+			t.Fatalf("%s never got SIGTERM: %q", n, ev)
+		}
+	}
+	// Level 20 in parallel: both signalled before either is gone.
+	if pos["a1 TERM"] > pos["a2 gone"] || pos["a2 TERM"] > pos["a1 gone"] {
+		t.Errorf("level 20 not stopped together: %q", ev)
+	}
+	// Level 10 only after level 20 is gone.
+	for _, b := range []string{"b1 TERM", "b2 TERM"} {
+		if pos[b] < pos["a1 gone"] || pos[b] < pos["a2 gone"] {
+			t.Errorf("%s before level 20 was gone: %q", b, ev)
+		}
+	}
+}
+
+func TestStopsignalAndKill(t *testing.T) {
+	r := startConf(t, base+`
+[program:usr1]
+command=/bin/sh -c 'trap "echo USR1 >> @DIR@/sig; exit 0" USR1; while :; do sleep 0.05; done'
+stopsignal=usr1
+startsecs=0
+
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.05; done'
+stopwaitsecs=1
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "usr1", "stubborn"))
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(r.dir, "sig")); string(b) != "USR1\n" {
+		t.Errorf("stopsignal=usr1: program recorded %q", b)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	for _, want := range []string{
+		"INFO stopped: usr1 (exit status 0)",
+		"WARN killing 'stubborn' (",
+		"WARN stopped: stubborn (terminated by SIGKILL)",
+		"WARN received SIGTERM indicating exit request",
+	} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q:\n%s", want, lines)
+		}
+	}
+}
+
+func TestStopasgroup(t *testing.T) {
+	// A sh wrapper with a child: with stopasgroup the child dies with the
+	// stop; without, it survives the stop of its program (as under
+	// supervisord) and is swept at exit, after the later levels stopped.
+	for _, asgroup := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stopasgroup=%v", asgroup), func(t *testing.T) {
+			r := startConf(t, base+fmt.Sprintf(`
+[program:wrapper]
+command=/bin/sh -c '/bin/sh -c "trap \"echo child TERM >> @DIR@/ev; exit 0\" TERM; while :; do sleep 0.05; done" & wait'
+stopasgroup=%v
+priority=20
+startsecs=0
+
+[program:later]
+command=/bin/sh -c 'trap "sleep 0.3; echo later stopped >> @DIR@/ev; exit 0" TERM; while :; do sleep 0.05; done'
+priority=10
+startsecs=0
+`, asgroup), "--grace", "2s")
+			r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "wrapper", "later"))
+			if code := r.stop(t); code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			b, _ := os.ReadFile(filepath.Join(r.dir, "ev"))
+			want := "child TERM\nlater stopped\n"
+			if !asgroup {
+				want = "later stopped\nchild TERM\n"
+			}
+			if string(b) != want {
+				t.Errorf("events %q, want %q", b, want)
+			}
+		})
+	}
+}
+
+func TestNumprocsEnvironmentDirectoryUser(t *testing.T) {
+	if _, err := os.Stat("/usr/sbin/nologin"); err != nil {
+		t.Log("no /usr/sbin/nologin; user check still runs")
+	}
+	r := startConf(t, base+`environment=GLOBAL="g v"
+
+[program:w]
+command=/bin/sh -c 'echo "%(process_num)d $GLOBAL $LOCAL $SUPERVISOR_ENABLED $SUPERVISOR_PROCESS_NAME $SUPERVISOR_GROUP_NAME"; exec sleep 1000'
+process_name=%(program_name)s_%(process_num)02d
+numprocs=3
+numprocs_start=1
+environment=LOCAL="l v"
+stdout_logfile=@DIR@/%(program_name)s_%(process_num)d.log
+stdout_logfile_maxbytes=0
+startsecs=0
+
+[program:who]
+command=/bin/sh -c 'echo "$HOME $USER $LOGNAME"; pwd; umask; id -u; id -g; exec sleep 1000'
+user=nobody
+directory=/tmp
+umask=027
+stdout_logfile=@DIR@/who.log
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "w_01", "w_02", "w_03", "who"))
+	for n := 1; n <= 3; n++ {
+		path := filepath.Join(r.dir, fmt.Sprintf("w_%d.log", n))
+		want := fmt.Sprintf("%d g v l v 1 w_%02d w\n", n, n)
+		got := waitFileContent(path, want, 5*time.Second)
+		if got != want {
+			t.Errorf("%s = %q, want %q", path, got, want)
+		}
+	}
+	want := "/nonexistent nobody nobody\n/tmp\n0027\n65534\n65534\n"
+	if got := waitFileContent(filepath.Join(r.dir, "who.log"), want, 5*time.Second); got != want {
+		t.Errorf("user=nobody: got %q, want %q", got, want)
+	}
+	r.stop(t)
+}
+
+func waitFileContent(path, want string, d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for {
+		b, _ := os.ReadFile(path)
+		if string(b) == want || time.Now().After(deadline) {
+			return string(b)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestAutostartAutorestartExitcodes(t *testing.T) {
+	r := startConf(t, base+`
+[program:manual]
+command=/bin/sleep 1000
+autostart=false
+
+[program:expected]
+command=/bin/sh -c 'sleep 0.2; exit 2'
+exitcodes=0,2
+startsecs=0
+
+[program:unexpected]
+command=/bin/sh -c 'sleep 0.2; exit 3'
+exitcodes=0,2
+startsecs=0
+
+[program:never]
+command=/bin/sh -c 'sleep 0.2; exit 3'
+autorestart=false
+startsecs=0
+`)
+	m := r.waitStatus(t, 15*time.Second, "restarts", func(m map[string]proc.ProcessStatus) bool {
+		return m["unexpected"].Restarts >= 2 && m["expected"].State == proc.Exited && m["never"].State == proc.Exited
+	})
+	if p := m["manual"]; p.State != proc.Stopped || p.Description != "Not started" {
+		t.Errorf("autostart=false: %s %q", p.Statename, p.Description)
+	}
+	if p := m["expected"]; p.Restarts != 0 || p.Exitstatus != 2 {
+		t.Errorf("expected exit: restarts %d exitstatus %d", p.Restarts, p.Exitstatus)
+	}
+	if p := m["never"]; p.Restarts != 0 {
+		t.Errorf("autorestart=false restarted %d times", p.Restarts)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	for _, want := range []string{
+		"INFO exited: expected (exit status 2; expected)",
+		"WARN exited: unexpected (exit status 3; not expected)",
+		"WARN exited: never (exit status 3; not expected)",
+	} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	r.stop(t)
+}
+
+// logTimes returns the time stamps of log lines matching re.
+func (r *confRun) logTimes(re *regexp.Regexp) []time.Time {
+	var out []time.Time
+	for _, l := range strings.Split(r.stderr.String(), "\n") {
+		if len(l) > 24 && re.MatchString(l[24:]) {
+			ts, err := time.ParseInLocation("2006-01-02 15:04:05,000", l[:23], time.Local)
+			if err == nil {
+				out = append(out, ts)
+			}
+		}
+	}
+	return out
+}
+
+func TestBackoffToFatal(t *testing.T) {
+	r := startConf(t, base+`
+[program:fail]
+command=/bin/sh -c 'exit 1'
+startretries=2
+`)
+	m := r.waitStatus(t, 20*time.Second, "FATAL", allIn(proc.Fatal, "fail"))
+	if d := m["fail"].Description; d != "Exited too quickly (process log may have details)" {
+		t.Errorf("description %q", d)
+	}
+	spawns := r.logTimes(regexp.MustCompile(`^INFO spawned: 'fail'`))
+	if len(spawns) != 3 {
+		t.Fatalf("%d spawns, want startretries+1 = 3", len(spawns))
+	}
+	// Waits of 1 s, then 2 s between attempts (lower bounds; log stamps
+	// have millisecond resolution).
+	for i, want := range []time.Duration{time.Second, 2 * time.Second} {
+		if gap := spawns[i+1].Sub(spawns[i]); gap < want-10*time.Millisecond || gap > want+500*time.Millisecond {
+			t.Errorf("gap %d = %v, want about %v", i, gap, want)
+		}
+	}
+	if !strings.Contains(r.stderr.String(), "INFO gave up: fail entered FATAL state, too many start retries too quickly") {
+		t.Error("no gave up line")
+	}
+	r.stop(t)
+}
+
+func TestStartsecsTimer(t *testing.T) {
+	r := startConf(t, base+`
+[program:slow]
+command=/bin/sleep 1000
+startsecs=2
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "slow"))
+	spawned := r.logTimes(regexp.MustCompile(`^INFO spawned: 'slow'`))
+	success := r.logTimes(regexp.MustCompile(`^INFO success: slow entered RUNNING state, process has stayed up for > than 2 seconds`))
+	if len(spawned) != 1 || len(success) != 1 {
+		t.Fatalf("spawned %v success %v", spawned, success)
+	}
+	// On a timer, not a one-second tick: RUNNING 2 s after the spawn.
+	if d := success[0].Sub(spawned[0]); d < 2*time.Second-5*time.Millisecond || d > 2*time.Second+300*time.Millisecond {
+		t.Errorf("RUNNING after %v, want 2s", d)
+	}
+	r.stop(t)
+}
+
+func TestEssential(t *testing.T) {
+	tests := []struct {
+		name    string
+		command string
+		want    int
+	}{
+		{"exit7", `/bin/sh -c 'sleep 0.2; exit 7'`, 7},
+		{"signal", `/bin/sh -c 'sleep 0.2; kill -USR1 $$'`, 128 + int(unix.SIGUSR1)},
+		{"missing", `/nonexistent/command`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startConf(t, base+fmt.Sprintf(`
+[program:app]
+command=%s
+essential=true
+autorestart=false
+startsecs=0
+startretries=0
+
+[program:other]
+command=/bin/sleep 1000
+priority=1
+startsecs=0
+`, tt.command))
+			if got := r.wait(t, 20*time.Second); got != tt.want {
+				t.Fatalf("exit %d, want %d; log:\n%s", got, tt.want, r.stderr.String())
+			}
+			if !strings.Contains(r.stderr.String(), "stopped: other (terminated by SIGTERM)") {
+				t.Errorf("other program not stopped:\n%s", r.stderr.String())
+			}
+		})
+	}
+}
+
+func TestMainCommandMode(t *testing.T) {
+	conf := base + `
+[program:bg]
+command=/bin/sh -c 'trap "echo bg TERM >> @DIR@/ev; exit 0" TERM USR1; while :; do sleep 0.05; done'
+startsecs=0
+`
+	t.Run("exit status", func(t *testing.T) {
+		r := startConf(t, conf, "--", "/bin/sh", "-c", "sleep 0.3; exit 5")
+		if got := r.wait(t, 20*time.Second); got != 5 {
+			t.Fatalf("exit %d, want the main command's 5", got)
+		}
+		if b, _ := os.ReadFile(filepath.Join(r.dir, "ev")); string(b) != "bg TERM\n" {
+			t.Errorf("program was not stopped after the main command: %q", b)
+		}
+	})
+	t.Run("signals go to the main command", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "sigs")
+		r := startConf(t, conf, append([]string{"--wait", "--"}, helperCmd("ignoreterm", file, "6")...)...)
+		waitFileLines(file, 1, 10*time.Second)
+		r.waitStatus(t, 5*time.Second, "bg RUNNING", allIn(proc.Running, "bg"))
+		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM) // to the main command, which ignores it
+		if l := waitFileLines(file, 2, 10*time.Second); len(l) < 2 {
+			t.Fatalf("main command did not get SIGTERM: %q", l)
+		}
+		unix.Kill(r.cmd.Process.Pid, unix.SIGUSR1) // forwarded: the main command exits 6
+		if got := r.wait(t, 20*time.Second); got != 6 {
+			t.Fatalf("exit %d, want 6", got)
+		}
+		if b, _ := os.ReadFile(filepath.Join(r.dir, "ev")); string(b) != "bg TERM\n" {
+			t.Errorf("program got %q, want only the stop SIGTERM (USR1 is the main command's)", b)
+		}
+	})
+}
+
+func TestExitRace200(t *testing.T) {
+	// 200 processes block opening a FIFO, and all exit at the same moment
+	// with their own status: every status must be attributed right.
+	r := startConf(t, base+`
+[program:p]
+command=/bin/sh -c 'read x < @DIR@/fifo; exit %(process_num)d'
+process_name=p_%(process_num)03d
+numprocs=200
+startsecs=0
+autorestart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+`)
+	if err := unix.Mkfifo(filepath.Join(r.dir, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i := 0; i < 200; i++ {
+		names = append(names, fmt.Sprintf("p_%03d", i))
+	}
+	r.waitStatus(t, 20*time.Second, "all RUNNING", allIn(proc.Running, names...))
+	f, err := os.OpenFile(filepath.Join(r.dir, "fifo"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	m := r.waitStatus(t, 20*time.Second, "all EXITED", allIn(proc.Exited, names...))
+	for i, n := range names {
+		if m[n].Exitstatus != i {
+			t.Errorf("%s exit status %d, want %d", n, m[n].Exitstatus, i)
+		}
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	for i, n := range names {
+		want := fmt.Sprintf("exited: %s (exit status %d; ", n, i)
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	r.stop(t)
+}
+
+func TestNoFdGrowthOverRestarts(t *testing.T) {
+	// 20 processes that exit once a second: 100 restarts in about 5 s.
+	r := startConf(t, base+`
+[program:churn]
+command=/bin/sh -c 'echo out; echo err >&2; exit 1'
+process_name=c%(process_num)d
+numprocs=20
+startsecs=0
+autorestart=true
+stdout_logfile=@DIR@/churn.log
+stderr_logfile=@DIR@/churn.err
+`)
+	countFds := func() int {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", r.cmd.Process.Pid))
+		return len(ents)
+	}
+	r.waitStatus(t, 10*time.Second, "first restarts", func(m map[string]proc.ProcessStatus) bool {
+		return m["c0"].Restarts >= 1
+	})
+	before := countFds()
+	r.waitStatus(t, 30*time.Second, "100 restarts", func(m map[string]proc.ProcessStatus) bool {
+		n := 0
+		for _, p := range m {
+			n += p.Restarts
+		}
+		return n >= 120
+	})
+	if after := countFds(); after > before+4 {
+		t.Errorf("fds grew from %d to %d over 100 restarts", before, after)
+	}
+	r.stop(t)
+}
+
+// TestLogLinesMatchSupervisord compares the sequence of log lines per
+// program with the real supervisord's on the same configuration (Debian's
+// supervisor package; skipped when absent). Times and pids aside.
+func TestLogLinesMatchSupervisord(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Skip("Debian's supervisor package is not installed: no /usr/bin/supervisord")
+	}
+	conf := base + `
+[program:fail]
+command=/bin/sh -c "exit 3"
+priority=10
+startsecs=5
+
+[program:quick0]
+command=/bin/true
+priority=20
+startsecs=5
+
+[program:ok]
+command=/bin/sleep 1000
+priority=30
+
+[program:missing]
+command=/nonexistent/bin
+`
+	r := startConf(t, conf)
+	r.waitStatus(t, 30*time.Second, "settled", func(m map[string]proc.ProcessStatus) bool {
+		return m["fail"].State == proc.Fatal && m["quick0"].State == proc.Fatal && m["missing"].State == proc.Fatal && m["ok"].State == proc.Running
+	})
+	r.stop(t)
+	ours := normalizeLog(r.logLines())
+
+	// The same under supervisord, as PID 1 of its own namespace too.
+	dir := t.TempDir()
+	sconf := strings.ReplaceAll(strings.Replace(conf, "logfile=/dev/null", "logfile="+dir+"/sd.log", 1), "@DIR@", dir)
+	os.WriteFile(filepath.Join(dir, "s.conf"), []byte(sconf), 0o644)
+	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "s.conf"))
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+		if strings.Count(string(b), "gave up:") == 3 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
+	sd.wait(t, 30*time.Second)
+	b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+	var theirs []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if len(l) > 24 {
+			theirs = append(theirs, l[24:])
+		}
+	}
+	want := normalizeLog(theirs)
+	for prog, w := range want {
+		if g := ours[prog]; strings.Join(g, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s:\ngosinit:\n  %s\nsupervisord:\n  %s", prog, strings.Join(g, "\n  "), strings.Join(w, "\n  "))
+		}
+	}
+}
+
+var pidRe = regexp.MustCompile(`pid \d+|\(\d+\)`)
+
+// normalizeLog groups catalogue lines by program name, pids removed.
+func normalizeLog(lines []string) map[string][]string {
+	out := map[string][]string{}
+	progRe := regexp.MustCompile(`^(?:INFO|WARN) (spawned: '(\w+)'|success: (\w+) |exited: (\w+) |gave up: (\w+) |stopped: (\w+) |spawnerr: can't find command '/nonexistent/bin')`)
+	for _, l := range lines {
+		m := progRe.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		name := ""
+		for _, g := range m[2:] {
+			if g != "" {
+				name = g
+			}
+		}
+		if name == "" {
+			name = "missing"
+		}
+		out[name] = append(out[name], pidRe.ReplaceAllString(l, "N"))
+	}
+	for k := range out {
+		sort.SliceStable(out[k], func(i, j int) bool { return false })
+	}
+	return out
+}
+
+// startInitCmd runs any init (a peer) as PID 1 of a new namespace.
+func startInitCmd(t *testing.T, path string, args ...string) *initRun {
+	t.Helper()
+	saved := gosinitBin
+	gosinitBin = path
+	defer func() { gosinitBin = saved }()
+	return startInit(t, true, nil, args...)
+}
+
+var _ = strconv.Itoa
