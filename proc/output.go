@@ -170,8 +170,9 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 			debug = func(b []byte) { o.s.log.debugf("'%s' %s output:\n%s", name, channel, b) }
 		}
 		o.s.openDrains++
+		p.openPipes++
 		events := o.s.events
-		startCopier(r, t.sink, t.prefix, debug, func() { events <- loopEvent{kind: leDrained} })
+		startCopier(r, t.sink, t.prefix, debug, func() { events <- loopEvent{kind: leDrained, p: p} })
 		closeAfter = append(closeAfter, w)
 		return w, nil
 	}

@@ -97,6 +97,13 @@ type process struct {
 
 	out *streams // the process's output, set up once
 
+	// openPipes counts this process's output pipes not yet drained. An exit
+	// is reported only once they are (or after drainWait), so the program's
+	// last lines are written before its "exited:" line and before gosinit
+	// moves on.
+	openPipes   int
+	pendingExit *facts
+
 	// removed: a reload dropped or changed its group; it is stopped and
 	// then forgotten.
 	removed bool
@@ -104,19 +111,20 @@ type process struct {
 
 // loopEvent is what other goroutines send the owner loop.
 type loopEvent struct {
-	kind loopEventKind
-	p    *process
-	gen  int
-	ev   event
+	kind    loopEventKind
+	p       *process
+	gen     int
+	ev      event
+	pending *facts // leDrainWait: the exit it was armed for
 }
 
 type loopEventKind int
 
 const (
-	leProcess  loopEventKind = iota // a process timer fired
-	leSweep                         // the grace period of the final sweep is over
-	leDrained                       // a copier reached EOF
-	leMainKill                      // SIGKILL the main program (second signal)
+	leProcess   loopEventKind = iota // a process timer fired
+	leSweep                          // the grace period of the final sweep is over
+	leDrained                        // a copier reached EOF
+	leDrainWait                      // a process's output did not drain in time after its exit
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -448,8 +456,19 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		}
 	case leDrained:
 		s.openDrains--
+		if e.p != nil {
+			e.p.openPipes--
+			if e.p.openPipes <= 0 {
+				s.exitNow(e.p)
+			}
+		}
 		if s.sweeping {
 			s.maybeFinish(false)
+		}
+	case leDrainWait:
+		if e.p.pendingExit != nil && e.p.pendingExit == e.pending {
+			s.log.debugf("%s: output still open %v after its exit (a child of it holds the pipe?)", e.p.cfg.Name, drainWait)
+			s.exitNow(e.p)
 		}
 	}
 }
@@ -628,11 +647,31 @@ func (s *Supervisor) reap() {
 		}
 		p.lastCode = exitCode(ws)
 		s.markDirty()
-		s.feed(p, evExit, facts{pid: pid, exitDesc: describeExit(ws), expected: expected(p.cfg, ws)})
+		pending := &facts{pid: pid, exitDesc: describeExit(ws), expected: expected(p.cfg, ws)}
+		p.pendingExit = pending
+		if p.openPipes > 0 {
+			time.AfterFunc(drainWait, func() { s.events <- loopEvent{kind: leDrainWait, p: p, pending: pending} })
+			return
+		}
+		s.exitNow(p)
 	})
 	if s.sweeping {
 		s.maybeFinish(none)
 	}
+}
+
+// drainWait bounds how long an exit waits for its output pipes: a
+// daemonized grandchild may hold them open for ever.
+const drainWait = 500 * time.Millisecond
+
+// exitNow feeds a process's pending exit to the state machine.
+func (s *Supervisor) exitNow(p *process) {
+	f := p.pendingExit
+	if f == nil {
+		return
+	}
+	p.pendingExit = nil
+	s.feed(p, evExit, *f)
 }
 
 // expected: the exit status is one of exitcodes; a signal never is.

@@ -1,0 +1,264 @@
+package proc
+
+// Copiers: the goroutines that read a program's output pipe.
+//
+// A program's stdout or stderr goes through gosinit only when it must: to a
+// rotating log file, or with a prefix. Then one copier goroutine owns the
+// read end of the pipe and nothing else: it never touches process state, and
+// it tells the owner loop only that the pipe is drained (done), so that a
+// process's exit is reported after its last byte is written.
+//
+// Without a prefix the copier moves raw chunks, as read, with no framing, as
+// supervisord does. With a prefix it frames lines: every line goes out whole,
+// with the prefix in front, inside a single Write on the sink. One Write
+// carries as many whole lines as one read brought in (one write(2) for a
+// pipe-full of short lines, rather than one per line: the per-line syscall
+// would cap throughput at a few MB/s of short lines); a sink shared by
+// several copiers serialises Writes (logFile does), so lines of different
+// programs never interleave mid-line. A partial line is held until its
+// newline arrives or the pipe ends; at the end it is written with a newline
+// added. A line longer than maxLine is cut into maxLine pieces, each
+// prefixed and ended by a newline: nothing is lost, and no line in the
+// output is longer than maxLine plus the prefix.
+//
+// Buffers are allocated once per copier; the steady state does not allocate.
+// Their pages become resident only as bursts of output touch them.
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// copyBufSize is the read size: twice the default pipe capacity, so a
+	// pipe raised with F_SETPIPE_SZ is still emptied in few reads.
+	copyBufSize = 128 << 10
+	// maxLine is the longest line content written in one piece when
+	// prefixing (the prefix and the newline come on top).
+	maxLine = 64 << 10
+)
+
+// copier copies one pipe to one sink until the pipe ends. Create it with
+// startCopier.
+type copier struct {
+	r      *os.File
+	sink   io.Writer
+	debug  func(p []byte)
+	done   func()
+	stopAt atomic.Bool     // set by stop: drain what is there and finish
+	drain  bool            // the copier goroutine saw the stop
+	raw    syscall.RawConn // r's raw connection, once draining
+	lines  *lineFramer     // nil without prefix
+}
+
+// startCopier starts a goroutine that reads r (the read end of a program's
+// stdout or stderr pipe, as made by os.Pipe: non-blocking, in the runtime
+// poller) and writes what it reads to sink:
+//
+//   - prefix empty: raw chunks as read.
+//   - prefix set: whole lines, each with prefix in front (see the top of
+//     this file). The copier keeps its own copy of prefix.
+//   - debug, if not nil, also receives every chunk as read, before framing
+//     (for supervisord's "'NAME' stdout output:" lines at loglevel debug).
+//     It must not keep p.
+//
+// Errors from sink are ignored (a logFile reports its own failures): the
+// copier keeps reading so the program never blocks on a full pipe. When the
+// pipe ends (every holder of its write end has closed it) or reading fails,
+// the copier writes out any held partial line, closes r, and calls done
+// (if not nil) exactly once, from its goroutine. It never closes sink.
+func startCopier(r *os.File, sink io.Writer, prefix []byte, debug func(p []byte), done func()) *copier {
+	c := &copier{r: r, sink: sink, debug: debug, done: done}
+	if len(prefix) > 0 {
+		c.lines = newLineFramer(sink, prefix)
+	}
+	go c.run()
+	return c
+}
+
+// stop makes the copier finish without waiting for the end of the pipe: it
+// takes what the pipe holds now, writes it out (with any partial line) and
+// calls done. For shutdown when a process that escaped supervision still
+// holds the write end. It returns at once; done tells when it is over.
+func (c *copier) stop() {
+	c.stopAt.Store(true)
+	// An error means r is already closed (the copier has finished) or not
+	// pollable, in which case only the end of the pipe ends the copier.
+	c.r.SetReadDeadline(time.Now())
+}
+
+func (c *copier) run() {
+	defer func() {
+		c.r.Close()
+		if c.done != nil {
+			c.done()
+		}
+	}()
+	buf := make([]byte, copyBufSize)
+	for {
+		n, err := c.read(buf)
+		if n > 0 {
+			if c.lines != nil {
+				c.lines.write(buf[:n])
+				c.lines.flush()
+			} else {
+				c.sink.Write(buf[:n])
+			}
+			if c.debug != nil {
+				c.debug(buf[:n])
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if c.lines != nil {
+		c.lines.finish()
+	}
+}
+
+// read reads the next chunk: blocking until data or the end of the pipe,
+// or, once stop was called, only what is there now (io.EOF when nothing).
+func (c *copier) read(buf []byte) (int, error) {
+	if !c.drain {
+		n, err := c.r.Read(buf)
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !c.stopAt.Load() {
+			return n, err
+		}
+		c.drain = true
+		c.r.SetReadDeadline(time.Time{})
+		rc, rerr := c.r.SyscallConn()
+		if rerr != nil {
+			return n, rerr
+		}
+		c.raw = rc
+		if n > 0 {
+			return n, nil
+		}
+	}
+	var n int
+	var rerr error
+	err := c.raw.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = unix.Read(int(fd), buf)
+			if rerr != unix.EINTR {
+				return true // never wait: EAGAIN means empty, hence the end
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, rerr
+	case n <= 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// lineFramer turns a byte stream into prefixed lines. out holds, in order,
+// complete framed lines (out[:ready]) and, when inLine, the line being
+// assembled with its prefix already in place (out[ready:]).
+type lineFramer struct {
+	sink   io.Writer
+	prefix []byte
+	out    []byte
+	ready  int
+	inLine bool
+}
+
+func newLineFramer(sink io.Writer, prefix []byte) *lineFramer {
+	p := bytes.Clone(prefix)
+	// Room for one longest piece plus a whole read: one Write per read in
+	// the common case, and always room for a piece after a flush.
+	return &lineFramer{sink: sink, prefix: p, out: make([]byte, 0, len(p)+maxLine+1+copyBufSize)}
+}
+
+// write frames data, flushing complete lines first when out is full.
+func (f *lineFramer) write(data []byte) {
+	for len(data) > 0 {
+		if !f.inLine {
+			// Fast path: a whole line that fits in out as it is.
+			if i := bytes.IndexByte(data[:min(len(data), maxLine+1)], '\n'); i >= 0 {
+				n := len(f.out)
+				if end := n + len(f.prefix) + i + 1; end <= cap(f.out) {
+					f.out = f.out[:end]
+					copy(f.out[n+copy(f.out[n:], f.prefix):], data[:i+1])
+					f.ready = end
+					data = data[i+1:]
+					continue
+				}
+			}
+			f.reserve(len(f.prefix))
+			f.out = append(f.out, f.prefix...)
+			f.inLine = true
+		}
+		room := maxLine - (len(f.out) - f.ready - len(f.prefix))
+		// The newline may be the byte after a full line.
+		seg := data[:min(len(data), room+1)]
+		end := false
+		if i := bytes.IndexByte(seg, '\n'); i >= 0 {
+			seg = seg[:i+1]
+			end = true
+		} else {
+			seg = data[:min(len(data), room)]
+		}
+		// No newline within reach and more data beyond a full line:
+		// cut here.
+		cut := !end && len(seg) == room && len(data) > len(seg)
+		need := len(seg)
+		if cut {
+			need++
+		}
+		f.reserve(need)
+		f.out = append(f.out, seg...)
+		if cut {
+			f.out = append(f.out, '\n')
+		}
+		data = data[len(seg):]
+		if end || cut {
+			f.ready = len(f.out)
+			f.inLine = false
+		}
+	}
+}
+
+// reserve makes room for n more bytes in out, flushing if needed. n never
+// exceeds what is left after a flush: the line in progress plus what is
+// reserved for it is at most prefix+maxLine+1.
+func (f *lineFramer) reserve(n int) {
+	if len(f.out)+n > cap(f.out) {
+		f.flush()
+	}
+}
+
+// flush writes the complete lines and moves the line in progress to the
+// front of out.
+func (f *lineFramer) flush() {
+	if f.ready == 0 {
+		return
+	}
+	f.sink.Write(f.out[:f.ready])
+	m := copy(f.out, f.out[f.ready:])
+	f.out = f.out[:m]
+	f.ready = 0
+}
+
+// finish ends a partial line with a newline and writes everything out.
+func (f *lineFramer) finish() {
+	if f.inLine {
+		f.reserve(1)
+		f.out = append(f.out, '\n')
+		f.ready = len(f.out)
+		f.inLine = false
+	}
+	f.flush()
+}

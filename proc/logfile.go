@@ -1,0 +1,343 @@
+package proc
+
+// Log files: where program output and gosinit's activity log are written.
+//
+// A logFile is supervisord's RotatingFileHandler (supervisor/loggers.py)
+// with two differences that matter to a container init:
+//
+//   - A write error never reaches the writer. A full disk (ENOSPC), an I/O
+//     error or a file that became unwritable drops the output, counts the
+//     dropped bytes, reports the first failure of a streak once and the
+//     recovery once, and reports success to the caller, so the copier keeps
+//     draining the pipe and the program never blocks on it. supervisord
+//     raises instead, and the dispatcher stops reading that pipe.
+//   - It never follows a symlink at the log path (O_NOFOLLOW), opens without
+//     blocking on a FIFO that has no reader, and never rotates what is not a
+//     regular file: a log path that names /dev/null or a FIFO must not be
+//     renamed to "/dev/null.1" by a root process.
+//
+// Rotation is supervisord's exactly: after a write that leaves the file at
+// maxbytes or more, PATH.(backups-1) becomes PATH.backups ... PATH.1 becomes
+// PATH.2, PATH becomes PATH.1 and a new, empty PATH is opened; with backups=0
+// PATH is truncated in place instead; maxbytes=0 never rotates. Copies beyond
+// backups left by an earlier configuration are left alone, as supervisord
+// does. Files are created 0644 minus the umask.
+//
+// Nothing is buffered in user space: each Write is one write(2) (or a few if
+// the kernel takes part of it) and does not allocate.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// logFileFlags opens a log file for appending. O_NONBLOCK only keeps open(2)
+// from blocking on a FIFO without a reader: open clears it again for
+// anything but a FIFO, and os.OpenFile puts a FIFO in the runtime poller, so
+// its writes wait for room instead of failing with EAGAIN.
+const logFileFlags = os.O_WRONLY | os.O_APPEND | os.O_CREATE | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
+
+// logFileMode is the mode new log files get before the umask. Never
+// world-writable.
+const logFileMode = 0o644
+
+// logFile is one output destination: a (possibly rotating) file, or one of
+// gosinit's own standard streams (stdSink). It is safe for concurrent use:
+// copier goroutines write, the owner loop reopens and closes, and Writes are
+// serialised, so a sink shared by several copiers receives each Write whole.
+type logFile struct {
+	mu       sync.Mutex
+	path     string   // the configured path, also the name used in messages
+	f        *os.File // nil while a (re)open after rotation keeps failing
+	std      bool     // gosinit's own stdout/stderr: never reopened, rotated or closed
+	maxbytes int64    // rotate at this size; 0 = never
+	rotateAt int64    // maxbytes, or 0 while the file is not a regular file
+	backups  int      // rotated copies to keep; 0 = truncate in place
+	size     int64    // bytes in the file, as far as this handle knows
+	closed   bool
+
+	warn      func(msg string)
+	pending   []string       // messages for warn, in order
+	notifying bool           // a goroutine is delivering pending
+	notified  sync.WaitGroup // that goroutine (tests wait on it)
+
+	dropping     bool  // inside a streak of failed writes
+	dropped      int64 // bytes dropped in the current streak
+	rotateFailed bool  // the last rotation attempt failed (reported once)
+}
+
+// openLogFile opens (creating it if needed) the log file at path for
+// appending. maxbytes and backups are the *_logfile_maxbytes and
+// *_logfile_backups settings. warn, which may be nil, receives one line per
+// change of health (writes started failing, writes resumed, rotation
+// failed), in order, from a goroutine of its own: never from inside Write,
+// so it may log through a logger that writes to this very logFile (the
+// activity log reporting its own full disk) without deadlocking.
+//
+// The paths that mean gosinit's own stdout and stderr (/dev/stdout,
+// /proc/self/fd/1 ...) are not special here: the caller maps them to stdSink.
+func openLogFile(path string, maxbytes int64, backups int, warn func(msg string)) (*logFile, error) {
+	if maxbytes < 0 || backups < 0 {
+		return nil, fmt.Errorf("open log file %q: negative maxbytes (%d) or backups (%d)", path, maxbytes, backups)
+	}
+	l := &logFile{path: path, maxbytes: maxbytes, backups: backups, warn: warn}
+	if err := l.open(0); err != nil {
+		return nil, fmt.Errorf("open log file %q: %w", path, err)
+	}
+	return l, nil
+}
+
+// stdSink wraps one of gosinit's own standard streams (os.Stdout or
+// os.Stderr) as a sink: written to as is, never rotated, seeked, reopened or
+// closed. Create one per stream and share it between every copier and logger
+// that targets it, so that their Writes are serialised.
+func stdSink(f *os.File, warn func(msg string)) *logFile {
+	return &logFile{path: f.Name(), f: f, std: true, warn: warn}
+}
+
+// open opens l.path with extra flags (0 or O_TRUNC) and makes it the current
+// file, closing the previous one. On failure the previous file stays.
+func (l *logFile) open(extra int) error {
+	f, err := os.OpenFile(l.path, logFileFlags|extra, logFileMode)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			if fi, lerr := os.Lstat(l.path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return errors.New("is a symbolic link, which log files never follow")
+			}
+		}
+		if errors.Is(err, unix.ENXIO) {
+			return errors.New("is a FIFO with no reader")
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if fi.IsDir() {
+		f.Close()
+		return errors.New("is a directory")
+	}
+	if fi.Mode()&fs.ModeNamedPipe == 0 {
+		if err := clearNonblock(f); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	// A device or a FIFO: its "size" means nothing, and renaming it would
+	// be a disaster. Never rotate it.
+	l.rotateAt = 0
+	if fi.Mode().IsRegular() {
+		l.rotateAt = l.maxbytes
+	}
+	if l.f != nil {
+		l.f.Close()
+	}
+	l.f = f
+	l.size = fi.Size()
+	return nil
+}
+
+// Write writes p to the file and rotates it when it has reached maxbytes.
+// It reports success whenever the logFile is open, whether or not the bytes
+// could be written (see the package comment); its only error is
+// os.ErrClosed after Close. It never allocates on success.
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0, os.ErrClosed
+	}
+	var err error
+	if l.f == nil {
+		// The open after a rotation failed: try again, appending.
+		if oerr := l.open(0); oerr != nil {
+			err = fmt.Errorf("open %q: %w", l.path, oerr)
+		}
+	}
+	n := 0
+	if l.f != nil {
+		n, err = l.f.Write(p)
+		l.size += int64(n)
+		if err != nil {
+			err = fmt.Errorf("write %q: %w", l.path, unwrapPath(err))
+		}
+	}
+	if err != nil {
+		if !l.dropping {
+			l.dropping = true
+			l.report(err.Error() + "; dropping output")
+		}
+		l.dropped += int64(len(p) - n)
+	} else if l.dropping {
+		l.report("resumed writing " + strconv.Quote(l.path) + " after dropping " + strconv.FormatInt(l.dropped, 10) + " bytes")
+		l.dropping = false
+		l.dropped = 0
+	}
+	if l.rotateAt > 0 && l.size >= l.rotateAt && l.f != nil {
+		l.rotate()
+	}
+	return len(p), nil
+}
+
+// report queues msg for warn. Called with l.mu held.
+func (l *logFile) report(msg string) {
+	if l.warn == nil {
+		return
+	}
+	l.pending = append(l.pending, msg)
+	if !l.notifying {
+		l.notifying = true
+		l.notified.Add(1)
+		go l.notify()
+	}
+}
+
+// notify delivers the queued messages until there are none.
+func (l *logFile) notify() {
+	defer l.notified.Done()
+	for {
+		l.mu.Lock()
+		msgs := l.pending
+		l.pending = nil
+		if len(msgs) == 0 {
+			l.notifying = false
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+		for _, m := range msgs {
+			l.warn(m)
+		}
+	}
+}
+
+// rotate does supervisord's doRollover once the file has reached maxbytes.
+// Called with l.mu held.
+func (l *logFile) rotate() {
+	// The tracked size can be stale if someone truncated the file behind our
+	// back (logrotate's copytruncate); the O_APPEND offset after our last
+	// write is the true end of file.
+	if pos, err := l.f.Seek(0, io.SeekCurrent); err == nil {
+		l.size = pos
+		if pos < l.rotateAt {
+			return
+		}
+	}
+	fail := func(err error) {
+		if !l.rotateFailed {
+			l.rotateFailed = true
+			l.report(fmt.Sprintf("rotate log file %q: %v; still writing to it", l.path, err))
+		}
+	}
+	extra := 0
+	if l.backups > 0 {
+		for i := l.backups - 1; i >= 1; i-- {
+			src := l.path + "." + strconv.Itoa(i)
+			dst := l.path + "." + strconv.Itoa(i+1)
+			if err := os.Rename(src, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				fail(err)
+				return
+			}
+		}
+		if err := os.Rename(l.path, l.path+".1"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// Do not open PATH afresh: it still holds the data.
+			fail(err)
+			return
+		}
+	} else {
+		extra = os.O_TRUNC
+	}
+	if err := l.open(extra); err != nil {
+		// PATH was renamed away (or cannot be truncated) and no new
+		// file could be opened. Drop output until one can: each Write
+		// tries again.
+		l.rotateFailed = false
+		if extra == 0 {
+			l.f.Close()
+			l.f = nil
+			if !l.dropping {
+				l.dropping = true
+				l.report(fmt.Sprintf("open %q after rotation: %v; dropping output", l.path, err))
+			}
+			return
+		}
+		fail(err)
+		return
+	}
+	l.rotateFailed = false
+}
+
+// Reopen closes the file and opens the same path again, for an outside
+// logrotate that moved the file aside (SIGUSR2, as supervisord). If the path
+// cannot be opened, writing continues to the old file and the error is
+// returned. A stdSink is left as it is.
+func (l *logFile) Reopen() error {
+	if l.std {
+		return nil // without the lock: a Write may be stuck on a full pipe
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	if err := l.open(0); err != nil {
+		return fmt.Errorf("reopen log file %q: %w", l.path, err)
+	}
+	return nil
+}
+
+// Close closes the file; later Writes return os.ErrClosed. Closing a
+// stdSink does nothing: gosinit's own stdout and stderr stay open.
+func (l *logFile) Close() error {
+	if l.std {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// unwrapPath strips the *fs.PathError that os.File adds ("write NAME: "),
+// since messages name the configured path themselves.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// clearNonblock puts f back in blocking mode (see logFileFlags).
+func clearNonblock(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetNonblock(int(fd), false) }); err != nil {
+		return err
+	}
+	return serr
+}

@@ -1,0 +1,590 @@
+package proc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// warnings collects what a logFile reports through its warn callback.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) warn(msg string) {
+	w.mu.Lock()
+	w.msgs = append(w.msgs, msg)
+	w.mu.Unlock()
+}
+
+func (w *warnings) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.msgs)
+}
+
+// pattern returns n bytes of numbered lines, so that any misplaced or lost
+// byte shows.
+func pattern(n int) []byte {
+	b := make([]byte, 0, n+32)
+	for i := 0; len(b) < n; i++ {
+		b = fmt.Appendf(b, "line %07d abcdefghijklmnopqrstuvwxyz\n", i)
+	}
+	return b[:n]
+}
+
+// rotationModel is supervisord's doRollover applied to a list of writes:
+// files[0] is PATH, files[i] is PATH.i.
+func rotationModel(chunks [][]byte, maxbytes int64, backups int) [][]byte {
+	files := [][]byte{nil}
+	for _, c := range chunks {
+		files[0] = append(files[0], c...)
+		if maxbytes == 0 || int64(len(files[0])) < maxbytes {
+			continue
+		}
+		if backups == 0 {
+			files[0] = nil
+			continue
+		}
+		files = append([][]byte{nil}, files...)
+		if len(files) > backups+1 {
+			files = files[:backups+1]
+		}
+	}
+	return files
+}
+
+func TestLogFileRotation(t *testing.T) {
+	tests := []struct {
+		name     string
+		maxbytes int64
+		backups  int
+		total    int
+		sizes    []int // write sizes, cycled
+		lossless bool  // all data fits in PATH and its copies
+	}{
+		{name: "1KB backups 2 all kept", maxbytes: 1024, backups: 2, total: 2500, sizes: []int{100}, lossless: true},
+		{name: "rotates at exactly maxbytes", maxbytes: 1024, backups: 2, total: 2548, sizes: []int{1000, 24}, lossless: true},
+		{name: "1KB backups 2 long run", maxbytes: 1024, backups: 2, total: 50_000, sizes: []int{1, 7, 100, 333, 1024, 2000, 50}},
+		{name: "1KB backups 0 truncates", maxbytes: 1024, backups: 0, total: 10_000, sizes: []int{1, 7, 100, 333, 50}},
+		{name: "maxbytes 0 never rotates", maxbytes: 0, backups: 2, total: 200_000, sizes: []int{4096, 1, 999}, lossless: true},
+		{name: "write larger than maxbytes", maxbytes: 1024, backups: 3, total: 9000, sizes: []int{3000}, lossless: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "prog.log")
+			var w warnings
+			l, err := openLogFile(path, tt.maxbytes, tt.backups, w.warn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := pattern(tt.total)
+			var chunks [][]byte
+			for off, i := 0, 0; off < len(data); i++ {
+				n := min(tt.sizes[i%len(tt.sizes)], len(data)-off)
+				chunks = append(chunks, data[off:off+n])
+				if got, err := l.Write(data[off : off+n]); got != n || err != nil {
+					t.Fatalf("Write(%d bytes) = %d, %v", n, got, err)
+				}
+				off += n
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			l.notified.Wait()
+			if msgs := w.list(); len(msgs) != 0 {
+				t.Errorf("warnings: %q", msgs)
+			}
+
+			want := rotationModel(chunks, tt.maxbytes, tt.backups)
+			var wantNames []string
+			for i := range want {
+				wantNames = append(wantNames, logName("prog.log", i))
+			}
+			var gotNames []string
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				gotNames = append(gotNames, e.Name())
+			}
+			slices.Sort(wantNames)
+			if !slices.Equal(gotNames, wantNames) {
+				t.Fatalf("files = %q, want %q", gotNames, wantNames)
+			}
+			var all []byte
+			for i := len(want) - 1; i >= 0; i-- {
+				got, err := os.ReadFile(filepath.Join(dir, logName("prog.log", i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want[i]) {
+					t.Errorf("%s: %d bytes differ from the model's %d", logName("prog.log", i), len(got), len(want[i]))
+				}
+				if tt.maxbytes > 0 && i > 0 && int64(len(got)) < tt.maxbytes {
+					t.Errorf("%s: %d bytes, rotated before maxbytes %d", logName("prog.log", i), len(got), tt.maxbytes)
+				}
+				all = append(all, got...)
+			}
+			if tt.backups > 0 && !bytes.HasSuffix(data, all) {
+				t.Errorf("the files, oldest first, are not the end of what was written")
+			}
+			if tt.lossless && !bytes.Equal(all, data) {
+				t.Errorf("the files, oldest first, hold %d bytes, not the %d written", len(all), len(data))
+			}
+		})
+	}
+}
+
+func logName(base string, i int) string {
+	if i == 0 {
+		return base
+	}
+	return base + "." + strconv.Itoa(i)
+}
+
+// A file that is already past maxbytes rotates after the first write, as
+// supervisord's tell() >= maxBytes check does.
+func TestLogFileRotatesExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	if err := os.WriteFile(path, pattern(2000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := openLogFile(path, 1000, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write([]byte("next\n"))
+	got, err := os.ReadFile(path + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append(pattern(2000), "next\n"...); !bytes.Equal(got, want) {
+		t.Errorf("x.log.1 = %d bytes, want %d", len(got), len(want))
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Errorf("x.log after rotation: %v, %v; want an empty file", fi, err)
+	}
+}
+
+// A file truncated behind the logFile's back (logrotate's copytruncate)
+// is not rotated early: the size that counts is the file's.
+func TestLogFileCopyTruncate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	l, err := openLogFile(path, 1000, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write(pattern(900))
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	l.Write(pattern(200))
+	if _, err := os.Lstat(path + ".1"); err == nil {
+		t.Errorf("rotated after 200 bytes")
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, pattern(200)) {
+		t.Errorf("x.log = %d bytes, want the 200 written after the truncation", len(got))
+	}
+	l.Write(pattern(800))
+	if _, err := os.Lstat(path + ".1"); err != nil {
+		t.Errorf("not rotated at 1000 bytes: %v", err)
+	}
+}
+
+// A failed rename of PATH to PATH.1 keeps writing to PATH, says so once, and
+// never truncates it.
+func TestLogFileRotationFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.log")
+	// A non-empty directory at PATH.1 makes the rename fail, even as root.
+	if err := os.MkdirAll(filepath.Join(path+".1", "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var w warnings
+	l, err := openLogFile(path, 100, 1, w.warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	data := pattern(1000)
+	for i := 0; i < len(data); i += 50 {
+		l.Write(data[i : i+50])
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("x.log = %d bytes, want all %d written", len(got), len(data))
+	}
+	l.notified.Wait()
+	msgs := w.list()
+	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], fmt.Sprintf("rotate log file %q: rename ", path)) || !strings.HasSuffix(msgs[0], "; still writing to it") {
+		t.Errorf("warnings = %q, want one rotate failure", msgs)
+	}
+}
+
+func TestLogFileReopen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.log")
+	l, err := openLogFile(path, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write([]byte("before\n"))
+	if err := os.Rename(path, path+".old"); err != nil {
+		t.Fatal(err)
+	}
+	l.Write([]byte("still old\n"))
+	if err := l.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	l.Write([]byte("after\n"))
+	for name, want := range map[string]string{path: "after\n", path + ".old": "before\nstill old\n"} {
+		got, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s = %q, want %q", filepath.Base(name), got, want)
+		}
+	}
+
+	// A path that cannot be opened any more keeps the old file.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Reopen(); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("Reopen onto a directory: err = %v, want \"is a directory\"", err)
+	}
+	if n, err := l.Write([]byte("x")); n != 1 || err != nil {
+		t.Errorf("Write after a failed Reopen = %d, %v", n, err)
+	}
+}
+
+func TestLogFileNoFollow(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.log")
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openLogFile(path, 0, 0, nil)
+	want := fmt.Sprintf("open log file %q: is a symbolic link, which log files never follow", path)
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "keep\n" {
+		t.Errorf("symlink target changed: %q", got)
+	}
+	// A dangling symlink must not create its target either.
+	if err := os.Remove(target); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openLogFile(path, 0, 0, nil); err == nil {
+		t.Errorf("dangling symlink: no error")
+	}
+	if _, err := os.Lstat(target); err == nil {
+		t.Errorf("dangling symlink: target was created")
+	}
+}
+
+func TestLogFileMode(t *testing.T) {
+	for _, tt := range []struct {
+		umask int
+		want  os.FileMode
+	}{{0o022, 0o644}, {0o000, 0o644}, {0o077, 0o600}} {
+		t.Run(fmt.Sprintf("umask %03o", tt.umask), func(t *testing.T) {
+			old := unix.Umask(tt.umask)
+			defer unix.Umask(old)
+			path := filepath.Join(t.TempDir(), "x.log")
+			l, err := openLogFile(path, 100, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			l.Write(pattern(150)) // rotates: the new file gets the same mode
+			for _, name := range []string{path, path + ".1"} {
+				fi, err := os.Stat(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode().Perm(); got != tt.want {
+					t.Errorf("%s mode = %04o, want %04o", filepath.Base(name), got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// A FIFO at the log path: open must not block without a reader, and a FIFO
+// is never rotated.
+func TestLogFileFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openLogFile(path, 10, 1, nil)
+	want := fmt.Sprintf("open log file %q: is a FIFO with no reader", path)
+	if err == nil || err.Error() != want {
+		t.Errorf("no reader: err = %v, want %q", err, want)
+	}
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	l, err := openLogFile(path, 10, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write([]byte("0123456789abcdef\n"))
+	l.Write([]byte("second\n"))
+	if _, err := os.Lstat(path + ".1"); err == nil {
+		t.Errorf("the FIFO was rotated")
+	}
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got := make([]byte, 100)
+	n, err := r.Read(got)
+	if string(got[:n]) != "0123456789abcdef\nsecond\n" {
+		t.Errorf("read %q, %v", got[:n], err)
+	}
+}
+
+// writeAll writes data in chunk-sized Writes and fails the test on any
+// error: a logFile's Write reports success whatever happens.
+func writeAll(t *testing.T, l *logFile, data []byte, chunk int) {
+	t.Helper()
+	for off := 0; off < len(data); off += chunk {
+		p := data[off:min(off+chunk, len(data))]
+		if n, err := l.Write(p); n != len(p) || err != nil {
+			t.Fatalf("Write(%d bytes) = %d, %v; want %d, nil", len(p), n, err, len(p))
+		}
+	}
+}
+
+// A character device that always says ENOSPC (a copy of /dev/full in a temp
+// directory, so that a bug renames nothing that matters): one warning for
+// the whole streak, no rotation.
+func TestLogFileFullDevice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full")
+	if err := unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	var w warnings
+	l, err := openLogFile(path, 10, 2, w.warn)
+	if err != nil {
+		t.Skipf("open the full device: %v", err)
+	}
+	defer l.Close()
+	writeAll(t, l, pattern(10000), 100)
+	l.notified.Wait()
+	want := []string{fmt.Sprintf("write %q: no space left on device; dropping output", path)}
+	if got := w.list(); !slices.Equal(got, want) {
+		t.Errorf("warnings = %q, want %q", got, want)
+	}
+	if _, err := os.Lstat(path + ".1"); err == nil {
+		t.Errorf("the device was rotated")
+	}
+}
+
+// A real full file system: writes past full report success, one warning is
+// given, and after space is freed writing resumes with one message counting
+// the dropped bytes.
+func TestLogFileENOSPC(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("mount tmpfs: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Unmount(mnt, 0); err != nil {
+			t.Errorf("unmount %s: %v", mnt, err)
+		}
+	})
+	filler := filepath.Join(mnt, "filler")
+	if err := os.WriteFile(filler, make([]byte, 32<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(mnt, "x.log")
+	var w warnings
+	l, err := openLogFile(path, 0, 0, w.warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	data := pattern(80 << 10)
+	writeAll(t, l, data, 3000)
+	l.notified.Wait()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := int(fi.Size())
+	if kept >= len(data) || kept == 0 {
+		t.Fatalf("x.log has %d of %d bytes: the file system did not fill up as planned", kept, len(data))
+	}
+	wantFull := fmt.Sprintf("write %q: no space left on device; dropping output", path)
+	if got := w.list(); !slices.Equal(got, []string{wantFull}) {
+		t.Fatalf("warnings while full = %q, want %q", got, wantFull)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	last := []byte("after the filler was removed\n")
+	writeAll(t, l, last, len(last))
+	writeAll(t, l, last, len(last))
+	l.notified.Wait()
+	wantResumed := fmt.Sprintf("resumed writing %q after dropping %d bytes", path, len(data)-kept)
+	if got := w.list(); !slices.Equal(got, []string{wantFull, wantResumed}) {
+		t.Errorf("warnings = %q, want %q", got, []string{wantFull, wantResumed})
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append(slices.Clone(data[:kept]), last...), last...)
+	if !bytes.Equal(got, want) {
+		t.Errorf("x.log: %d bytes, want the first %d written then 2 lines (%d bytes)", len(got), kept, len(want))
+	}
+}
+
+func TestLogFileClosed(t *testing.T) {
+	l, err := openLogFile(filepath.Join(t.TempDir(), "x.log"), 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Write([]byte("x")); n != 0 || !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Write after Close = %d, %v; want 0, os.ErrClosed", n, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// A stdSink writes through, and Reopen and Close leave the stream alone.
+func TestStdSink(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := stdSink(f, nil)
+	s.Write([]byte("one\n"))
+	if err := s.Reopen(); err != nil {
+		t.Errorf("Reopen: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n, err := s.Write([]byte("two\n")); n != 4 || err != nil {
+		t.Errorf("Write after Close = %d, %v; want 4, nil", n, err)
+	}
+	if _, err := f.Write([]byte("three\n")); err != nil {
+		t.Errorf("the stream was closed: %v", err)
+	}
+	if got, _ := os.ReadFile(f.Name()); string(got) != "one\ntwo\nthree\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// open(2) used O_NONBLOCK for FIFOs only: a regular file is left blocking,
+// as a child given the same file would expect.
+func TestLogFileBlocking(t *testing.T) {
+	l, err := openLogFile(filepath.Join(t.TempDir(), "x.log"), 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	rc, err := l.f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags int
+	rc.Control(func(fd uintptr) { flags, err = unix.FcntlInt(fd, unix.F_GETFL, 0) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags&unix.O_NONBLOCK != 0 || flags&unix.O_APPEND == 0 {
+		t.Errorf("flags = %#o, want O_APPEND without O_NONBLOCK", flags)
+	}
+}
+
+// warn is never called from inside Write: a logger that writes to the
+// failing logFile itself, under its own lock, can report the failure.
+func TestLogFileWarnReentrant(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "full")
+	if err := unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	var mu sync.Mutex // the logger's lock
+	var l *logFile
+	got := make(chan string, 10)
+	logf := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		l.Write([]byte(msg + "\n"))
+		got <- msg
+	}
+	l, err := openLogFile(path, 0, 0, logf)
+	if err != nil {
+		t.Skipf("open the full device: %v", err)
+	}
+	defer l.Close()
+	logf("first line")
+	<-got
+	select {
+	case msg := <-got:
+		if !strings.HasSuffix(msg, "no space left on device; dropping output") {
+			t.Errorf("warning = %q", msg)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no warning after 20s (deadlock?)")
+	}
+}
+
+func TestLogFileWriteAllocs(t *testing.T) {
+	l, err := openLogFile(filepath.Join(t.TempDir(), "x.log"), 1<<30, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := pattern(100)
+	if got := testing.AllocsPerRun(1000, func() { l.Write(p) }); got != 0 {
+		t.Errorf("Write allocates %v times, want 0", got)
+	}
+}
