@@ -76,12 +76,14 @@ func (s *Supervisor) reload() {
 			s.removeGroup(oldGroups[name])
 		}
 	}
+	// supervisorctl update's order: removed, changed, then added groups.
 	var added []*config.Process
+	var addedNames []string
 	for _, g := range cfg.Groups {
 		old, ok := oldGroups[g.Name]
 		switch {
 		case !ok:
-			s.changes = append(s.changes, g.Name+": added process group")
+			addedNames = append(addedNames, g.Name+": added process group")
 			added = append(added, g.Processes...)
 		case groupChanged(old, g):
 			s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
@@ -89,6 +91,7 @@ func (s *Supervisor) reload() {
 			s.pendingAdd = append(s.pendingAdd, g.Processes...)
 		}
 	}
+	s.changes = append(s.changes, addedNames...)
 	s.cfg = cfg
 	for _, c := range added {
 		p := &process{cfg: c}

@@ -26,6 +26,9 @@ import (
 // user= and the environment.
 func (s *Supervisor) spawn(p *process) (int, error) {
 	c := p.cfg
+	if len(c.Argv) == 0 {
+		return 0, fmt.Errorf("command is empty")
+	}
 	env := s.programEnviron(c)
 	path, err := resolveCommand(c.Argv[0], lookupEnv(c.Environment, "PATH"))
 	if err != nil {

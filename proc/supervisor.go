@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -361,9 +362,9 @@ func (s *Supervisor) loop() {
 		}
 		select {
 		case sig := <-s.opts.Signals:
-			s.onSignal(sig.(unix.Signal))
+			s.survive(func() { s.onSignal(sig.(unix.Signal)) })
 		case e := <-s.events:
-			s.onEvent(e)
+			s.survive(func() { s.onEvent(e) })
 		}
 	}
 	if s.dirty {
@@ -375,6 +376,18 @@ func (s *Supervisor) loop() {
 }
 
 func (s *Supervisor) markDirty() { s.dirty = true }
+
+// survive runs one event's handling; a bug that panics there is logged
+// and survived, because PID 1's death SIGKILLs the whole container. The
+// state may be off for the process concerned; everything else runs on.
+func (s *Supervisor) survive(handle func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.critf("internal error (survived): %v\n%s", r, debug.Stack())
+		}
+	}()
+	handle()
+}
 
 // onSignal routes one signal.
 func (s *Supervisor) onSignal(sig unix.Signal) {

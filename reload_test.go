@@ -1,0 +1,257 @@
+package main
+
+// Reload (SIGHUP = reread + update) and status file tests, against the
+// real binary as PID 1.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+func (r *confRun) rewrite(t *testing.T, conf string) {
+	t.Helper()
+	conf = strings.ReplaceAll(conf, "@DIR@", r.dir)
+	path := filepath.Join(r.dir, "supervisord.conf")
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitGeneration waits until the status file reports reload generation gen.
+func (r *confRun) waitGeneration(t *testing.T, gen int, d time.Duration) *proc.Status {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		st, err := proc.ReadStatus(r.status)
+		if err == nil && st.Generation >= gen {
+			return st
+		}
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("reload generation %d never came (status %+v, err %v); stderr:\n%s", gen, st, err, r.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const reloadBase = base + `
+[program:keep]
+command=/bin/sleep 1000
+startsecs=0
+
+[program:change]
+command=/bin/sleep 1000
+environment=A="1"
+startsecs=0
+`
+
+func TestReloadAppliesOnlyChanges(t *testing.T) {
+	r := startConf(t, reloadBase+`
+[program:gone]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "gone"))
+	r.rewrite(t, strings.Replace(reloadBase, `A="1"`, `A="2"`, 1)+`
+[program:added]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 10*time.Second)
+	if st.Reload != "ok" {
+		t.Fatalf("reload %q: %v", st.Reload, st.ReloadErrors)
+	}
+	after := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "added"))
+	if _, ok := after["gone"]; ok {
+		t.Error("removed program still listed")
+	}
+	if after["keep"].Pid != before["keep"].Pid || after["keep"].Start != before["keep"].Start {
+		t.Errorf("unchanged program was touched: pid %d -> %d", before["keep"].Pid, after["keep"].Pid)
+	}
+	if after["change"].Pid == before["change"].Pid {
+		t.Error("changed program kept its pid: not restarted")
+	}
+	want := []string{"gone: stopped", "gone: removed process group", "change: stopped", "change: updated process group", "added: added process group"}
+	if got := st.Changes; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("changes %q, want %q", got, want)
+	}
+	r.stop(t)
+}
+
+func TestReloadBrokenConfigChangesNothing(t *testing.T) {
+	r := startConf(t, reloadBase)
+	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	r.rewrite(t, reloadBase+"\n[program:bad]\ncommand=/bin/true\nstartsecs=soon\n")
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 10*time.Second)
+	if st.Reload != "error" || len(st.ReloadErrors) == 0 || !strings.Contains(st.ReloadErrors[0], "startsecs") {
+		t.Fatalf("reload %q errors %q: want an error naming startsecs", st.Reload, st.ReloadErrors)
+	}
+	after := r.waitStatus(t, 5*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	for _, n := range []string{"keep", "change"} {
+		if after[n].Pid != before[n].Pid {
+			t.Errorf("%s restarted by a rejected reload", n)
+		}
+	}
+	if _, ok := after["bad"]; ok {
+		t.Error("program of the rejected config was added")
+	}
+	r.stop(t)
+}
+
+func TestReloadStorm(t *testing.T) {
+	conf := func(i int) string {
+		if i%7 == 3 {
+			return base + "\n[program:x]\ncommand=\n" // broken: empty command
+		}
+		return base + fmt.Sprintf("\n[program:p%d]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n[program:stay]\ncommand=/bin/sleep 1000\nstartsecs=0\n", i%5)
+	}
+	r := startConf(t, conf(0))
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "p0", "stay"))
+	for i := 1; i <= 100; i++ {
+		r.rewrite(t, conf(i))
+		unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	}
+	// The last config (i=100) has p0 and stay; wait until exactly those
+	// run, and the status settles.
+	m := r.waitStatus(t, 30*time.Second, "the last config's programs", func(m map[string]proc.ProcessStatus) bool {
+		return len(m) == 2 && m["p0"].State == proc.Running && m["stay"].State == proc.Running
+	})
+	if len(m) != 2 {
+		t.Fatalf("programs %v", m)
+	}
+	// No process lost and none left behind: the namespace holds gosinit and
+	// the two sleeps only.
+	if n := namespaceProcs(t, r.cmd.Process.Pid); n != 2 {
+		t.Errorf("%d processes below gosinit, want 2 (no zombie, no orphan)", n)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// namespaceProcs counts the processes whose parent is pid, zombies included.
+func namespaceProcs(t *testing.T, pid int) int {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, z := 0, 0
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			i := strings.LastIndexByte(string(b), ')')
+			f := strings.Fields(string(b[i+1:]))
+			if len(f) > 1 && f[1] == fmt.Sprint(pid) {
+				n++
+				if f[0] == "Z" {
+					z++
+				}
+			}
+		}
+		if z == 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestReloadDuringShutdownIgnored(t *testing.T) {
+	r := startConf(t, base+`
+[program:slow]
+command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done'
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "slow"))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "slow"))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if code := r.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(r.stderr.String(), "received SIGHUP during shutdown: ignored") {
+		t.Errorf("log:\n%s", r.stderr.String())
+	}
+}
+
+// TestReloadCommand runs `gosinit reload` against a gosinit that is not
+// PID 1 (so the pid in its status file is its real one).
+func TestReloadCommand(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "supervisord.conf")
+	status := filepath.Join(dir, "status.json")
+	os.WriteFile(path, []byte(strings.ReplaceAll(reloadBase, "@DIR@", dir)), 0o644)
+	r := &confRun{initRun: startInit(t, false, nil, "-c", path, "--status-file", status), dir: dir, status: status}
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	r.rewrite(t, strings.Replace(reloadBase, `A="1"`, `A="3"`, 1))
+	out, err := exec.Command(gosinitBin, "reload", "--status-file", status).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gosinit reload: %v: %s", err, out)
+	}
+	if want := "change: stopped\nchange: updated process group\n"; string(out) != want {
+		t.Errorf("gosinit reload printed %q, want %q", out, want)
+	}
+	r.rewrite(t, reloadBase+"\n[program:bad]\nautorestart=maybe\ncommand=/bin/true\n")
+	out, err = exec.Command(gosinitBin, "reload", "--status-file", status).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "autorestart") {
+		t.Errorf("broken reload: %v %q, want exit 2 naming autorestart", err, out)
+	}
+	r.stop(t)
+}
+
+func TestStatusFileNeverTorn(t *testing.T) {
+	// Programs churning through state changes while 10,000 reads happen.
+	r := startConf(t, base+`
+[program:churn]
+command=/bin/sh -c 'exit 1'
+process_name=c%(process_num)d
+numprocs=10
+startsecs=0
+autorestart=true
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:steady]
+command=/bin/sleep 1000
+`)
+	r.waitStatus(t, 10*time.Second, "churn", func(m map[string]proc.ProcessStatus) bool { return m["c0"].Restarts > 0 })
+	for i := 0; i < 10000; i++ {
+		st, err := proc.ReadStatus(r.status)
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		if len(st.Processes) != 11 {
+			t.Fatalf("read %d: %d processes", i, len(st.Processes))
+		}
+	}
+	// And no socket, ever: every descriptor of PID 1 is a file, a pipe or
+	// /dev/null.
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", r.cmd.Process.Pid))
+	for _, e := range ents {
+		l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", r.cmd.Process.Pid, e.Name()))
+		if strings.HasPrefix(l, "socket:") {
+			t.Errorf("gosinit holds a socket: fd %s -> %s", e.Name(), l)
+		}
+	}
+	st, _ := os.Stat(r.status)
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("status file mode %v, want 0644", st.Mode().Perm())
+	}
+	r.stop(t)
+}

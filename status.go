@@ -1,0 +1,549 @@
+package main
+
+// status.go is the client side of the status file: `gosinit status` and
+// `gosinit reload`. Neither talks to PID 1 over a socket (there is none):
+// status only reads the file PID 1 replaces atomically after every state
+// change, and reload sends SIGHUP and watches the file, with inotify, until
+// PID 1 publishes the result of that reload under a new generation.
+//
+// status answers exactly as supervisorctl status does (same table, same
+// name filters, same LSB exit codes 0, 3 and 4), so that scripts, health
+// checks and people that know supervisorctl keep working. It must run as any
+// user and take milliseconds: it opens the file, checks with kill(pid, 0)
+// and /proc that the pid in it is a live gosinit, and prints. Nothing is
+// written anywhere.
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+// Exit codes of `gosinit status`: the LSB status convention supervisorctl
+// follows.
+const (
+	statusNotRunning = 3 // a listed process is STOPPED, EXITED, FATAL or UNKNOWN
+	statusUnknown    = 4 // an unknown name, or no gosinit is running
+)
+
+// Exit codes of `gosinit reload` besides 0.
+const (
+	reloadFailed   = 1 // no gosinit, SIGHUP refused, timeout, gosinit died
+	reloadRejected = 2 // the new config did not load: nothing changed
+)
+
+// defaultReloadTimeout bounds how long `gosinit reload` waits for PID 1 to
+// publish the reload's result. Stopping changed programs may take their
+// stopwaitsecs (10 s by default), so this is generous.
+const defaultReloadTimeout = 30 * time.Second
+
+var (
+	// timeNow is the clock for the description column; tests fix it.
+	timeNow = time.Now
+	// defaultStatusFile is proc.DefaultStatusFile; tests point it elsewhere.
+	defaultStatusFile = proc.DefaultStatusFile
+)
+
+const statusUsage = `usage: gosinit status [--json] [--status-file PATH] [NAME|GROUP:*|GROUP:NAME ...]
+
+Prints the processes of the running gosinit as supervisorctl status does.
+Exit status: 0 every listed process is RUNNING, STARTING, BACKOFF or STOPPING;
+3 one is STOPPED, EXITED, FATAL or UNKNOWN; 4 an unknown name, or no gosinit
+is running. Health checks: HEALTHCHECK CMD gosinit status
+`
+
+const reloadUsage = `usage: gosinit reload [--status-file PATH] [--timeout DUR]
+
+Sends SIGHUP to the running gosinit, waits for it to re-read its config and
+prints what changed, in supervisorctl update's words. Exit status: 0 done;
+2 the new config was rejected (nothing changed); 1 any other failure.
+`
+
+// cmdStatus is `gosinit status [--json] [--status-file PATH] [NAME|GROUP:*|GROUP:NAME ...]`.
+func cmdStatus(args []string, stdout, stderr io.Writer) error {
+	fset := newFlagSet("status", statusUsage, stderr)
+	asJSON := fset.Bool("json", false, "print the process entries as a JSON array")
+	file := fset.String("status-file", "", "the status file (default $GOSINIT_STATUS_FILE, "+proc.DefaultStatusFile+", then a per-user path)")
+	names, err := parseArgs(fset, args)
+	if err != nil {
+		return err
+	}
+
+	path, other := statusFilePath(*file)
+	st, err := readLive(path, other)
+	if err != nil {
+		return &exitStatus{code: statusUnknown, msg: err.Error()}
+	}
+
+	sel, unknown := selectProcesses(st.Processes, names)
+	now := timeNow()
+	var buf bytes.Buffer
+	if *asJSON {
+		// Keep stdout a valid JSON document: the name errors go to stderr.
+		for _, m := range unknown {
+			fmt.Fprintln(stderr, m)
+		}
+		if err := writeJSON(&buf, sel, now); err != nil {
+			return err
+		}
+	} else {
+		// supervisorctl prints the name errors first, on stdout.
+		for _, m := range unknown {
+			buf.WriteString(m)
+			buf.WriteByte('\n')
+		}
+		renderTable(&buf, sel, now)
+	}
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if code := statusCode(sel, len(unknown) > 0); code != 0 {
+		return &exitStatus{code: code}
+	}
+	return nil
+}
+
+// newFlagSet returns a flag set that reports errors and -h on stderr.
+func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(stderr, usageText+"\nflags:\n")
+		fset.PrintDefaults()
+	}
+	return fset
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments (`gosinit status web --json`), which the flag
+// package alone does not allow. Everything after "--" is positional.
+func parseArgs(fset *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, flag.ErrHelp
+			}
+			return nil, errUsage // the flag package has printed why
+		}
+		rest := fset.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// statusFilePath picks the status file: --status-file, else
+// $GOSINIT_STATUS_FILE, else proc.DefaultStatusFile when it exists, else
+// proc.FallbackStatusFile(), the per-user path a non-root gosinit writes.
+// When it falls back, other is the default path it did not find, for the
+// error message.
+func statusFilePath(flagPath string) (path, other string) {
+	if flagPath != "" {
+		return flagPath, ""
+	}
+	if p := os.Getenv("GOSINIT_STATUS_FILE"); p != "" {
+		return p, ""
+	}
+	if _, err := os.Stat(defaultStatusFile); !errors.Is(err, fs.ErrNotExist) {
+		return defaultStatusFile, ""
+	}
+	return proc.FallbackStatusFile(), defaultStatusFile
+}
+
+// readLive reads the status file and checks that the gosinit that wrote it
+// is still running. Its errors say which of the checks failed.
+func readLive(path, other string) (*proc.Status, error) {
+	st, err := proc.ReadStatus(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if other != "" {
+			return nil, fmt.Errorf("no gosinit is running: status file %s does not exist (nor %s)", other, path)
+		}
+		return nil, fmt.Errorf("no gosinit is running: status file %s does not exist", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read status: %w", err)
+	}
+	if st.Pid <= 0 {
+		return nil, fmt.Errorf("status file %s: pid %d is not a process id", path, st.Pid)
+	}
+	if err := checkGosinit(st.Pid); err != nil {
+		return nil, fmt.Errorf("no gosinit is running: %w (status file %s)", err, path)
+	}
+	return st, nil
+}
+
+// checkGosinit checks that pid is alive and looks like gosinit. kill(pid, 0)
+// answering EPERM means alive (a non-root user asking about a root PID 1).
+// "Looks like gosinit": argv[0] or the executable is named gosinit or as
+// this program is, or the executable is this very program. A non-root user
+// may not read another user's /proc/PID/exe but may read its cmdline.
+func checkGosinit(pid int) error {
+	err := unix.Kill(pid, 0)
+	if err != nil && err != unix.EPERM {
+		return fmt.Errorf("pid %d is gone", pid)
+	}
+	eperm := err == unix.EPERM
+	procDir := "/proc/" + strconv.Itoa(pid)
+	cmdline, err := os.ReadFile(procDir + "/cmdline")
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat("/proc/self"); err != nil || eperm {
+			// No /proc mounted, or one mounted with hidepid that hides
+			// other users' processes: kill(pid, 0) is all we can know.
+			return nil
+		}
+		return fmt.Errorf("pid %d is gone", pid)
+	}
+	if err != nil {
+		return fmt.Errorf("pid %d: %w", pid, err)
+	}
+	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+	if len(argv0) == 0 {
+		// A zombie or a kernel thread: no command line.
+		if stat, err := os.ReadFile(procDir + "/stat"); err == nil {
+			if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i:], []byte(") Z")) {
+				return fmt.Errorf("pid %d is gone (a zombie)", pid)
+			}
+		}
+		comm, _ := os.ReadFile(procDir + "/comm")
+		return fmt.Errorf("pid %d is not gosinit (it is [%s])", pid, bytes.TrimSpace(comm))
+	}
+	name := filepath.Base(string(argv0))
+	if name == "gosinit" {
+		return nil
+	}
+	if self, err := os.Executable(); err == nil && name == filepath.Base(self) {
+		return nil // gosinit installed under another name, e.g. /init
+	}
+	if exe, err := os.Readlink(procDir + "/exe"); err == nil &&
+		filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "gosinit" {
+		return nil
+	}
+	if theirs, err := os.Stat(procDir + "/exe"); err == nil {
+		if mine, err := os.Stat("/proc/self/exe"); err == nil && os.SameFile(theirs, mine) {
+			return nil
+		}
+	}
+	return fmt.Errorf("pid %d is not gosinit (it is %s)", pid, argv0)
+}
+
+// selectProcesses returns the processes the names select, as supervisorctl
+// status does (supervisorctl.py do_status): all of them, sorted by group then
+// name, when there are no names or one is "all"; else, for each name in
+// turn, the matching processes in that order. A name is GROUP:NAME,
+// GROUP:* or GROUP: (the whole group), or NAME, which means NAME:NAME (so a
+// bare name only finds a process whose group has its name). unknown holds
+// supervisorctl's message for each name that matched nothing.
+func selectProcesses(all []proc.ProcessStatus, names []string) (sel []proc.ProcessStatus, unknown []string) {
+	sorted := slices.Clone(all)
+	slices.SortStableFunc(sorted, func(a, b proc.ProcessStatus) int {
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Name, b.Name))
+	})
+	if len(names) == 0 || slices.Contains(names, "all") {
+		return sorted, nil
+	}
+	sel = []proc.ProcessStatus{}
+	for _, spec := range names {
+		group, name, whole := splitNamespec(spec)
+		found := false
+		for _, p := range sorted {
+			if p.Group == group && (whole || p.Name == name) {
+				sel = append(sel, p)
+				found = true
+			}
+		}
+		switch {
+		case found:
+		case whole:
+			unknown = append(unknown, group+": ERROR (no such group)")
+		default:
+			unknown = append(unknown, spec+": ERROR (no such process)")
+		}
+	}
+	return sel, unknown
+}
+
+// splitNamespec is supervisor's split_namespec: "g:n" is process n of group
+// g, "g:*" and "g:" the whole group g, "n" process n of group n.
+func splitNamespec(spec string) (group, name string, whole bool) {
+	group, name, ok := strings.Cut(spec, ":")
+	if !ok {
+		return spec, spec, false
+	}
+	return group, name, name == "" || name == "*"
+}
+
+// namespec is supervisor's make_namespec: "group:name", or "name" when the
+// group has the process's name.
+func namespec(p proc.ProcessStatus) string {
+	if p.Group == p.Name {
+		return p.Name
+	}
+	return p.Group + ":" + p.Name
+}
+
+// renderTable writes supervisorctl's status table (supervisorctl.py
+// _show_statuses): the name column is as wide as the longest name, at least
+// 30, plus 3; the state column 10; then the description, computed for now so
+// that uptimes are current. Widths count characters, as Python does.
+func renderTable(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) {
+	width := 30
+	for _, p := range ps {
+		width = max(width, utf8.RuneCountInString(namespec(p)))
+	}
+	for _, p := range ps {
+		fmt.Fprintf(w, "%-*s%-10s%s\n", width+3, namespec(p), p.State, p.Describe(now))
+	}
+}
+
+// writeJSON writes the selected entries as a JSON array, with the
+// description, statename and now computed afresh.
+func writeJSON(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) error {
+	out := make([]proc.ProcessStatus, len(ps))
+	for i, p := range ps {
+		p.Description = p.Describe(now)
+		p.Statename = p.State.String()
+		p.Now = now.Unix()
+		out[i] = p
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	w.Write(b)
+	w.WriteByte('\n')
+	return nil
+}
+
+// statusCode is supervisorctl's exit status for a status listing: 4 when a
+// name was unknown, but 3 when any listed process is in a stopped state
+// (STOPPED, EXITED, FATAL, UNKNOWN, or a state this version does not know),
+// which wins over 4 as in supervisorctl; else 0.
+func statusCode(ps []proc.ProcessStatus, unknownName bool) int {
+	code := 0
+	if unknownName {
+		code = statusUnknown
+	}
+	for _, p := range ps {
+		switch p.State {
+		case proc.Running, proc.Starting, proc.Backoff, proc.Stopping:
+		default:
+			code = statusNotRunning
+		}
+	}
+	return code
+}
+
+// cmdReload is `gosinit reload [--status-file PATH] [--timeout DUR]`: SIGHUP
+// to the gosinit named by the status file, then wait for the result of that
+// reload and print it as supervisorctl update does.
+func cmdReload(args []string, stdout, stderr io.Writer) error {
+	fset := newFlagSet("reload", reloadUsage, stderr)
+	file := fset.String("status-file", "", "the status file (default $GOSINIT_STATUS_FILE, "+proc.DefaultStatusFile+", then a per-user path)")
+	timeout := defaultReloadTimeout
+	fset.Func("timeout", "how long to wait for the reload (default 30s)", func(s string) error {
+		d, err := parseDuration(s)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("%q is not a positive duration", s)
+		}
+		timeout = d
+		return err
+	})
+	rest, err := parseArgs(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "gosinit reload: unexpected argument %q\n", rest[0])
+		fset.Usage()
+		return errUsage
+	}
+
+	path, other := statusFilePath(*file)
+	st, err := readLive(path, other)
+	if err != nil {
+		return &exitStatus{code: reloadFailed, msg: "reload: " + err.Error()}
+	}
+	if st.Shutdown {
+		return &exitStatus{code: reloadFailed, msg: fmt.Sprintf("reload: gosinit (pid %d) is shutting down: it would ignore a reload", st.Pid)}
+	}
+	res, err := reload(path, st.Pid, timeout)
+	if err != nil {
+		return &exitStatus{code: reloadFailed, msg: "reload: " + err.Error()}
+	}
+	if res.Reload == "error" || len(res.ReloadErrors) > 0 {
+		msg := "reload: the new config was rejected, nothing changed"
+		if res.Config != "" {
+			msg = fmt.Sprintf("reload: %s was rejected, nothing changed", res.Config)
+		}
+		if len(res.ReloadErrors) == 0 {
+			msg += " (the status file gives no reason)"
+		} else {
+			msg += ":\n" + strings.Join(res.ReloadErrors, "\n")
+		}
+		return &exitStatus{code: reloadRejected, msg: msg}
+	}
+	var buf bytes.Buffer
+	if len(res.Changes) == 0 {
+		buf.WriteString("No config updates to processes\n")
+	}
+	for _, c := range res.Changes {
+		buf.WriteString(c)
+		buf.WriteByte('\n')
+	}
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	return nil
+}
+
+// reload sends SIGHUP to pid and returns the status file as it is once pid
+// has published a generation newer than the one before the signal.
+//
+// It waits in poll(2) on two descriptors with one deadline, no sleeping:
+// an inotify watch on the file's directory (PID 1 replaces the file by
+// rename, so a watch on the file itself would see only its first version)
+// and a pidfd, which becomes readable if gosinit exits meanwhile. The watch
+// is set up before the baseline is read and the signal sent, so no write can
+// slip between them unseen.
+func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
+	deadline := time.Now().Add(timeout)
+	in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return nil, fmt.Errorf("inotify: %w", err)
+	}
+	defer unix.Close(in)
+	watched := path
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		watched = p // the rename happens where the link points
+	}
+	dir, base := filepath.Dir(watched), filepath.Base(watched)
+	const mask = unix.IN_MOVED_TO | unix.IN_CLOSE_WRITE | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+	if _, err := unix.InotifyAddWatch(in, dir, mask); err != nil {
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	switch {
+	case err == unix.ESRCH:
+		return nil, fmt.Errorf("gosinit (pid %d) is gone", pid)
+	case err != nil:
+		pidfd = -1 // an old kernel: poll ignores negative descriptors
+	default:
+		defer unix.Close(pidfd)
+	}
+
+	before, err := proc.ReadStatus(path)
+	if err != nil {
+		return nil, fmt.Errorf("read status: %w", err)
+	}
+	if before.Pid != pid {
+		return nil, fmt.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, before.Pid, pid)
+	}
+	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
+		return nil, fmt.Errorf("send SIGHUP to gosinit (pid %d): %w", pid, err)
+	}
+
+	buf := make([]byte, 16*1024)
+	fds := []unix.PollFd{{Fd: int32(in), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+	var lastErr error
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			msg := fmt.Sprintf("gosinit (pid %d) did not report the reload within %v: status file %s is still at generation %d",
+				pid, timeout, path, before.Generation)
+			if lastErr != nil {
+				msg += " (last read: " + lastErr.Error() + ")"
+			}
+			return nil, errors.New(msg)
+		}
+		_, err := unix.Poll(fds, int((left+time.Millisecond-1)/time.Millisecond))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("poll: %w", err)
+		}
+		exited := fds[1].Revents != 0
+		changed := exited
+		if fds[0].Revents != 0 {
+			c, err := drainInotify(in, buf, base)
+			if err != nil {
+				return nil, fmt.Errorf("watch %s: %w", dir, err)
+			}
+			changed = changed || c
+		}
+		if !changed {
+			continue
+		}
+		st, err := proc.ReadStatus(path)
+		switch {
+		case err != nil:
+			lastErr = err // not replaced yet, or removed: wait for the next write
+		case st.Pid != pid:
+			return nil, fmt.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, st.Pid, pid)
+		case st.Generation != before.Generation:
+			return st, nil
+		case st.Shutdown:
+			return nil, fmt.Errorf("gosinit (pid %d) began shutting down: the reload was ignored", pid)
+		}
+		if exited {
+			return nil, fmt.Errorf("gosinit (pid %d) exited before it reported the reload", pid)
+		}
+	}
+}
+
+// drainInotify reads every pending inotify event and reports whether one
+// concerns the file base (or events were lost, which may hide one). The
+// watched directory going away is an error.
+func drainInotify(fd int, buf []byte, base string) (changed bool, err error) {
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EAGAIN {
+			return changed, nil
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return changed, err
+		}
+		for off := 0; off+unix.SizeofInotifyEvent <= n; {
+			mask := binary.NativeEndian.Uint32(buf[off+4:])
+			nameLen := int(binary.NativeEndian.Uint32(buf[off+12:]))
+			start := off + unix.SizeofInotifyEvent
+			off = start + nameLen
+			if off > n {
+				return changed, errors.New("short inotify event")
+			}
+			name, _, _ := bytes.Cut(buf[start:off], []byte{0})
+			switch {
+			case mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_IGNORED) != 0:
+				return changed, errors.New("the directory was removed or moved")
+			case mask&unix.IN_Q_OVERFLOW != 0, string(name) == base:
+				changed = true
+			}
+		}
+	}
+}

@@ -1,0 +1,947 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixedNow is the clock of the golden tests (UTC: see setClock).
+var fixedNow = time.Date(2026, 11, 25, 16, 30, 0, 0, time.UTC)
+
+// setClock fixes timeNow and the local time zone (the STOPPED/EXITED
+// description is local time) for one test.
+func setClock(t testing.TB) {
+	t.Helper()
+	oldNow, oldLocal := timeNow, time.Local
+	timeNow = func() time.Time { return fixedNow }
+	time.Local = time.UTC
+	t.Cleanup(func() { timeNow, time.Local = oldNow, oldLocal })
+}
+
+// ago is fixedNow minus d, in unix seconds.
+func ago(d time.Duration) int64 { return fixedNow.Add(-d).Unix() }
+
+// writeStatusFile writes st into dir/status.json as PID 1 does: a temp
+// file, then rename.
+func writeStatusFile(t testing.TB, path string, st *proc.Status) {
+	t.Helper()
+	if err := writeStatusAtomic(path, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeStatusAtomic(path string, st *proc.Status) error {
+	b, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// runCmd calls cmd and returns what main would show: stdout, stderr (with
+// main's "gosinit: " line for an exitStatus message) and the exit code.
+func runCmd(cmd func([]string, io.Writer, io.Writer) error, args ...string) (stdout, stderr string, code int) {
+	var out, errb bytes.Buffer
+	err := cmd(args, &out, &errb)
+	var st *exitStatus
+	switch {
+	case err == nil:
+	case errors.As(err, &st):
+		code = st.code
+		if st.msg != "" {
+			fmt.Fprintln(&errb, "gosinit: "+st.msg)
+		}
+	case errors.Is(err, errUsage):
+		code = 2
+	case errors.Is(err, flag.ErrHelp):
+	default:
+		code = 1
+		fmt.Fprintln(&errb, "gosinit: "+err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+// sample has every state, groups and names out of order.
+var sample = []proc.ProcessStatus{
+	{Name: "web", Group: "web", State: proc.Running, Pid: 101, Start: ago(65 * time.Second)},
+	{Name: "api_01", Group: "api", State: proc.Starting, Pid: 103, Start: ago(time.Second)},
+	{Name: "api_00", Group: "api", State: proc.Running, Pid: 102, Start: ago(26*time.Hour + 3*time.Minute + 4*time.Second)},
+	{Name: "cron", Group: "cron", State: proc.Stopped},
+	{Name: "batch", Group: "batch", State: proc.Exited, Start: ago(3 * time.Hour), Stop: time.Date(2026, 11, 25, 6, 30, 12, 0, time.UTC).Unix(), Exitstatus: 0},
+	{Name: "broken", Group: "broken", State: proc.Fatal, Spawnerr: "can't find command '/nonexistent/bin'"},
+	{Name: "flaky", Group: "flaky", State: proc.Backoff, Spawnerr: "Exited too quickly (process log may have details)", Start: ago(time.Second), Stop: ago(0)},
+	{Name: "quiet", Group: "quiet", State: proc.Fatal},
+	{Name: "draining", Group: "draining", State: proc.Stopping, Pid: 104, Start: ago(time.Hour)},
+	{Name: "lost", Group: "lost", State: proc.Unknown, Pid: 105},
+	{Name: "halted", Group: "halted", State: proc.Stopped, Start: ago(48 * time.Hour), Stop: time.Date(2026, 11, 23, 18, 5, 0, 0, time.UTC).Unix()},
+}
+
+func pick(names ...string) []proc.ProcessStatus {
+	var out []proc.ProcessStatus
+	for _, n := range names {
+		for _, p := range sample {
+			if p.Name == n {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func running(group, name string, up time.Duration) proc.ProcessStatus {
+	return proc.ProcessStatus{Name: name, Group: group, State: proc.Running, Pid: 4242, Start: ago(up)}
+}
+
+// TestStatusGolden renders hand-written status files through cmdStatus:
+// testdata/status/NAME.golden holds stdout, stderr and the exit code.
+func TestStatusGolden(t *testing.T) {
+	setClock(t)
+	tests := []struct {
+		name  string
+		procs []proc.ProcessStatus
+		args  []string
+	}{
+		{"all_states", sample, nil},
+		{"all_running", pick("web", "api_00", "api_01", "flaky", "draining"), nil},
+		{"empty", nil, nil},
+		{"group_star", sample, []string{"api:*"}},
+		{"group_colon", sample, []string{"api:"}},
+		{"group_name", sample, []string{"api:api_01"}},
+		{"bare_name_in_group", sample, []string{"api_00"}},
+		{"name_filter_running", sample, []string{"web", "api:*"}},
+		{"name_filter_stopped", sample, []string{"web", "cron"}},
+		{"unknown_names", sample, []string{"nope", "web", "nog:*", "api:nope", "nog:"}},
+		{"unknown_and_stopped", sample, []string{"nope", "batch"}},
+		{"all_keyword", sample, []string{"nope", "all"}},
+		{"arg_order_and_duplicates", sample, []string{"web", "broken", "web"}},
+		{"width_30", []proc.ProcessStatus{
+			running("g", strings.Repeat("a", 28), time.Second), // "g:" + 28 = 30: no widening
+			running("x", "x", time.Second),
+		}, nil},
+		{"width_31", []proc.ProcessStatus{
+			running("g", strings.Repeat("a", 29), time.Second), // 31: column 34
+			running("x", "x", time.Second),
+		}, nil},
+		{"long_names", []proc.ProcessStatus{
+			running("frontend", "a_program_with_a_rather_long_name_00", 5*time.Second),
+			{Name: "short", Group: "short", State: proc.Fatal, Spawnerr: "Exited too quickly (process log may have details)"},
+			{Name: "zz", Group: "frontend", State: proc.Stopped},
+		}, nil},
+		{"long_name_filtered_out", []proc.ProcessStatus{
+			running("frontend", "a_program_with_a_rather_long_name_00", 5*time.Second),
+			running("short", "short", 5*time.Second),
+		}, []string{"short"}},
+		{"unicode_width", []proc.ProcessStatus{
+			running("grüppe", "prozeß_mit_einem_sehr_langen_namen", 5*time.Second),
+			running("x", "x", time.Second),
+		}, nil},
+		{"uptimes", []proc.ProcessStatus{
+			running("u", "a_0s", 0),
+			running("u", "b_5s", 5*time.Second),
+			running("u", "c_65s", 65*time.Second),
+			running("u", "d_10h", 10*time.Hour),
+			running("u", "e_1day", 24*time.Hour),
+			running("u", "f_1day_2h03m04s", 26*time.Hour+3*time.Minute+4*time.Second),
+			running("u", "g_3days_1s", 72*time.Hour+time.Second),
+			running("u", "h_400days", 400*24*time.Hour+23*time.Hour+59*time.Minute+59*time.Second),
+			running("u", "i_clock_set_back", -time.Hour),
+		}, nil},
+		{"flags_after_names", sample, []string{"web", "--json"}},
+		{"json_all", sample, []string{"--json"}},
+		{"json_filtered", sample, []string{"--json", "web", "api:*"}},
+		{"json_unknown", sample, []string{"--json", "nope", "web"}},
+		{"json_empty", sample, []string{"--json", "nope"}},
+		{"bad_flag", sample, []string{"--nope"}},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Started: ago(time.Hour), Processes: tt.procs})
+			stdout, stderr, code := runCmd(cmdStatus, append([]string{"--status-file", path}, tt.args...)...)
+			got := fmt.Sprintf("$ gosinit status %s\n%s-- stderr --\n%s-- exit %d --\n", strings.Join(tt.args, " "), stdout, stderr, code)
+			checkGolden(t, filepath.Join("testdata", "status", tt.name+".golden"), got)
+		})
+	}
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestStatusExitCode covers every state alone, and the unknown-name rules.
+func TestStatusExitCode(t *testing.T) {
+	tests := []struct {
+		state proc.State
+		want  int
+	}{
+		{proc.Stopped, 3}, {proc.Starting, 0}, {proc.Running, 0}, {proc.Backoff, 0},
+		{proc.Stopping, 0}, {proc.Exited, 3}, {proc.Fatal, 3}, {proc.Unknown, 3},
+		{proc.State(999), 3}, // a state this version does not know prints UNKNOWN
+	}
+	for _, tt := range tests {
+		t.Run(tt.state.String()+strconv.Itoa(int(tt.state)), func(t *testing.T) {
+			ps := []proc.ProcessStatus{{Name: "p", Group: "p", State: tt.state}}
+			if got := statusCode(ps, false); got != tt.want {
+				t.Errorf("statusCode(%v) = %d, want %d", tt.state, got, tt.want)
+			}
+			// An unknown name gives 4 unless a listed process is stopped (3 wins, as in supervisorctl).
+			want := 4
+			if tt.want == 3 {
+				want = 3
+			}
+			if got := statusCode(ps, true); got != want {
+				t.Errorf("statusCode(%v, unknown name) = %d, want %d", tt.state, got, want)
+			}
+		})
+	}
+	if got := statusCode(nil, false); got != 0 {
+		t.Errorf("statusCode(none) = %d, want 0", got)
+	}
+	if got := statusCode(nil, true); got != 4 {
+		t.Errorf("statusCode(none, unknown name) = %d, want 4", got)
+	}
+}
+
+// TestDescribeMatchesPython compares the uptime text with Python's
+// str(timedelta) and the stop time with strftime('%b %d %I:%M %p'), which
+// is what supervisord computes.
+func TestDescribeMatchesPython(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no /usr/bin/python3 to compare with")
+	}
+	setClock(t)
+	secs := []int64{0, 1, 5, 59, 60, 65, 3599, 3600, 7384, 86399, 86400, 86401, 93784, 172800, 259201, 31622399, 34646399}
+	stops := []int64{0, 1764052212, 1764090000, 1764129599, 1764133200, 1767225599}
+	script := `import sys, datetime, time
+for a in sys.argv[1:]:
+    k, v = a.split("=")
+    if k == "up":
+        print(datetime.timedelta(seconds=int(v)))
+    else:
+        print(datetime.datetime(*time.localtime(int(v))[:7]).strftime('%b %d %I:%M %p'))
+`
+	args := []string{"-c", script}
+	var want []string
+	for _, s := range secs {
+		args = append(args, fmt.Sprintf("up=%d", s))
+		p := proc.ProcessStatus{Name: "p", State: proc.Running, Pid: 1, Start: fixedNow.Unix() - s}
+		want = append(want, strings.TrimPrefix(p.Describe(fixedNow), "pid 1, uptime "))
+	}
+	for _, s := range stops {
+		args = append(args, fmt.Sprintf("stop=%d", s))
+		p := proc.ProcessStatus{Name: "p", State: proc.Exited, Start: 1, Stop: s}
+		want = append(want, p.Describe(fixedNow))
+	}
+	cmd := exec.Command("/usr/bin/python3", args...)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("python printed %d lines, want %d:\n%s", len(got), len(want), out)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s: python says %q, Describe says %q", args[i+2], got[i], want[i])
+		}
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args      []string
+		wantNames []string
+		wantJSON  bool
+	}{
+		{nil, nil, false},
+		{[]string{"a", "b"}, []string{"a", "b"}, false},
+		{[]string{"--json", "a"}, []string{"a"}, true},
+		{[]string{"a", "--json", "b"}, []string{"a", "b"}, true},
+		{[]string{"a", "-json"}, []string{"a"}, true},
+		{[]string{"a", "--", "--json"}, []string{"a", "--json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fset := flag.NewFlagSet("t", flag.ContinueOnError)
+			fset.SetOutput(io.Discard)
+			j := fset.Bool("json", false, "")
+			got, err := parseArgs(fset, tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.wantNames, "|") || *j != tt.wantJSON {
+				t.Errorf("parseArgs(%q) = %q, json=%v; want %q, json=%v", tt.args, got, *j, tt.wantNames, tt.wantJSON)
+			}
+		})
+	}
+}
+
+func TestStatusFilePath(t *testing.T) {
+	dir := t.TempDir()
+	old := defaultStatusFile
+	t.Cleanup(func() { defaultStatusFile = old })
+	defaultStatusFile = filepath.Join(dir, "run", "status.json")
+	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "xdg"))
+	fallback := filepath.Join(dir, "xdg", "gosinit", "status.json")
+
+	check := func(flagPath, wantPath, wantOther string) {
+		t.Helper()
+		gotPath, gotOther := statusFilePath(flagPath)
+		if gotPath != wantPath || gotOther != wantOther {
+			t.Errorf("statusFilePath(%q) = %q, %q; want %q, %q", flagPath, gotPath, gotOther, wantPath, wantOther)
+		}
+	}
+	t.Setenv("GOSINIT_STATUS_FILE", "")
+	check("", fallback, defaultStatusFile) // no default file: the per-user path
+	if err := os.MkdirAll(filepath.Dir(defaultStatusFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeStatusFile(t, defaultStatusFile, &proc.Status{})
+	check("", defaultStatusFile, "") // the default when it exists
+	t.Setenv("GOSINIT_STATUS_FILE", "/env/status.json")
+	check("", "/env/status.json", "")     // the environment over the default
+	check("/flag.json", "/flag.json", "") // the flag over everything
+
+	// The message names both paths when neither exists.
+	t.Setenv("GOSINIT_STATUS_FILE", "")
+	os.Remove(defaultStatusFile)
+	_, stderr, code := runCmd(cmdStatus)
+	want := fmt.Sprintf("gosinit: no gosinit is running: status file %s does not exist (nor %s)\n", defaultStatusFile, fallback)
+	if code != 4 || stderr != want {
+		t.Errorf("status with no file: exit %d, stderr %q; want exit 4, %q", code, stderr, want)
+	}
+}
+
+// startProcess starts path with argv and kills it (by pid) at cleanup.
+func startProcess(t *testing.T, path string, argv ...string) *exec.Cmd {
+	t.Helper()
+	cmd := &exec.Cmd{Path: path, Args: argv}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+// TestStatusNoGosinit checks that status says which check failed, with exit 4.
+func TestStatusNoGosinit(t *testing.T) {
+	setClock(t)
+	dir := t.TempDir()
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	// A pid that is gone: a process started and reaped.
+	dead := exec.Command(sleep, "0")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPid := dead.ProcessState.Pid()
+	notGosinit := startProcess(t, sleep, "sleep", "1000").Process.Pid
+	// argv[0] "gosinit": looks like gosinit.
+	byArgv0 := startProcess(t, sleep, "gosinit", "1000").Process.Pid
+	// The executable is named gosinit, argv[0] is not.
+	b, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := filepath.Join(dir, "gosinit")
+	if err := os.WriteFile(renamed, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	byExe := startProcess(t, renamed, "init", "1000").Process.Pid
+	// Named as this program is (gosinit installed as /init, say).
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	likeSelf := filepath.Join(dir, "sub", filepath.Base(self))
+	if err := os.Mkdir(filepath.Dir(likeSelf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(likeSelf, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	byName := startProcess(t, likeSelf, likeSelf, "1000").Process.Pid
+
+	tests := []struct {
+		name       string
+		content    string // raw file content; "" means a status with pid
+		pid        int
+		wantCode   int
+		wantStderr string // a regexp; PATH stands for the file
+	}{
+		{"missing", "-", 0, 4, `^gosinit: no gosinit is running: status file PATH does not exist\n$`},
+		{"dead_pid", "", deadPid, 4, fmt.Sprintf(`^gosinit: no gosinit is running: pid %d is gone \(status file PATH\)\n$`, deadPid)},
+		{"not_gosinit", "", notGosinit, 4, fmt.Sprintf(`^gosinit: no gosinit is running: pid %d is not gosinit \(it is sleep\) \(status file PATH\)\n$`, notGosinit)},
+		{"pid_zero", "", 0, 4, `^gosinit: status file PATH: pid 0 is not a process id\n$`},
+		{"negative_pid", "", -1, 4, `^gosinit: status file PATH: pid -1 is not a process id\n$`},
+		{"corrupt", "{\"pid\": 1, \"proc", 0, 4, `^gosinit: read status: status file PATH: unexpected end of JSON input\n$`},
+		{"argv0_gosinit", "", byArgv0, 0, `^$`},
+		{"exe_gosinit", "", byExe, 0, `^$`},
+		{"this_executable", "", os.Getpid(), 0, `^$`},
+		{"named_as_this_program", "", byName, 0, `^$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			switch tt.content {
+			case "-":
+			case "":
+				writeStatusFile(t, path, &proc.Status{Pid: tt.pid, Processes: pick("web")})
+			default:
+				if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stdout, stderr, code := runCmd(cmdStatus, "--status-file", path)
+			re := regexp.MustCompile(strings.ReplaceAll(tt.wantStderr, "PATH", regexp.QuoteMeta(path)))
+			if code != tt.wantCode || !re.MatchString(stderr) {
+				t.Errorf("exit %d, stderr %q; want exit %d, stderr matching %s", code, stderr, tt.wantCode, re)
+			}
+			if tt.wantCode == 0 && !strings.HasPrefix(stdout, "web ") {
+				t.Errorf("stdout %q, want the web line", stdout)
+			}
+		})
+	}
+}
+
+// TestStatusAsNonRoot runs status as user nobody (65534) against a
+// root-owned gosinit and status file, as `docker exec -u` would: kill(pid, 0)
+// answers EPERM (alive) and /proc/PID/exe is unreadable, cmdline is not.
+func TestStatusAsNonRoot(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to start processes as another user")
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	gosinit := startProcess(t, sleep, "gosinit", "1000").Process.Pid
+	other := startProcess(t, sleep, "sleep", "1000").Process.Pid
+
+	// A directory nobody can reach, with a copy of the test binary in it.
+	dir, err := os.MkdirTemp("", "gosinit-status-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			t.Skipf("user nobody cannot reach %s", dir)
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "status.test")
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name       string
+		pid        int
+		wantCode   int
+		wantStdout string // a prefix
+		wantStderr string
+	}{
+		{"gosinit", gosinit, 0, "web                              RUNNING   pid 101, uptime ", ""},
+		{"not_gosinit", other, 4, "", fmt.Sprintf("gosinit: no gosinit is running: pid %d is not gosinit (it is sleep) (status file PATH)\n", other)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			writeStatusFile(t, path, &proc.Status{Pid: tt.pid, Processes: pick("web")})
+			cmd := helperCommand(t, "status", "--status-file", path)
+			cmd.Path = exe
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			wantStderr := strings.ReplaceAll(tt.wantStderr, "PATH", path)
+			if code != tt.wantCode || !strings.HasPrefix(out.String(), tt.wantStdout) || errb.String() != wantStderr {
+				t.Errorf("as nobody: exit %d, stdout %q, stderr %q; want exit %d, stdout %q..., stderr %q",
+					code, out.String(), errb.String(), tt.wantCode, tt.wantStdout, wantStderr)
+			}
+		})
+	}
+}
+
+// The test binary doubles as the helper programs of these tests (the
+// os/exec model). The dispatch is in init, so it runs before TestMain (which
+// builds the gosinit binary): GOSINIT_STATUS_HELPER names the helper.
+func init() {
+	switch mode := os.Getenv("GOSINIT_STATUS_HELPER"); mode {
+	case "":
+	case "status":
+		// status ARGS: cmdStatus, printing and exiting as main would.
+		stdout, stderr, code := runCmd(cmdStatus, os.Args[1:]...)
+		os.Stdout.WriteString(stdout)
+		os.Stderr.WriteString(stderr)
+		os.Exit(code)
+	case "fakegosinit":
+		// fakegosinit FILE BEHAVIOUR: see fakeGosinit.
+		os.Exit(fakeGosinit(os.Args[1], os.Args[2]))
+	default:
+		fmt.Fprintf(os.Stderr, "unknown helper %q\n", mode)
+		os.Exit(100)
+	}
+}
+
+// helperCommand returns the command that re-executes the test binary as
+// helper mode, with argv[0] "gosinit".
+func helperCommand(t *testing.T, mode string, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &exec.Cmd{
+		Path: exe,
+		Args: append([]string{"gosinit"}, args...),
+		Env:  append(os.Environ(), "GOSINIT_STATUS_HELPER="+mode),
+	}
+}
+
+// fakeGosinit plays PID 1's side of a reload: it writes the status file,
+// says "ready" on stdout, and answers each SIGHUP as behaviour says.
+func fakeGosinit(path, behaviour string) int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP)
+	st := &proc.Status{
+		Pid:        os.Getpid(),
+		Started:    time.Now().Unix(),
+		Config:     "/etc/supervisord.conf",
+		Generation: 7,
+		Processes:  []proc.ProcessStatus{{Name: "web", Group: "web", State: proc.Running, Pid: 12, Start: time.Now().Unix()}},
+	}
+	write := func() {
+		if err := writeStatusAtomic(path, st); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(101)
+		}
+	}
+	write()
+	fmt.Println("ready")
+	for range sigs {
+		switch behaviour {
+		case "changes":
+			st.Generation++
+			st.Reload = "ok"
+			st.Changes = []string{"old: stopped", "old: removed process group", "web: stopped", "web: updated process group", "api: added process group"}
+			write()
+		case "nochange":
+			st.Generation++
+			st.Reload = "ok"
+			st.Changes = nil
+			write()
+		case "rejected":
+			st.Generation++
+			st.Reload = "error"
+			st.ReloadErrors = []string{
+				`/etc/supervisord.conf:9: [program:db] priority: "high" is not an integer`,
+				`/etc/supervisord.conf:12: [program:db] stopsignal: unknown signal "TERMINATE"`,
+			}
+			write()
+		case "noisy":
+			// State changes under the old generation first: reload must
+			// wait for the new one.
+			for i := range 20 {
+				st.Processes[0].Pid = 100 + i
+				write()
+			}
+			os.WriteFile(filepath.Join(filepath.Dir(path), "unrelated"), []byte("x"), 0o644)
+			st.Generation++
+			st.Reload = "ok"
+			st.Changes = []string{"web: stopped", "web: updated process group"}
+			write()
+		case "ignore":
+		case "exit":
+			return 0
+		case "shutdown":
+			st.Shutdown = true
+			write()
+		}
+	}
+	return 0
+}
+
+// startFakeGosinit starts the helper and waits (with a deadline) until it
+// has written the status file and caught SIGHUP.
+func startFakeGosinit(t *testing.T, path, behaviour string) *exec.Cmd {
+	t.Helper()
+	cmd := helperCommand(t, "fakegosinit", path, behaviour)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd.Stdout = w
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if line != "ready\n" {
+		t.Fatalf("fake gosinit did not get ready: %q, %v", line, err)
+	}
+	return cmd
+}
+
+func TestReload(t *testing.T) {
+	tests := []struct {
+		behaviour  string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string // a regexp
+	}{
+		{"changes", nil, 0,
+			"old: stopped\nold: removed process group\nweb: stopped\nweb: updated process group\napi: added process group\n", `^$`},
+		{"nochange", nil, 0, "No config updates to processes\n", `^$`},
+		{"noisy", nil, 0, "web: stopped\nweb: updated process group\n", `^$`},
+		{"rejected", nil, 2, "",
+			`^gosinit: reload: /etc/supervisord.conf was rejected, nothing changed:\n` +
+				`/etc/supervisord.conf:9: \[program:db\] priority: "high" is not an integer\n` +
+				`/etc/supervisord.conf:12: \[program:db\] stopsignal: unknown signal "TERMINATE"\n$`},
+		{"ignore", []string{"--timeout", "300ms"}, 1, "",
+			`^gosinit: reload: gosinit \(pid PID\) did not report the reload within 300ms: status file PATH is still at generation 7\n$`},
+		{"exit", nil, 1, "", `^gosinit: reload: gosinit \(pid PID\) exited before it reported the reload\n$`},
+		{"shutdown", nil, 1, "", `^gosinit: reload: gosinit \(pid PID\) began shutting down: the reload was ignored\n$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.behaviour, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "status.json")
+			fake := startFakeGosinit(t, path, tt.behaviour)
+			start := time.Now()
+			stdout, stderr, code := runCmd(cmdReload, append([]string{"--status-file", path}, tt.args...)...)
+			took := time.Since(start)
+			re := regexp.MustCompile(strings.NewReplacer("PATH", regexp.QuoteMeta(path), "PID", strconv.Itoa(fake.Process.Pid)).Replace(tt.wantStderr))
+			if code != tt.wantCode || stdout != tt.wantStdout || !re.MatchString(stderr) {
+				t.Errorf("reload: exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr matching %s",
+					code, stdout, stderr, tt.wantCode, tt.wantStdout, re)
+			}
+			if tt.behaviour != "ignore" && took > 5*time.Second {
+				t.Errorf("reload took %v", took)
+			}
+			t.Logf("reload %s took %v", tt.behaviour, took)
+		})
+	}
+}
+
+func TestReloadRefused(t *testing.T) {
+	dir := t.TempDir()
+	// Already shutting down: refused at once, no signal sent (a SIGHUP
+	// would kill this test: it is not notified).
+	path := filepath.Join(dir, "shutdown.json")
+	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Shutdown: true})
+	_, stderr, code := runCmd(cmdReload, "--status-file", path)
+	if want := fmt.Sprintf("gosinit: reload: gosinit (pid %d) is shutting down: it would ignore a reload\n", os.Getpid()); code != 1 || stderr != want {
+		t.Errorf("reload during shutdown: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
+	}
+	_, stderr, code = runCmd(cmdReload, "--status-file", filepath.Join(dir, "missing.json"))
+	if want := "gosinit: reload: no gosinit is running: status file " + filepath.Join(dir, "missing.json") + " does not exist\n"; code != 1 || stderr != want {
+		t.Errorf("reload with no file: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
+	}
+	for _, args := range [][]string{{"extra"}, {"--timeout", "0"}, {"--timeout", "soon"}, {"--nope"}} {
+		if _, _, code := runCmd(cmdReload, args...); code != 2 {
+			t.Errorf("reload %q: exit %d, want 2 (usage)", args, code)
+		}
+	}
+}
+
+// TestStatusMatchesSupervisorctl runs Debian's supervisord on a config with
+// RUNNING, EXITED, FATAL and never-started programs, a group and a long
+// name, then compares, for a set of name filters, supervisorctl status's
+// output and exit code with ours over the same processes (taken from
+// supervisord's getAllProcessInfo). Uptimes are left out of the table
+// comparison (the two run a moment apart) but checked exactly against
+// supervisord's own description for the same instant.
+func TestStatusMatchesSupervisorctl(t *testing.T) {
+	for _, f := range []string{"/usr/bin/supervisord", "/usr/bin/supervisorctl", "/usr/bin/python3"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("%s is absent (Debian package supervisor): no differential test", f)
+		}
+	}
+	oldLocal := time.Local
+	time.Local = time.UTC
+	t.Cleanup(func() { time.Local = oldLocal })
+
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	sock := filepath.Join(dir, "sv.sock")
+	err := os.WriteFile(conf, []byte(fmt.Sprintf(`[unix_http_server]
+file=%[1]s/sv.sock
+
+[supervisord]
+logfile=%[1]s/supervisord.log
+pidfile=%[1]s/supervisord.pid
+childlogdir=%[1]s
+nodaemon=true
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://%[1]s/sv.sock
+
+[program:ok]
+command=/bin/sleep 1000
+startsecs=0
+
+[program:exits]
+command=/bin/sh -c "exit 0"
+startsecs=0
+autorestart=false
+
+[program:missing]
+command=/nonexistent/bin
+startretries=0
+
+[program:manual]
+command=/bin/sleep 1000
+autostart=false
+
+[program:a_program_with_a_rather_long_name_00]
+command=/bin/sleep 1000
+autostart=false
+
+[group:grp]
+programs=web,worker
+
+[program:web]
+command=/bin/sleep 1000
+startsecs=0
+
+[program:worker]
+command=/bin/sleep 1000
+autostart=false
+`, dir)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "TZ=UTC")
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := exec.Command("/usr/bin/supervisord", "-n", "-c", conf)
+	sv.Env, sv.Stdout, sv.Stderr = env, w, w
+	started := time.Now()
+	if err := sv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		// SIGTERM, so supervisord stops its sleeps; SIGKILL if it hangs.
+		sv.Process.Signal(syscall.SIGTERM)
+		timer := time.AfterFunc(15*time.Second, func() { sv.Process.Kill() })
+		sv.Wait()
+		timer.Stop()
+		r.Close()
+	})
+
+	// Wait, on supervisord's own log, until every autostart program has
+	// reached its final state.
+	pending := map[string]bool{
+		"success: ok entered RUNNING":    true,
+		"success: web entered RUNNING":   true,
+		"gave up: missing entered FATAL": true,
+		"exited: exits (exit status 0":   true,
+	}
+	r.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var svlog strings.Builder
+	sc := bufio.NewScanner(r)
+	for len(pending) > 0 && sc.Scan() {
+		svlog.WriteString(sc.Text() + "\n")
+		for k := range pending {
+			if strings.Contains(sc.Text(), k) {
+				delete(pending, k)
+			}
+		}
+	}
+	t.Logf("supervisord reached the expected states in %v", time.Since(started))
+	if len(pending) > 0 {
+		t.Fatalf("supervisord did not reach the expected states (%v): still waiting for %v; its log:\n%s", sc.Err(), pending, svlog.String())
+	}
+	go io.Copy(io.Discard, r) // keep supervisord's log from filling the pipe
+
+	// The processes, exactly as supervisord describes them.
+	rpc := exec.Command("/usr/bin/python3", "-c", `import sys, json, xmlrpc.client
+from supervisor.xmlrpc import SupervisorTransport
+t = SupervisorTransport(None, None, "unix://" + sys.argv[1])
+s = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
+print(json.dumps(s.supervisor.getAllProcessInfo()))
+`, sock)
+	rpc.Env = env
+	out, err := rpc.Output()
+	if err != nil {
+		t.Fatalf("getAllProcessInfo: %v", err)
+	}
+	var infos []proc.ProcessStatus
+	if err := json.Unmarshal(out, &infos); err != nil {
+		t.Fatalf("getAllProcessInfo: %v\n%s", err, out)
+	}
+	if len(infos) != 7 {
+		t.Fatalf("getAllProcessInfo gave %d processes, want 7:\n%s", len(infos), out)
+	}
+	for _, p := range infos {
+		if got := p.Describe(time.Unix(p.Now, 0)); got != p.Description {
+			t.Errorf("%s (%s): Describe = %q, supervisord says %q", namespec(p), p.Statename, got, p.Description)
+		}
+		if got := p.State.String(); got != p.Statename {
+			t.Errorf("%s: state %d is %s, supervisord says %s", namespec(p), p.State, got, p.Statename)
+		}
+	}
+
+	// Shuffle the order, as PID 1 may write priority order: status sorts.
+	infos[0], infos[len(infos)-1] = infos[len(infos)-1], infos[0]
+	path := filepath.Join(dir, "status.json")
+	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Processes: infos})
+
+	uptime := regexp.MustCompile(`uptime \S+`)
+	for _, names := range [][]string{
+		nil, {"all"}, {"ok"}, {"exits"}, {"missing"}, {"manual"}, {"nope"}, {"ok", "nope"},
+		{"nope", "exits"}, {"web"}, {"grp:*"}, {"grp:"}, {"grp:web"}, {"grp:worker", "ok"},
+		{"grp:nope"}, {"nog:*"}, {"ok", "ok"}, {"exits", "ok"}, {"ok", "grp:web"},
+		{"a_program_with_a_rather_long_name_00", "ok"},
+	} {
+		t.Run(strings.Join(append([]string{"status"}, names...), " "), func(t *testing.T) {
+			ctl := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf, "status"}, names...)...)
+			ctl.Env = env
+			want, err := ctl.Output()
+			wantCode := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				wantCode = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			got, stderr, code := runCmd(cmdStatus, append([]string{"--status-file", path}, names...)...)
+			g := uptime.ReplaceAllString(got, "uptime X")
+			w := uptime.ReplaceAllString(string(want), "uptime X")
+			if g != w || code != wantCode {
+				t.Errorf("gosinit status (exit %d):\n%s%s\nsupervisorctl status (exit %d):\n%s", code, got, stderr, wantCode, want)
+			}
+		})
+	}
+}
+
+// BenchmarkStatusRead reads and renders a status file of 200 processes, as
+// `gosinit status` does (readStatus+render), and runs the whole command
+// including the liveness checks on /proc (cmdStatus).
+func BenchmarkStatusRead(b *testing.B) {
+	setClock(b)
+	states := []proc.State{proc.Running, proc.Running, proc.Running, proc.Starting, proc.Backoff, proc.Exited, proc.Fatal, proc.Stopped}
+	var ps []proc.ProcessStatus
+	for i := range 200 {
+		p := proc.ProcessStatus{
+			Name: fmt.Sprintf("worker_%03d", i%50), Group: fmt.Sprintf("pool%d", i/50),
+			State: states[i%len(states)], Pid: 1000 + i, Start: ago(time.Duration(i) * time.Minute),
+			Stop: ago(time.Second), Restarts: i % 3,
+			StdoutLogfile: fmt.Sprintf("/var/log/pool%d/worker_%03d.log", i/50, i%50),
+			StderrLogfile: fmt.Sprintf("/var/log/pool%d/worker_%03d.err", i/50, i%50),
+		}
+		if p.State == proc.Fatal || p.State == proc.Backoff {
+			p.Spawnerr = "Exited too quickly (process log may have details)"
+		}
+		p.Statename = p.State.String()
+		p.Description = p.Describe(fixedNow)
+		ps = append(ps, p)
+	}
+	path := filepath.Join(b.TempDir(), "status.json")
+	writeStatusFile(b, path, &proc.Status{Pid: os.Getpid(), Started: ago(time.Hour), Config: "/etc/supervisord.conf", Processes: ps})
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	b.Run("read+render", func(b *testing.B) {
+		b.ReportMetric(float64(fi.Size()), "file-bytes")
+		var buf bytes.Buffer
+		for b.Loop() {
+			st, err := proc.ReadStatus(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sel, _ := selectProcesses(st.Processes, nil)
+			buf.Reset()
+			renderTable(&buf, sel, timeNow())
+		}
+	})
+	b.Run("cmdStatus", func(b *testing.B) {
+		for b.Loop() {
+			if err := cmdStatus([]string{"--status-file", path}, io.Discard, io.Discard); err != nil {
+				var st *exitStatus
+				if !errors.As(err, &st) || st.code != 3 {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
