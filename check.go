@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+const checkUsage = `usage: gosinit check [-c FILE] [--json] [--strict]
+
+Load the configuration as gosinit would run it, and report every error and
+warning. Without -c, the file is $GOSINIT_CONFIG, else the first of
+supervisord's default paths that exists. Exit 0 when it loads (warnings go to
+stderr), 2 when it has errors.
+
+`
+
+// cmdCheck implements `gosinit check`. It returns nil when the config
+// loads, config.Errors for its errors (with --strict, warnings too), and
+// errUsage for bad arguments. Warnings are printed to stderr here.
+func cmdCheck(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, checkUsage)
+		fs.PrintDefaults()
+	}
+	var file string
+	fs.StringVar(&file, "c", "", "configuration `FILE` (INI, or TOML when it ends in .toml)")
+	fs.StringVar(&file, "config", "", "same as -c")
+	jsonOut := fs.Bool("json", false, "print the effective configuration as JSON on stdout")
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gosinit check: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	if file == "" {
+		found, err := config.Find(os.Environ())
+		if err != nil {
+			return &exitStatus{code: 2, msg: err.Error()}
+		}
+		file = found
+	}
+	host, _ := os.Hostname()
+	cfg, err := config.Load(file, config.Env{Environ: os.Environ(), Hostname: host})
+	var errs config.Errors
+	if err != nil && !errors.As(err, &errs) {
+		return &exitStatus{code: 2, msg: err.Error()}
+	}
+	var warnings []config.Diag
+	if cfg != nil {
+		for _, d := range cfg.Infos {
+			fmt.Fprintf(stderr, "info: %s\n", d)
+		}
+		warnings = cfg.Warnings
+		if errs == nil {
+			warnings = append(warnings, cfg.CheckHost()...)
+		}
+	}
+	sortDiags(warnings)
+	if *strict && len(warnings) > 0 {
+		all := append(config.Errors(nil), errs...)
+		all = append(all, warnings...)
+		sortDiags(all)
+		return all
+	}
+	for _, d := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", d)
+	}
+	if errs != nil {
+		return errs
+	}
+	if *jsonOut {
+		cfg.Warnings = warnings
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(cfg); err != nil {
+			return fmt.Errorf("check: write json: %w", err)
+		}
+	}
+	return nil
+}
+
+// sortDiags orders diagnostics by file (in order of first appearance, so
+// the main file comes first) and then by line.
+func sortDiags(ds []config.Diag) {
+	rank := map[string]int{}
+	for _, d := range ds {
+		if _, ok := rank[d.File]; !ok {
+			rank[d.File] = len(rank)
+		}
+	}
+	sort.SliceStable(ds, func(i, j int) bool {
+		if ri, rj := rank[ds[i].File], rank[ds[j].File]; ri != rj {
+			return ri < rj
+		}
+		return ds[i].Line < ds[j].Line
+	})
+}

@@ -1,0 +1,233 @@
+// Package config turns a supervisord.conf (INI) or its TOML twin into one
+// typed, validated model that package proc uses as is.
+//
+// It is pure: it reads files and the environment it is handed, and starts no
+// process. Every value is typed once, here (durations, signals, exit codes,
+// byte sizes); nothing downstream parses strings.
+//
+// Problems are reported as Diag values that name FILE:LINE, the section and
+// the key. Load returns all errors at once, sorted by file and line, as an
+// *Errors; warnings (unknown keys, duplicates, typos with a "did you mean")
+// are kept in Config.Warnings and never stop loading.
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Config is the effective configuration: what will run, and how.
+type Config struct {
+	// File is the absolute path of the main configuration file.
+	File string `json:"-"`
+
+	Supervisord Supervisord `json:"supervisord"`
+	Gosinit     Gosinit     `json:"gosinit"`
+
+	// Groups are in supervisord's order: priority, then name.
+	Groups []*Group `json:"groups"`
+
+	Warnings []Diag `json:"warnings"`
+	// Infos are notes that are neither errors nor warnings, such as the
+	// RPC sections gosinit accepts and ignores, or each included file.
+	Infos []Diag `json:"-"`
+}
+
+// Supervisord is the [supervisord] section.
+type Supervisord struct {
+	Logfile         string            `json:"logfile"` // absolute path, "/dev/stdout", or "" for none (syslog is treated as none)
+	LogfileMaxbytes int64             `json:"logfile_maxbytes"`
+	LogfileBackups  int               `json:"logfile_backups"`
+	Loglevel        Level             `json:"loglevel"`
+	Pidfile         string            `json:"pidfile"`
+	Nodaemon        bool              `json:"nodaemon"`
+	Minfds          uint64            `json:"minfds"`
+	Minprocs        uint64            `json:"minprocs"`
+	Umask           Umask             `json:"umask"`
+	User            *string           `json:"user"`
+	Directory       *string           `json:"directory"`
+	Environment     map[string]string `json:"environment"`
+	Identifier      string            `json:"identifier"`
+	Childlogdir     string            `json:"childlogdir"`
+	Nocleanup       bool              `json:"nocleanup"`
+	StripAnsi       bool              `json:"strip_ansi"`
+	Silent          bool              `json:"silent"`
+
+	// LogfileExplicit says logfile= was set in the configuration (the
+	// default is supervisord.log in the working directory).
+	LogfileExplicit bool `json:"-"`
+	// LogfileSyslog says logfile=syslog (Logfile is then ""); JSON shows
+	// "syslog", as supervisord keeps it.
+	LogfileSyslog bool `json:"-"`
+
+	// where user=, logfile= and childlogdir= are set, for CheckHost
+	userPos, logfilePos, childlogdirPos Pos
+}
+
+// Gosinit is the [gosinit] section: gosinit's own settings, which
+// supervisord ignores. The prefixes are defaults for every program.
+type Gosinit struct {
+	StatusFile   string `json:"status_file,omitempty"`
+	StdoutPrefix string `json:"stdout_prefix,omitempty"` // unexpanded: %(program_name)s etc. are expanded per process
+	StderrPrefix string `json:"stderr_prefix,omitempty"`
+
+	stdoutPrefixPos, stderrPrefixPos Pos
+}
+
+// Group is a [group:x], or the implicit group of one [program:x].
+type Group struct {
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"` // always "program": eventlisteners and fcgi-programs are not run
+	Priority  int        `json:"priority"`
+	Processes []*Process `json:"processes"`
+}
+
+// Process is one process of a [program:x] (numprocs gives several), with
+// every setting resolved: expansions done, defaults applied, values typed.
+type Process struct {
+	Name    string `json:"name"`    // expanded process_name
+	Group   string `json:"group"`   // the [group:x] name, or the program name
+	Program string `json:"program"` // the [program:x] name
+	Num     int    `json:"-"`       // process_num: numprocs_start, numprocs_start+1, ...
+
+	Command string   `json:"command"` // the expanded command string
+	Argv    []string `json:"argv"`    // split like Python's shlex.split (POSIX)
+
+	Priority     int           `json:"priority"`
+	Autostart    bool          `json:"autostart"`
+	Autorestart  Autorestart   `json:"autorestart"`
+	Startsecs    time.Duration `json:"-"` // JSON: startsecs, whole seconds
+	Startretries int           `json:"startretries"`
+	Exitcodes    []int         `json:"exitcodes"`
+	Stopsignal   Signal        `json:"stopsignal"`
+	Stopwaitsecs time.Duration `json:"-"` // JSON: stopwaitsecs, whole seconds
+	Stopasgroup  bool          `json:"stopasgroup"`
+	Killasgroup  bool          `json:"killasgroup"`
+
+	User      *string `json:"user"` // as written; resolved by Host.Lookup at start
+	Directory *string `json:"directory"`
+	Umask     *Umask  `json:"umask"`
+
+	RedirectStderr bool    `json:"redirect_stderr"`
+	Stdout         LogSpec `json:"-"` // JSON: stdout_logfile, stdout_logfile_maxbytes, stdout_logfile_backups
+	Stderr         LogSpec `json:"-"` // JSON: stderr_logfile, ...
+
+	// Environment is the program's environment= merged over [supervisord]
+	// environment=, as supervisord merges them. SUPERVISOR_* are added at spawn.
+	Environment map[string]string `json:"environment"`
+
+	// gosinit's own keys (supervisord ignores them).
+	Essential bool `json:"essential"`
+
+	// Where the [program:x] section starts, for messages.
+	Pos Pos `json:"-"`
+
+	// where user= and the log files are set, for CheckHost
+	userPos, stdoutPos, stderrPos Pos
+}
+
+// LogSpec is one of a process's output streams.
+type LogSpec struct {
+	// Path is "" for NONE (discard) or AUTO (Auto=true), else the file as
+	// supervisord keeps it: expanded, "~" resolved, and relative to the
+	// working directory when written relative (gosinit, like supervisord
+	// with nodaemon, never changes directory). "/dev/stdout",
+	// "/dev/stderr", "/proc/self/fd/1" and "/proc/self/fd/2" are kept as
+	// written. With RedirectStderr the stderr LogSpec is unused.
+	Path     string
+	Auto     bool
+	Maxbytes int64
+	Backups  int
+	// Prefix is written before every line (gosinit's stdout_prefix /
+	// stderr_prefix, expanded); "" means raw, unframed output.
+	Prefix string
+	// supervisord's *_syslog is not supported: a warning at load.
+}
+
+// Autorestart is supervisord's autorestart: false, unexpected or true.
+type Autorestart int
+
+const (
+	AutorestartFalse Autorestart = iota
+	AutorestartUnexpected
+	AutorestartTrue
+)
+
+func (a Autorestart) String() string {
+	switch a {
+	case AutorestartFalse:
+		return "false"
+	case AutorestartTrue:
+		return "true"
+	}
+	return "unexpected"
+}
+
+// Signal is a signal number; it prints as its name without SIG ("TERM").
+type Signal unix.Signal
+
+// Umask is a file mode creation mask; it prints as 3-digit octal ("022").
+type Umask uint32
+
+func (u Umask) String() string { return fmt.Sprintf("%03o", uint32(u)) }
+
+// Level is an activity log level, supervisord's words.
+type Level int
+
+// Levels, most severe first, with supervisord's numbers.
+const (
+	LevelCritical Level = 50
+	LevelError    Level = 40
+	LevelWarn     Level = 30
+	LevelInfo     Level = 20
+	LevelDebug    Level = 10
+	LevelTrace    Level = 5
+	LevelBlather  Level = 3
+)
+
+// Pos is a place in a configuration file.
+type Pos struct {
+	File string
+	Line int
+}
+
+// Diag is one problem found in a configuration, with where it is.
+type Diag struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Section string `json:"section,omitempty"` // "program:web", without brackets
+	Key     string `json:"key,omitempty"`
+	Msg     string `json:"message"`
+}
+
+// String renders FILE:LINE: [section] key: message.
+func (d Diag) String() string {
+	s := d.File
+	if d.Line > 0 {
+		s += fmt.Sprintf(":%d", d.Line)
+	}
+	s += ": "
+	if d.Section != "" {
+		s += "[" + d.Section + "] "
+	}
+	if d.Key != "" {
+		s += d.Key + ": "
+	}
+	return s + d.Msg
+}
+
+// Errors is every error found in one load, sorted by file and line.
+type Errors []Diag
+
+func (e Errors) Error() string {
+	s := ""
+	for i, d := range e {
+		if i > 0 {
+			s += "\n"
+		}
+		s += d.String()
+	}
+	return s
+}

@@ -1,0 +1,876 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Env is what Load needs from the machine: the environment for %(ENV_X)s
+// (as os.Environ returns it) and the host name for %(host_node_name)s.
+type Env struct {
+	Environ  []string
+	Hostname string
+}
+
+// Load reads the configuration file at path and everything it includes.
+// A file whose name ends in .toml is TOML; anything else is supervisord's
+// INI dialect.
+//
+// When the configuration has errors, Load returns them all as Errors,
+// sorted by file and line, together with a *Config that is incomplete but
+// whose Warnings and Infos are meaningful. When the main file cannot be
+// read, it returns an ordinary error.
+func Load(path string, env Env) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	l := newLoader(abs, env)
+	return l.load(data)
+}
+
+// maxNumprocs bounds numprocs: supervisord has no limit, but a typo such
+// as numprocs=10000000 should be an error, not an out-of-memory PID 1.
+const maxNumprocs = 10000
+
+// loader holds the state of one Load.
+type loader struct {
+	env      Env
+	environ  map[string]string
+	osVars   map[string]any // ENV_X for the process environment
+	svVars   map[string]any // ENV_X added by [supervisord] environment=
+	mainFile string
+	here     string // directory of the main file
+	cwd      string
+
+	doc         *document
+	includeMode bool // the main file has [include]: %(here)s is per file
+	noInclude   bool // for fuzzing: never touch the file system
+
+	errs, warns, infos []Diag
+}
+
+func newLoader(mainFile string, env Env) *loader {
+	l := &loader{
+		env:      env,
+		environ:  map[string]string{},
+		osVars:   map[string]any{},
+		svVars:   map[string]any{},
+		mainFile: mainFile,
+		here:     filepath.Dir(mainFile),
+	}
+	for _, kv := range env.Environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if _, dup := l.environ[k]; dup {
+			continue // the first one wins, as in Python's os.environ
+		}
+		l.environ[k] = v
+		l.osVars["ENV_"+k] = v
+	}
+	l.cwd, _ = os.Getwd()
+	return l
+}
+
+func (l *loader) errorf(at Pos, sec, key, format string, a ...any) {
+	l.errs = append(l.errs, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (l *loader) warnf(at Pos, sec, key, format string, a ...any) {
+	l.warns = append(l.warns, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (l *loader) infof(at Pos, sec, key, format string, a ...any) {
+	l.infos = append(l.infos, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+}
+
+// parseFile reads one file with the front end its name asks for.
+func (l *loader) parseFile(file string, data []byte) {
+	l.doc.files = append(l.doc.files, file)
+	if strings.HasSuffix(file, ".toml") {
+		l.parseTOML(l.doc, file, data)
+	} else {
+		l.parseINI(l.doc, file, data)
+	}
+}
+
+func (l *loader) load(data []byte) (*Config, error) {
+	l.doc = newDocument()
+	l.parseFile(l.mainFile, data)
+	l.include()
+
+	cfg := &Config{File: l.mainFile, Groups: []*Group{}}
+	l.checkSections()
+	cfg.Supervisord = l.supervisord()
+	cfg.Gosinit = l.gosinit()
+	cfg.Groups = l.groups(&cfg.Gosinit)
+
+	cfg.Warnings = l.sorted(l.warns)
+	cfg.Infos = l.infos
+	if len(l.errs) > 0 {
+		return cfg, Errors(l.sorted(l.errs))
+	}
+	return cfg, nil
+}
+
+// sorted orders diagnostics by file (in reading order) and line, and
+// drops exact repeats (a per-process key is read once per process).
+func (l *loader) sorted(ds []Diag) []Diag {
+	out := make([]Diag, 0, len(ds))
+	seen := map[Diag]bool{}
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		fi, fj := l.doc.fileIndex(out[i].File), l.doc.fileIndex(out[j].File)
+		if fi != fj {
+			return fi < fj
+		}
+		return out[i].Line < out[j].Line
+	})
+	return out
+}
+
+// include reads the files named by the main file's [include] section, as
+// options.py read_config does: space-separated globs, relative ones joined
+// to the main file's directory, each pattern's matches in sorted order.
+func (l *loader) include() {
+	inc := l.doc.byName["include"]
+	if inc == nil {
+		return
+	}
+	l.includeMode = true
+	if l.noInclude {
+		return
+	}
+	e, raw, found := l.lookup(inc, "files")
+	if !found {
+		l.errorf(inc.pos, "include", "files", "missing: an [include] section needs files = GLOB ...")
+		return
+	}
+	if e.bad {
+		return
+	}
+	var patterns []string
+	if e.list != nil {
+		for _, p := range e.list {
+			x, err := pyFormat(p, l.includeVars())
+			if err != nil {
+				l.errorf(e.pos, "include", "files", "%v", err)
+				return
+			}
+			patterns = append(patterns, x)
+		}
+	} else {
+		x, err := pyFormat(raw, l.includeVars())
+		if err != nil {
+			l.errorf(e.pos, "include", "files", "%v", err)
+			return
+		}
+		patterns = strings.FieldsFunc(x, pyIsSpace)
+	}
+	for _, p := range patterns {
+		if !strings.HasPrefix(p, "/") {
+			p = strings.TrimSuffix(l.here, "/") + "/" + p
+		}
+		matches := pyGlob(p)
+		if len(matches) == 0 {
+			l.warnf(e.pos, "include", "files", "no file matches %q", p)
+			continue
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			var data []byte
+			st, err := os.Stat(m)
+			if err == nil && !st.Mode().IsRegular() {
+				err = fmt.Errorf("%s is not a regular file", m)
+			}
+			if err == nil {
+				data, err = os.ReadFile(m)
+			}
+			if err != nil {
+				l.warnf(e.pos, "include", "files", "cannot read included file: %v", err)
+				continue
+			}
+			l.infof(e.pos, "include", "files", "included file %q", m)
+			l.parseFile(m, data)
+		}
+	}
+	for _, k := range inc.order {
+		if ke := inc.keys[k]; ke.pos.File != l.mainFile {
+			l.warnf(ke.pos, "include", k, "ignored: only the main file's [include] is read, as in supervisord")
+		}
+	}
+}
+
+func (l *loader) includeVars() vars {
+	return scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
+}
+
+// lookup finds key in s, or else in [DEFAULT]. In include mode %(here)s is
+// replaced first by the directory of the file the value came from, as
+// options.py expand_here does.
+func (l *loader) lookup(s *section, key string) (*entry, string, bool) {
+	var e *entry
+	if s != nil {
+		e = s.keys[key]
+	}
+	inherited := false
+	if e == nil && l.doc.defaults != nil {
+		e, inherited = l.doc.defaults.keys[key], true
+	}
+	if e == nil {
+		return nil, "", false
+	}
+	v := e.value
+	if l.includeMode && strings.Contains(v, "%(here)s") {
+		dir := filepath.Dir(e.pos.File)
+		if inherited && s != nil {
+			dir = filepath.Dir(s.pos.File)
+		}
+		v = strings.ReplaceAll(v, "%(here)s", dir)
+	}
+	return e, v, true
+}
+
+// get returns key's value in s, expanded once with v. present is false
+// when the key is not set; ok is false when expansion failed (reported).
+func (l *loader) get(s *section, key string, v vars) (val string, at Pos, present, ok bool) {
+	e, raw, found := l.lookup(s, key)
+	if !found {
+		return "", s.pos, false, true
+	}
+	if e.bad {
+		return "", e.pos, true, false
+	}
+	if e.isEnv {
+		l.errorf(e.pos, s.name, key, "must be a single value, not a table")
+		return "", e.pos, true, false
+	}
+	out, err := pyFormat(raw, v)
+	if err != nil {
+		l.errorf(e.pos, s.name, key, "%v", err)
+		return "", e.pos, true, false
+	}
+	return out, e.pos, true, true
+}
+
+// typed reads key from s, expands it with v and converts it with parse;
+// def is the value when the key is not set or wrong (errors are reported).
+func typed[T any](l *loader, s *section, key string, def T, v vars, parse func(string) (T, error)) (T, Pos, bool) {
+	val, at, present, ok := l.get(s, key, v)
+	if !present || !ok {
+		return def, at, false
+	}
+	x, err := parse(val)
+	if err != nil {
+		l.errorf(at, s.name, key, "%v", err)
+		return def, at, false
+	}
+	return x, at, true
+}
+
+func nonNegative(parse func(string) (int, error)) func(string) (int, error) {
+	return func(s string) (int, error) {
+		n, err := parse(s)
+		if err == nil && n < 0 {
+			return 0, fmt.Errorf("%q must not be negative", s)
+		}
+		return n, err
+	}
+}
+
+func asString(s string) (string, error) { return s, nil }
+
+// environment reads an environment= value: supervisord's KEY=val,...
+// string, expanded once per set of names in passes and then parsed, or a
+// TOML table whose values are expanded the same way.
+func (l *loader) environment(s *section, passes ...vars) ([]envPair, bool) {
+	e, raw, found := l.lookup(s, "environment")
+	if !found {
+		return nil, true
+	}
+	if e.bad {
+		return nil, false
+	}
+	expand := func(x string) (string, bool) {
+		for _, v := range passes {
+			var err error
+			if x, err = pyFormat(x, v); err != nil {
+				if len(passes) > 1 {
+					err = twice(err, "[supervisord] environment")
+				}
+				l.errorf(e.pos, s.name, "environment", "%v", err)
+				return "", false
+			}
+		}
+		return x, true
+	}
+	if e.isEnv {
+		var pairs []envPair
+		for _, p := range e.env {
+			x, ok := expand(p.Value)
+			if !ok {
+				return nil, false
+			}
+			pairs = append(pairs, envPair{p.Key, x})
+		}
+		return pairs, true
+	}
+	x, ok := expand(raw)
+	if !ok {
+		return nil, false
+	}
+	pairs, err := parseEnvironment(x)
+	if err != nil {
+		l.errorf(e.pos, s.name, "environment", "cannot parse %q: %v (write KEY=value pairs separated by commas; quote values that contain other punctuation)", truncate(x), err)
+		return nil, false
+	}
+	return pairs, true
+}
+
+// expanduser is Python's os.path.expanduser.
+func (l *loader) expanduser(p string) string {
+	if !strings.HasPrefix(p, "~") {
+		return p
+	}
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		i = len(p)
+	}
+	var home string
+	if i == 1 {
+		h, ok := l.environ["HOME"]
+		if !ok {
+			u, err := LookupUser(fmt.Sprint(os.Getuid()))
+			if err != nil {
+				return p
+			}
+			h = u.Home
+		}
+		home = h
+	} else {
+		u, err := lookupUserName(p[1:i])
+		if err != nil {
+			return p
+		}
+		home = u.Home
+	}
+	r := strings.TrimRight(home, "/") + p[i:]
+	if r == "" {
+		r = "/"
+	}
+	return r
+}
+
+// normalizePath is options.py normalize_path: expanduser, abspath against
+// the working directory, normpath.
+func (l *loader) normalizePath(p string) string {
+	p = l.expanduser(p)
+	if !strings.HasPrefix(p, "/") {
+		p = pyJoin(l.cwd, p)
+	}
+	return pyNormpath(p)
+}
+
+// pyNormpath is posixpath.normpath: like filepath.Clean, but a path that
+// starts with exactly two slashes keeps them.
+func pyNormpath(p string) string {
+	c := filepath.Clean(p)
+	if strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "///") {
+		if c == "/" {
+			return "//"
+		}
+		return "/" + c
+	}
+	return c
+}
+
+// tempdir is Python's tempfile.gettempdir() near enough: TMPDIR, TEMP or
+// TMP when it names a directory, else /tmp.
+func (l *loader) tempdir() string {
+	for _, k := range []string{"TMPDIR", "TEMP", "TMP"} {
+		if d, ok := l.environ[k]; ok && d != "" {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				if !strings.HasPrefix(d, "/") {
+					d = pyJoin(l.cwd, d)
+				}
+				return pyNormpath(d)
+			}
+		}
+	}
+	return "/tmp"
+}
+
+// supervisord builds the [supervisord] section, as options.py read_config
+// and ServerOptions.realize do. A config without the section gets the
+// defaults (supervisord refuses it; conf.d-style files often lack it).
+func (l *loader) supervisord() Supervisord {
+	s := l.doc.byName["supervisord"]
+	if s == nil {
+		l.infof(Pos{l.mainFile, 0}, "", "", "no [supervisord] section: using its defaults (supervisord itself refuses such a file)")
+		s = &section{name: "supervisord", pos: Pos{l.mainFile, 0}, keys: map[string]*entry{}}
+	}
+	v := scope{{"here": l.here}, l.osVars}
+	var sv Supervisord
+	minfds, _, _ := typed(l, s, "minfds", 1024, v, nonNegative(parseInt))
+	minprocs, _, _ := typed(l, s, "minprocs", 200, v, nonNegative(parseInt))
+	sv.Minfds, sv.Minprocs = uint64(minfds), uint64(minprocs)
+	if d, _, ok := typed(l, s, "directory", "", v, asString); ok {
+		d = l.expanduser(d)
+		sv.Directory = &d
+	}
+	if u, _, ok := typed(l, s, "user", "", v, asString); ok {
+		sv.User = &u
+		sv.userPos = l.keyPos(s, "user")
+	}
+	sv.Umask, _, _ = typed(l, s, "umask", Umask(0o22), v, parseUmask)
+	logfile, _, explicit := typed(l, s, "logfile", "supervisord.log", v, asString)
+	sv.LogfileExplicit = explicit
+	sv.logfilePos = l.keyPos(s, "logfile")
+	logfile = l.expanduser(logfile)
+	if logfile == "syslog" {
+		sv.LogfileSyslog = true
+	} else {
+		sv.Logfile = l.normalizePath(logfile)
+	}
+	sv.LogfileMaxbytes, _, _ = typed(l, s, "logfile_maxbytes", int64(50<<20), v, parseByteSize)
+	sv.LogfileBackups, _, _ = typed(l, s, "logfile_backups", 10, v, parseInt)
+	sv.Loglevel, _, _ = typed(l, s, "loglevel", LevelInfo, v, ParseLevel)
+	pidfile, _, _ := typed(l, s, "pidfile", "supervisord.pid", v, asString)
+	sv.Pidfile = l.normalizePath(pidfile)
+	sv.Identifier, _, _ = typed(l, s, "identifier", "supervisor", v, asString)
+	var nodaemonSet bool
+	var at Pos
+	sv.Nodaemon, at, nodaemonSet = typed(l, s, "nodaemon", false, v, parseBool)
+	if nodaemonSet && !sv.Nodaemon {
+		l.warnf(at, s.name, "nodaemon", "gosinit never daemonizes; nodaemon=false is ignored")
+	}
+	sv.Silent, _, _ = typed(l, s, "silent", false, v, parseBool)
+	childlogdir, _, _ := typed(l, s, "childlogdir", l.tempdir(), v, asString)
+	sv.Childlogdir = l.expanduser(childlogdir)
+	sv.childlogdirPos = l.keyPos(s, "childlogdir")
+	sv.Nocleanup, _, _ = typed(l, s, "nocleanup", false, v, parseBool)
+	sv.StripAnsi, _, _ = typed(l, s, "strip_ansi", false, v, parseBool)
+	if sv.Directory != nil {
+		l.warnf(l.keyPos(s, "directory"), s.name, "directory", "has no effect: supervisord changes directory only when it daemonizes, and gosinit never does")
+	}
+
+	// supervisord 4.2.5 expands [supervisord] environment= twice: once when
+	// reading it (here, ENV_*) and again before parsing it (here,
+	// host_node_name, ENV_*). A literal % is therefore written %%%% there.
+	// (4.4.0.dev0 expands it once; Debian's 4.2.5 is our referee.)
+	sv.Environment = map[string]string{}
+	first := scope{{"here": l.here}, l.osVars}
+	second := scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
+	if pairs, ok := l.environment(s, first, second); ok {
+		for _, p := range pairs {
+			sv.Environment[p.Key] = p.Value
+			l.svVars["ENV_"+p.Key] = p.Value
+		}
+	}
+	return sv
+}
+
+// keyPos is where key is set for s (in s or [DEFAULT]), else s's header.
+func (l *loader) keyPos(s *section, key string) Pos {
+	if e, _, ok := l.lookup(s, key); ok {
+		return e.pos
+	}
+	return s.pos
+}
+
+// gosinit builds the [gosinit] section.
+func (l *loader) gosinit() Gosinit {
+	var g Gosinit
+	s := l.doc.byName["gosinit"]
+	if s == nil {
+		return g
+	}
+	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	g.StatusFile, _, _ = typed(l, s, "status_file", "", v, asString)
+	if _, raw, ok := l.lookup(s, "stdout_prefix"); ok {
+		g.StdoutPrefix, g.stdoutPrefixPos = raw, l.keyPos(s, "stdout_prefix")
+	}
+	if _, raw, ok := l.lookup(s, "stderr_prefix"); ok {
+		g.StderrPrefix, g.stderrPrefixPos = raw, l.keyPos(s, "stderr_prefix")
+	}
+	return g
+}
+
+// checkSections warns about sections gosinit does not run and keys nobody
+// reads, and notes the RPC sections it ignores.
+func (l *loader) checkSections() {
+	if d := l.doc.defaults; d != nil {
+		known := allKeys()
+		for _, k := range d.order {
+			if !known[k] {
+				l.warnf(d.keys[k].pos, "DEFAULT", k, "unknown key: no section reads it")
+			}
+		}
+	}
+	for _, s := range l.doc.sections {
+		kind, _, _ := strings.Cut(s.name, ":")
+		var known map[string]bool
+		switch {
+		case s.name == "supervisord":
+			known = supervisordKeys
+		case s.name == "gosinit":
+			known = gosinitKeys
+		case s.name == "include":
+			known = includeKeys
+		case strings.HasPrefix(s.name, "program:"):
+			known = programKeys
+		case strings.HasPrefix(s.name, "group:"):
+			known = groupKeys
+		case strings.HasPrefix(s.name, "eventlistener:"):
+			l.warnf(s.pos, s.name, "", "not run: gosinit has no event listeners; to stop the container when a program dies, set essential=true on that program")
+			continue
+		case strings.HasPrefix(s.name, "fcgi-program:"):
+			l.warnf(s.pos, s.name, "", "not run: gosinit does not bind FastCGI sockets; run the FastCGI server as a [program:x] that binds its own socket")
+			continue
+		case rpcSections[s.name] || kind == "rpcinterface" || kind == "ctlplugin":
+			l.infof(s.pos, s.name, "", "ignored: gosinit has no RPC interface (use gosinit status)")
+			continue
+		default:
+			msg := "unknown section: supervisord ignores it"
+			if sug := suggestSection(s.name); sug != "" {
+				msg += fmt.Sprintf("; did you mean [%s]?", sug)
+			}
+			l.warnf(s.pos, s.name, "", "%s", msg)
+			continue
+		}
+		for _, k := range s.order {
+			if known[k] {
+				continue
+			}
+			msg := "unknown key: supervisord ignores it"
+			if sug := suggestKey(k, known); sug != "" {
+				msg += fmt.Sprintf("; did you mean %s?", sug)
+			}
+			l.warnf(s.keys[k].pos, s.name, k, "%s", msg)
+		}
+	}
+}
+
+// groups builds every [group:x] and every program's own group, in
+// supervisord's order: priority, then name.
+func (l *loader) groups(g *Gosinit) []*Group {
+	out := []*Group{}
+	inGroup := map[string]string{} // program section -> group that took it
+	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	for _, s := range l.doc.sections {
+		rest, ok := strings.CutPrefix(s.name, "group:")
+		if !ok {
+			continue
+		}
+		name := pyStrip(rest)
+		if err := validName(name); err != nil {
+			l.errorf(s.pos, s.name, "", "%v", err)
+		}
+		programs, at, _, _ := l.get(s, "programs", v)
+		priority, _, _ := typed(l, s, "priority", 999, v, parseInt)
+		grp := &Group{Name: name, Kind: "program", Priority: priority, Processes: []*Process{}}
+		if programs == "" {
+			l.warnf(at, s.name, "programs", "the group has no programs")
+		}
+		for _, p := range listOfStrings(programs) {
+			ps, fs := l.doc.byName["program:"+p], l.doc.byName["fcgi-program:"+p]
+			switch {
+			case ps == nil && fs == nil:
+				l.errorf(at, s.name, "programs", "unknown program %q (there is no [program:%s] section)", p, p)
+				continue
+			case ps != nil && fs != nil:
+				l.errorf(at, s.name, "programs", "%q is ambiguous: there is a [program:%s] and an [fcgi-program:%s]", p, p, p)
+				continue
+			case ps == nil:
+				l.warnf(at, s.name, "programs", "%q is an [fcgi-program:%s], which gosinit does not run", p, p)
+				continue
+			}
+			if other, dup := inGroup[ps.name]; dup {
+				l.warnf(at, s.name, "programs", "program %q is also in [group:%s]: its processes run once per listing, as in supervisord", p, other)
+			}
+			inGroup[ps.name] = name
+			grp.Processes = append(grp.Processes, l.program(ps, name, g)...)
+		}
+		out = append(out, grp)
+	}
+	for _, s := range l.doc.sections {
+		rest, ok := strings.CutPrefix(s.name, "program:")
+		if !ok || inGroup[s.name] != "" {
+			continue
+		}
+		name := pyStrip(rest)
+		priority, _, _ := typed(l, s, "priority", 999, v, parseInt)
+		if err := validName(name); err != nil {
+			l.errorf(s.pos, s.name, "", "%v", err)
+			continue
+		}
+		out = append(out, &Group{Name: name, Kind: "program", Priority: priority, Processes: l.program(s, name, g)})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Priority != out[j].Priority {
+			return out[i].Priority < out[j].Priority
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// listOfStrings is datatypes.list_of_strings: comma-separated, stripped.
+func listOfStrings(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = pyStrip(parts[i])
+	}
+	return parts
+}
+
+// program builds the processes of one [program:x], as options.py
+// _processes_from_section does, sorted by priority then name.
+func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
+	name := pyStrip(strings.TrimPrefix(s.name, "program:"))
+	if err := validName(name); err != nil {
+		l.errorf(s.pos, s.name, "", "%v", err)
+		return []*Process{}
+	}
+	common := map[string]any{"here": l.here, "program_name": name,
+		"host_node_name": l.env.Hostname, "group_name": groupName}
+	v := scope{common, l.svVars, l.osVars}
+
+	var p Process // the settings every process shares
+	p.Group, p.Program, p.Pos = groupName, name, s.pos
+	p.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
+	p.Autostart, _, _ = typed(l, s, "autostart", true, v, parseBool)
+	p.Autorestart, _, _ = typed(l, s, "autorestart", AutorestartUnexpected, v, parseAutorestart)
+	startsecs, _, _ := typed(l, s, "startsecs", 1, v, nonNegative(parseInt))
+	p.Startsecs = time.Duration(startsecs) * time.Second
+	p.Startretries, _, _ = typed(l, s, "startretries", 3, v, nonNegative(parseInt))
+	var at Pos
+	p.Stopsignal, at, _ = typed(l, s, "stopsignal", Signal(15), v, ParseSignal)
+	if p.Stopsignal == 0 {
+		l.warnf(at, s.name, "stopsignal", "signal 0 stops nothing: the program is killed after stopwaitsecs")
+	}
+	stopwaitsecs, _, _ := typed(l, s, "stopwaitsecs", 10, v, nonNegative(parseInt))
+	p.Stopwaitsecs = time.Duration(stopwaitsecs) * time.Second
+	p.Stopasgroup, _, _ = typed(l, s, "stopasgroup", false, v, parseBool)
+	p.Killasgroup, _, _ = typed(l, s, "killasgroup", p.Stopasgroup, v, parseBool)
+	p.Exitcodes, _, _ = typed(l, s, "exitcodes", []int{0}, v, parseExitcodes)
+	p.RedirectStderr, _, _ = typed(l, s, "redirect_stderr", false, v, parseBool)
+	numprocs, numAt, _ := typed(l, s, "numprocs", 1, v, parseInt)
+	numprocsStart, _, _ := typed(l, s, "numprocs_start", 0, v, parseInt)
+	for _, k := range []string{"stdout", "stderr"} {
+		if n, at, set := typed(l, s, k+"_capture_maxbytes", int64(0), v, parseByteSize); set && n != 0 {
+			l.warnf(at, s.name, k+"_capture_maxbytes", "has no effect: capture mode feeds event listeners, which gosinit does not have")
+		}
+		if b, at, set := typed(l, s, k+"_events_enabled", false, v, parseBool); set && b {
+			l.warnf(at, s.name, k+"_events_enabled", "has no effect: gosinit has no event listeners")
+		}
+	}
+	if url, at, set, ok := l.get(s, "serverurl", v); set && ok && strings.ToUpper(pyStrip(url)) != "AUTO" {
+		l.warnf(at, s.name, "serverurl", "has no effect: gosinit has no RPC interface, and SUPERVISOR_SERVER_URL is not set")
+	}
+	if u, at, ok := typed(l, s, "user", "", v, asString); ok {
+		p.User = &u
+		p.userPos = at
+	}
+	if um, _, ok := typed(l, s, "umask", Umask(0), v, parseUmask); ok {
+		p.Umask = &um
+	}
+	p.Essential, _, _ = typed(l, s, "essential", false, v, parseBool)
+
+	procName := "%(program_name)s"
+	if _, raw, ok := l.lookup(s, "process_name"); ok {
+		procName = raw
+	}
+	procName = pyStrip(procName)
+	if err := validName(procName); err != nil {
+		l.errorf(l.keyPos(s, "process_name"), s.name, "process_name", "%v", err)
+		return nil
+	}
+	if numprocs > 1 && !strings.Contains(procName, "%(process_num)") {
+		if _, _, ok := l.lookup(s, "process_name"); ok {
+			l.errorf(l.keyPos(s, "process_name"), s.name, "process_name", "must contain %%(process_num) when numprocs > 1 (numprocs=%d)", numprocs)
+		} else {
+			l.errorf(numAt, s.name, "numprocs", "numprocs=%d needs a process_name containing %%(process_num), e.g. process_name=%%(program_name)s_%%(process_num)02d", numprocs)
+		}
+		return nil
+	}
+	if numprocs > maxNumprocs {
+		l.errorf(numAt, s.name, "numprocs", "%d is more than gosinit allows (%d)", numprocs, maxNumprocs)
+		return nil
+	}
+	if numprocs < 1 {
+		l.warnf(numAt, s.name, "numprocs", "numprocs=%d: the program has no process", numprocs)
+	}
+	if p.Stopasgroup && !p.Killasgroup {
+		l.errorf(l.keyPos(s, "killasgroup"), s.name, "killasgroup", "cannot be false when stopasgroup=true")
+	}
+	stdoutPrefix := l.prefix(s, "stdout_prefix", g.StdoutPrefix, g.stdoutPrefixPos)
+	stderrPrefix := l.prefix(s, "stderr_prefix", g.StderrPrefix, g.stderrPrefixPos)
+
+	// Per process. supervisord keeps one expansion dict for the whole loop,
+	// so ENV_X from this program's environment= stays visible to the next
+	// process unless the process environment has X (options.py quirk).
+	progEnv := map[string]any{}
+	var procs []*Process
+	for num := numprocsStart; num < numprocsStart+numprocs; num++ {
+		pv := scope{{"process_num": num, "numprocs": numprocs}, common, progEnv, l.svVars, l.osVars}
+		for k := range progEnv {
+			if _, ok := l.svVars[k]; ok {
+				delete(progEnv, k)
+			} else if _, ok := l.osVars[k]; ok {
+				delete(progEnv, k)
+			}
+		}
+		proc := p
+		proc.Exitcodes = append([]int(nil), p.Exitcodes...)
+		proc.Num = num
+		env, ok := l.environment(s, pv)
+		if !ok {
+			return nil
+		}
+		proc.Environment = map[string]string{}
+		for k, x := range l.svEnv() {
+			proc.Environment[k] = x
+		}
+		for _, e := range env {
+			proc.Environment[e.Key] = e.Value
+			progEnv["ENV_"+e.Key] = e.Value
+		}
+		if d, _, ok := typed(l, s, "directory", "", pv, asString); ok {
+			proc.Directory = &d
+		}
+		proc.Stdout, proc.stdoutPos = l.logSpec(s, "stdout", pv)
+		proc.Stderr, proc.stderrPos = l.logSpec(s, "stderr", pv)
+		if proc.RedirectStderr {
+			if proc.Stderr.Path != "" {
+				l.warnf(proc.stderrPos, s.name, "stderr_logfile", "ignored because redirect_stderr=true")
+			}
+			proc.Stderr.Path, proc.Stderr.Auto = "", false
+		}
+		cmd, _, present, ok := l.get(s, "command", pv)
+		if !present {
+			l.errorf(s.pos, s.name, "command", "missing: every program needs a command")
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		proc.Command = cmd
+		argv, err := shlexSplit(cmd)
+		if err != nil {
+			l.errorf(l.keyPos(s, "command"), s.name, "command", "cannot split %q: %v", truncate(cmd), err)
+			return nil
+		}
+		proc.Argv = argv
+		if len(argv) == 0 {
+			l.warnf(l.keyPos(s, "command"), s.name, "command", "empty: the program will fail to start")
+		}
+		if proc.Name, err = pyFormat(procName, pv); err != nil {
+			l.errorf(l.keyPos(s, "process_name"), s.name, "process_name", "%v", err)
+			return nil
+		}
+		proc.Stdout.Prefix = stdoutPrefix.expand(l, pv)
+		proc.Stderr.Prefix = stderrPrefix.expand(l, pv)
+		procs = append(procs, &proc)
+	}
+	if procs == nil {
+		procs = []*Process{}
+	}
+	sort.SliceStable(procs, func(i, j int) bool {
+		if procs[i].Priority != procs[j].Priority {
+			return procs[i].Priority < procs[j].Priority
+		}
+		return procs[i].Name < procs[j].Name
+	})
+	return procs
+}
+
+// prefixSetting is a stdout_prefix or stderr_prefix, from the program or
+// from [gosinit], not yet expanded.
+type prefixSetting struct {
+	raw, key, sec string
+	pos           Pos
+}
+
+func (l *loader) prefix(s *section, key, def string, defPos Pos) prefixSetting {
+	if _, raw, ok := l.lookup(s, key); ok {
+		return prefixSetting{raw, key, s.name, l.keyPos(s, key)}
+	}
+	return prefixSetting{def, key, "gosinit", defPos}
+}
+
+func (p prefixSetting) expand(l *loader, v vars) string {
+	x, err := pyFormat(p.raw, v)
+	if err != nil {
+		l.errorf(p.pos, p.sec, p.key, "%v", err)
+	}
+	return x
+}
+
+func (l *loader) svEnv() map[string]string {
+	m := make(map[string]string, len(l.svVars))
+	for k, v := range l.svVars {
+		m[strings.TrimPrefix(k, "ENV_")] = v.(string)
+	}
+	return m
+}
+
+// logSpec reads one stream's *_logfile, *_logfile_backups,
+// *_logfile_maxbytes and *_syslog. The logfile value is expanded twice,
+// as supervisord does (so a literal % is %%%% there).
+func (l *loader) logSpec(s *section, stream string, v vars) (LogSpec, Pos) {
+	key := stream + "_logfile"
+	ls := LogSpec{Auto: true}
+	e, raw, present := l.lookup(s, key)
+	at := s.pos
+	if present && !e.bad {
+		at = e.pos
+		x, err := pyFormat(raw, v)
+		if err == nil {
+			x, err = pyFormat(x, v)
+		}
+		if err != nil {
+			l.errorf(at, s.name, key, "%v", twice(err, "log file names"))
+		} else {
+			switch strings.ToLower(x) {
+			case "none", "off":
+				ls.Auto = false
+			case "auto":
+			case "syslog":
+				ls.Auto = false
+				l.warnf(at, s.name, key, "syslog is deprecated in supervisord, and gosinit does not write to syslog: output is discarded")
+			default:
+				ls.Auto = false
+				ls.Path = l.expanduser(x)
+			}
+		}
+	}
+	ls.Backups, _, _ = typed(l, s, key+"_backups", 10, v, nonNegative(parseInt))
+	var mbAt Pos
+	ls.Maxbytes, mbAt, _ = typed(l, s, key+"_maxbytes", int64(50<<20), v, parseByteSize)
+	if sy, syAt, set := typed(l, s, stream+"_syslog", false, v, parseBool); set && sy {
+		l.warnf(syAt, s.name, stream+"_syslog", "not supported: gosinit does not write to syslog")
+	}
+	if ls.Auto && ls.Maxbytes == 0 {
+		l.warnf(mbAt, s.name, key+"_maxbytes", "AUTO log file without rotation (maxbytes=0) can fill the disk; set a size > 0")
+	}
+	return ls, at
+}

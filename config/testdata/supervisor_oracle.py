@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""How Debian's supervisor reads a config, as JSON in gosinit's shape.
+
+    supervisor_oracle.py HOSTNAME CONFIG
+
+Runs supervisor.options.ServerOptions().realize(['-c', CONFIG]), the call
+supervisord's main() makes before it starts anything, and prints
+{"supervisord": {...}, "groups": [...]} with the names and representations of
+`gosinit check --json`, or {"error": "..."} when supervisor rejects the file.
+Only [program:x] groups are printed (gosinit runs nothing else).
+
+The environment and the working directory are the caller's; HOSTNAME stands
+in for platform.node(). Machine checks are not made (config_test.go's
+differential test compares the model; CheckHost is tested separately):
+every user exists and is reported as written, every directory exists.
+"""
+import json
+import os
+import platform
+import signal
+import sys
+import warnings
+
+warnings.filterwarnings('ignore')
+
+HOSTNAME, CONFIG = sys.argv[1], sys.argv[2]
+platform.node = lambda: HOSTNAME
+
+from supervisor import datatypes, options  # noqa: E402
+
+_names = {}
+
+
+def _uid(name):
+    uid = 100000 + len(_names)
+    _names.setdefault(str(name), uid)
+    return _names[str(name)]
+
+
+def _expanded(v):
+    return os.path.expanduser(v)
+
+
+for mod in (datatypes, options):
+    for attr, fn in (('name_to_uid', _uid), ('name_to_gid', _uid),
+                     ('gid_for_uid', lambda uid: uid),
+                     ('existing_directory', _expanded),
+                     ('existing_dirpath', _expanded)):
+        if hasattr(mod, attr):
+            setattr(mod, attr, fn)
+
+
+class Rejected(Exception):
+    pass
+
+
+def user_of(uid):
+    if uid is None:
+        return None
+    for name, u in _names.items():
+        if u == uid:
+            return name
+    return str(uid)
+
+
+def logfile(v):
+    if v is datatypes.Automatic:
+        return 'AUTO'
+    return v
+
+
+def autorestart(v):
+    if v is datatypes.RestartUnconditionally:
+        return 'true'
+    if v is datatypes.RestartWhenExitUnexpected:
+        return 'unexpected'
+    return 'false'
+
+
+def signame(n):
+    try:
+        return signal.Signals(n).name[3:]
+    except ValueError:
+        return str(n)
+
+
+LEVELS = {50: 'critical', 40: 'error', 30: 'warn', 20: 'info', 10: 'debug',
+          5: 'trace', 3: 'blather'}
+
+
+def main():
+    o = options.ServerOptions()
+
+    def usage(msg):
+        raise Rejected(str(msg))
+    o.usage = usage
+    try:
+        o.realize(args=['-c', CONFIG])
+    except Rejected as e:
+        return {'error': str(e)}
+    except Exception as e:  # supervisord would die with a traceback
+        return {'error': '%s: %s' % (type(e).__name__, e)}
+    sec = o.configroot.supervisord
+    out = {'supervisord': {
+        'logfile': o.logfile,
+        'logfile_maxbytes': o.logfile_maxbytes,
+        'logfile_backups': o.logfile_backups,
+        'loglevel': LEVELS.get(o.loglevel, o.loglevel),
+        'pidfile': o.pidfile,
+        'nodaemon': bool(o.nodaemon),
+        'minfds': o.minfds,
+        'minprocs': o.minprocs,
+        'umask': format(o.umask, '03o'),
+        'user': o.user,
+        'directory': o.directory,
+        'environment': dict(sec.environment),
+        'identifier': o.identifier,
+        'childlogdir': o.childlogdir,
+        'nocleanup': bool(o.nocleanup),
+        'strip_ansi': bool(o.strip_ansi),
+        'silent': bool(o.silent),
+    }, 'groups': []}
+    for g in o.process_group_configs:
+        if isinstance(g, (options.EventListenerPoolConfig,
+                          options.FastCGIGroupConfig)):
+            continue
+        procs = []
+        for pc in g.process_configs:
+            procs.append({
+                'name': pc.name,
+                'group': g.name,
+                'command': pc.command,
+                'priority': pc.priority,
+                'autostart': pc.autostart,
+                'autorestart': autorestart(pc.autorestart),
+                'startsecs': pc.startsecs,
+                'startretries': pc.startretries,
+                'exitcodes': list(pc.exitcodes),
+                'stopsignal': signame(pc.stopsignal),
+                'stopwaitsecs': pc.stopwaitsecs,
+                'stopasgroup': pc.stopasgroup,
+                'killasgroup': pc.killasgroup,
+                'user': user_of(pc.uid),
+                'directory': pc.directory,
+                'umask': None if pc.umask is None else format(pc.umask, '03o'),
+                'redirect_stderr': pc.redirect_stderr,
+                'stdout_logfile': logfile(pc.stdout_logfile),
+                'stdout_logfile_maxbytes': pc.stdout_logfile_maxbytes,
+                'stdout_logfile_backups': pc.stdout_logfile_backups,
+                'stderr_logfile': logfile(pc.stderr_logfile),
+                'stderr_logfile_maxbytes': pc.stderr_logfile_maxbytes,
+                'stderr_logfile_backups': pc.stderr_logfile_backups,
+                'environment': dict(pc.environment or {}),
+            })
+        out['groups'].append({'name': g.name, 'priority': g.priority,
+                              'processes': procs})
+    return out
+
+
+if __name__ == '__main__':
+    json.dump(main(), sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write('\n')

@@ -1,0 +1,326 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The TOML front end maps a .toml file onto the same sections and keys as
+// the INI dialect, so both go through one set of rules and give the same
+// model:
+//
+//	[supervisord]            -> [supervisord]     (also [gosinit], [include],
+//	[program.web]            -> [program:web]      [unix_http_server], ...)
+//	[group.g]                -> [group:g]          (also eventlistener,
+//	                                               fcgi-program, rpcinterface,
+//	                                               ctlplugin)
+//
+// Values: a string is taken as the INI text would be (so %(name)s
+// expansions apply and a literal % is %%); an integer is its decimal
+// digits, except umask, where it is the number itself (write 0o022 or
+// "022"); a boolean is true/false; exitcodes = [0, 2] and
+// programs = ["a", "b"] are lists; [include] files is a list of globs or
+// one string; environment is a table ({ KEY = "value" }), whose values are
+// expanded like the INI string would be, or supervisord's KEY=value,...
+// string. Keys are case-insensitive, as in INI.
+
+// tables whose entries are sections named "kind:name"
+var tomlKinds = keySet("program", "group", "eventlistener", "fcgi-program", "rpcinterface", "ctlplugin")
+
+func (l *loader) parseTOML(doc *document, file string, data []byte) {
+	var m map[string]any
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			l.errorf(Pos{file, max(pe.Position.Line, 1)}, "", "", "%s", pe.Message)
+		} else {
+			l.errorf(Pos{file, 1}, "", "", "%v", err)
+		}
+		return
+	}
+	lines := tomlLines(string(data))
+	at := func(path ...string) Pos {
+		for n := len(path); n > 0; n-- {
+			if line, ok := lines[strings.Join(path[:n], "\x00")]; ok {
+				return Pos{file, line}
+			}
+		}
+		return Pos{file, 1}
+	}
+	type sec struct {
+		name string
+		path []string
+		body map[string]any
+	}
+	var secs []sec
+	for _, top := range byLine(m, lines, nil) {
+		t, ok := m[top].(map[string]any)
+		if !ok {
+			l.errorf(at(top), "", top, "must be a table: write [%s] with its keys below it", top)
+			continue
+		}
+		if !tomlKinds[top] {
+			secs = append(secs, sec{top, []string{top}, t})
+			continue
+		}
+		for _, name := range byLine(t, lines, []string{top}) {
+			body, ok := t[name].(map[string]any)
+			if !ok {
+				l.errorf(at(top, name), "", top+"."+name, "must be a table: write [%s.%s] with its keys below it", top, name)
+				continue
+			}
+			secs = append(secs, sec{top + ":" + name, []string{top, name}, body})
+		}
+	}
+	for _, sc := range secs {
+		s, reopened := doc.open(sc.name, at(sc.path...))
+		if reopened {
+			l.warnf(at(sc.path...), sc.name, "", "duplicate section (first at %s): its keys are merged, later values win", s.pos.short(file))
+		}
+		for _, k := range byLine(sc.body, lines, sc.path) {
+			pos := at(append(append([]string(nil), sc.path...), k)...)
+			e, err := tomlEntry(strings.ToLower(k), sc.body[k])
+			if err != nil {
+				l.errorf(pos, sc.name, strings.ToLower(k), "%v", err)
+				e = &entry{key: strings.ToLower(k), bad: true}
+			}
+			e.pos = pos
+			if old := s.set(e); old != nil {
+				l.warnf(pos, sc.name, e.key, "duplicate key (also set at %s): the last value wins", old.pos.short(file))
+			}
+		}
+	}
+}
+
+// byLine returns m's keys in the order they appear in the file.
+func byLine(m map[string]any, lines map[string]int, path []string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	line := func(k string) int {
+		if n, ok := lines[strings.Join(append(append([]string(nil), path...), k), "\x00")]; ok {
+			return n
+		}
+		return 1 << 30
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		li, lj := line(keys[i]), line(keys[j])
+		if li != lj {
+			return li < lj
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+// tomlEntry turns one TOML value into the INI text it stands for.
+func tomlEntry(key string, v any) (*entry, error) {
+	e := &entry{key: key}
+	switch x := v.(type) {
+	case string:
+		e.value = x
+	case int64:
+		if key == "umask" {
+			if x < 0 {
+				return nil, fmt.Errorf("%d is not a umask", x)
+			}
+			e.value = strconv.FormatInt(x, 8)
+		} else {
+			e.value = strconv.FormatInt(x, 10)
+		}
+	case bool:
+		e.value = strconv.FormatBool(x)
+	case []any:
+		var parts []string
+		for _, item := range x {
+			switch y := item.(type) {
+			case string:
+				parts = append(parts, y)
+			case int64:
+				parts = append(parts, strconv.FormatInt(y, 10))
+			default:
+				return nil, fmt.Errorf("list items must be strings or integers, not %s", tomlType(item))
+			}
+		}
+		switch key {
+		case "files":
+			e.list = parts
+			if e.list == nil {
+				e.list = []string{}
+			}
+			e.value = strings.Join(parts, " ")
+		case "exitcodes", "programs", "events":
+			e.value = strings.Join(parts, ",")
+		default:
+			return nil, fmt.Errorf("must be a single value, not a list")
+		}
+	case map[string]any:
+		if key != "environment" {
+			return nil, fmt.Errorf("must be a single value, not a table")
+		}
+		e.isEnv = true
+		names := make([]string, 0, len(x))
+		for k := range x {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			var s string
+			switch y := x[k].(type) {
+			case string:
+				s = y
+			case int64:
+				s = strconv.FormatInt(y, 10)
+			case bool:
+				s = strconv.FormatBool(y)
+			default:
+				return nil, fmt.Errorf("%s: values must be strings, integers or booleans, not %s", k, tomlType(x[k]))
+			}
+			e.env = append(e.env, envPair{k, s})
+		}
+	case float64:
+		return nil, fmt.Errorf("%v: must be an integer or a string", x)
+	default:
+		return nil, fmt.Errorf("a %s is not a value supervisord knows", tomlType(v))
+	}
+	return e, nil
+}
+
+// tomlType names a decoded TOML value's type in TOML's words.
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case bool:
+		return "boolean"
+	case []any, []map[string]any:
+		return "array"
+	case map[string]any:
+		return "table"
+	}
+	return "date-time"
+}
+
+// tomlLines finds the line of every table header and key in a TOML text,
+// keyed by the key path joined with "\x00". It is a light scanner, enough
+// for messages: it skips multi-line strings and arrays, and does not look
+// inside inline tables.
+func tomlLines(text string) map[string]int {
+	lines := map[string]int{}
+	var table []string
+	inMulti := ""
+	depth := 0 // open brackets of a multi-line array
+	for n, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if inMulti != "" {
+			if strings.Count(t, inMulti)%2 == 1 {
+				inMulti = ""
+			}
+			continue
+		}
+		if depth > 0 {
+			depth += strings.Count(t, "[") - strings.Count(t, "]")
+			continue
+		}
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		if strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "[[") {
+			end := closingBracket(t)
+			if end > 0 {
+				table = splitTOMLKey(t[1:end])
+				if _, seen := lines[strings.Join(table, "\x00")]; !seen {
+					lines[strings.Join(table, "\x00")] = n + 1
+				}
+			}
+			continue
+		}
+		eq := keyEnd(t)
+		if eq < 0 {
+			continue
+		}
+		path := append(append([]string(nil), table...), splitTOMLKey(t[:eq])...)
+		for i := len(table) + 1; i <= len(path); i++ {
+			k := strings.Join(path[:i], "\x00")
+			if _, seen := lines[k]; !seen {
+				lines[k] = n + 1
+			}
+		}
+		rest := strings.TrimSpace(t[eq+1:])
+		for _, q := range []string{`"""`, `'''`} {
+			if strings.HasPrefix(rest, q) && strings.Count(rest, q)%2 == 1 {
+				inMulti = q
+			}
+		}
+		if strings.HasPrefix(rest, "[") {
+			depth = strings.Count(rest, "[") - strings.Count(rest, "]")
+		}
+	}
+	return lines
+}
+
+// closingBracket is the index of the ']' that ends a table header.
+func closingBracket(t string) int {
+	q := byte(0)
+	for i := 1; i < len(t); i++ {
+		switch c := t[i]; {
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '"' || c == '\''):
+			q = c
+		case q == 0 && c == ']':
+			return i
+		}
+	}
+	return -1
+}
+
+// keyEnd is the index of the '=' after a key, or -1.
+func keyEnd(t string) int {
+	q := byte(0)
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '"' || c == '\''):
+			q = c
+		case q == 0 && c == '=':
+			return i
+		}
+	}
+	return -1
+}
+
+// splitTOMLKey splits a dotted key (a."b.c".d) into its parts.
+func splitTOMLKey(k string) []string {
+	var parts []string
+	var cur strings.Builder
+	q := byte(0)
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case q != 0 && c == q:
+			q = 0
+		case q != 0:
+			cur.WriteByte(c)
+		case c == '"' || c == '\'':
+			q = c
+		case c == '.':
+			parts = append(parts, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(parts, strings.TrimSpace(cur.String()))
+}

@@ -1,0 +1,274 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Value types, as supervisor/datatypes.py converts them. Each parser takes
+// the expanded string and returns an error whose text completes
+// "FILE:LINE: [section] key: ".
+
+// pyIsSpace is Python's str.isspace for one character: Go's unicode.IsSpace
+// plus the ASCII file, group, record and unit separators.
+func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f }
+
+func pyStrip(s string) string  { return strings.TrimFunc(s, pyIsSpace) }
+func pyRstrip(s string) string { return strings.TrimRightFunc(s, pyIsSpace) }
+
+// pyInt parses like Python's int(s): surrounding whitespace, a sign, and
+// underscores between digits are allowed.
+func pyInt(s string) (int64, error) {
+	return pyIntBase(s, 10)
+}
+
+func pyIntBase(s string, base int) (int64, error) {
+	t := pyStrip(s)
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg = t[0] == '-'
+		t = t[1:]
+	}
+	if base == 8 && len(t) > 1 && t[0] == '0' && (t[1] == 'o' || t[1] == 'O') {
+		t = t[2:]
+		if strings.HasPrefix(t, "_") {
+			t = t[1:]
+		}
+	}
+	if t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") {
+		return 0, errSyntax
+	}
+	t = strings.ReplaceAll(t, "_", "")
+	u, err := strconv.ParseUint(t, base, 63)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, errRange
+		}
+		return 0, errSyntax
+	}
+	if neg {
+		return -int64(u), nil
+	}
+	return int64(u), nil
+}
+
+var (
+	errSyntax = errors.New("syntax")
+	errRange  = errors.New("range")
+)
+
+func parseInt(s string) (int, error) {
+	n, err := pyInt(s)
+	if err == nil && (n > math.MaxInt32 || n < math.MinInt32) {
+		err = errRange
+	}
+	if err != nil {
+		if err == errRange {
+			return 0, fmt.Errorf("%q is out of range", s)
+		}
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	return int(n), nil
+}
+
+var (
+	truthy = []string{"yes", "true", "on", "1"}
+	falsy  = []string{"no", "false", "off", "0"}
+)
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func parseBool(s string) (bool, error) {
+	ls := strings.ToLower(s)
+	switch {
+	case oneOf(ls, truthy):
+		return true, nil
+	case oneOf(ls, falsy):
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (true/false, yes/no, on/off, 1/0)", s)
+}
+
+func parseAutorestart(s string) (Autorestart, error) {
+	ls := strings.ToLower(s)
+	switch {
+	case oneOf(ls, truthy):
+		return AutorestartTrue, nil
+	case oneOf(ls, falsy):
+		return AutorestartFalse, nil
+	case ls == "unexpected":
+		return AutorestartUnexpected, nil
+	}
+	return 0, fmt.Errorf("%q is not one of true, false, unexpected", s)
+}
+
+// parseByteSize is datatypes.byte_size: an integer with an optional KB, MB
+// or GB suffix (any case, 1024-based).
+func parseByteSize(s string) (int64, error) {
+	ls := strings.ToLower(s)
+	mult := int64(1)
+	num := ls
+	if utf8.RuneCountInString(ls) >= 2 {
+		switch ls[len(ls)-2:] {
+		case "kb":
+			mult, num = 1<<10, ls[:len(ls)-2]
+		case "mb":
+			mult, num = 1<<20, ls[:len(ls)-2]
+		case "gb":
+			mult, num = 1<<30, ls[:len(ls)-2]
+		}
+	}
+	n, err := pyInt(num)
+	if err == nil && (n > math.MaxInt64/mult || n < math.MinInt64/mult) {
+		err = errRange
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a byte size (an integer with an optional KB, MB or GB)", s)
+	}
+	return n * mult, nil
+}
+
+// parseUmask is datatypes.octal_type: Python's int(s, 8).
+func parseUmask(s string) (Umask, error) {
+	n, err := pyIntBase(s, 8)
+	if err != nil || n < 0 || n > 0o7777 {
+		return 0, fmt.Errorf("%q is not an octal umask", s)
+	}
+	return Umask(n), nil
+}
+
+// parseExitcodes is datatypes.list_of_exitcodes: a comma list of 0-255.
+// An empty value is an empty list.
+func parseExitcodes(s string) ([]int, error) {
+	codes := []int{}
+	if s == "" {
+		return codes, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		n, err := pyInt(f)
+		if err != nil || n < 0 || n > 255 {
+			return nil, fmt.Errorf("%q is not a list of exit codes (integers 0-255 separated by commas)", s)
+		}
+		codes = append(codes, int(n))
+	}
+	return codes, nil
+}
+
+// Level words, as supervisord's loggers.LevelsByDescription.
+var levelWords = []struct {
+	word  string
+	level Level
+}{
+	{"critical", LevelCritical}, {"error", LevelError}, {"warn", LevelWarn},
+	{"info", LevelInfo}, {"debug", LevelDebug}, {"trace", LevelTrace}, {"blather", LevelBlather},
+}
+
+// ParseLevel parses a loglevel word (any case). "warning" is not one.
+func ParseLevel(s string) (Level, error) {
+	ls := strings.ToLower(s)
+	for _, w := range levelWords {
+		if w.word == ls {
+			return w.level, nil
+		}
+	}
+	hint := ""
+	if ls == "warning" {
+		hint = "; supervisord's word is warn"
+	}
+	return 0, fmt.Errorf("unknown log level %q (critical, error, warn, info, debug, trace, blather)%s", s, hint)
+}
+
+// String returns supervisord's word for the level ("info").
+func (l Level) String() string {
+	for _, w := range levelWords {
+		if w.level == l {
+			return w.word
+		}
+	}
+	return strconv.Itoa(int(l))
+}
+
+// MarshalJSON writes the level's word.
+func (l Level) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
+
+// MarshalJSON writes the umask as a 3-digit octal string ("022").
+func (u Umask) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
+
+// MarshalJSON writes "true", "false" or "unexpected".
+func (a Autorestart) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// Signal names, as Python's signal module has them on Linux: every name
+// that supervisord's datatypes.signal_number accepts (with or without
+// SIG), and the numbers it accepts (the values of those names).
+var signalNames = map[string]Signal{
+	"SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17, "SIGCONT": 18,
+	"SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2, "SIGIO": 29, "SIGIOT": 6,
+	"SIGKILL": 9, "SIGPIPE": 13, "SIGPOLL": 29, "SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3,
+	"SIGRTMAX": 64, "SIGRTMIN": 34, "SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19,
+	"SIGSYS": 31, "SIGTERM": 15, "SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22,
+	"SIGURG": 23, "SIGUSR1": 10, "SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28,
+	"SIGXCPU": 24, "SIGXFSZ": 25,
+	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
+}
+
+// canonical names (Python's signal.Signals(n).name), without SIG.
+var signalCanon = map[Signal]string{
+	1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
+	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM",
+	16: "STKFLT", 17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU",
+	23: "URG", 24: "XCPU", 25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "IO",
+	30: "PWR", 31: "SYS", 34: "RTMIN", 64: "RTMAX",
+}
+
+// ParseSignal parses a signal as supervisord does: a number, or a name
+// with or without SIG in any case ("TERM", "sigterm", "15").
+func ParseSignal(s string) (Signal, error) {
+	if n, err := pyInt(s); err == nil {
+		if _, ok := signalCanon[Signal(n)]; ok || n == 0 {
+			return Signal(n), nil
+		}
+		return 0, fmt.Errorf("unknown signal number %q", s)
+	}
+	name := strings.ToUpper(pyStrip(s))
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if n, ok := signalNames[name]; ok {
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q", s)
+}
+
+// String returns the name without SIG ("TERM"), or the number.
+func (s Signal) String() string {
+	if n, ok := signalCanon[s]; ok {
+		return n
+	}
+	return strconv.Itoa(int(s))
+}
+
+// MarshalJSON writes the name without SIG.
+func (s Signal) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// validName is datatypes.process_or_group_name: no space, colon or slash.
+func validName(s string) error {
+	for _, c := range " :/" {
+		if strings.ContainsRune(s, c) {
+			return fmt.Errorf("name %q contains %q (names must not contain a space, ':' or '/')", s, c)
+		}
+	}
+	return nil
+}
