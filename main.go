@@ -221,9 +221,14 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	}
 	command := fs.Args()
 	if cfgPath == "" && len(command) == 0 {
-		fmt.Fprintln(stderr, "gosinit: nothing to run: give a COMMAND, or -c FILE")
-		usage(stderr)
-		return errUsage
+		// Like supervisord with no -c: the first existing file of its
+		// search path.
+		p, err := config.Find(os.Environ())
+		if err != nil {
+			fmt.Fprintf(stderr, "gosinit: nothing to run: give a COMMAND or -c FILE (%v)\n", err)
+			return errUsage
+		}
+		cfgPath = p
 	}
 	var level config.Level
 	if loglevel != "" {

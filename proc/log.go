@@ -31,6 +31,13 @@ var levelNames = map[config.Level]string{
 	config.LevelBlather: "BLAT",
 }
 
+// setOutputs replaces where the log goes.
+func (l *logger) setOutputs(outs ...io.Writer) {
+	l.mu.Lock()
+	l.outs = outs
+	l.mu.Unlock()
+}
+
 func (l *logger) enabled(level config.Level) bool { return l != nil && level >= l.level }
 
 func (l *logger) logf(level config.Level, format string, args ...any) {

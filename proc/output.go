@@ -28,6 +28,8 @@ type outputs struct {
 	stdout *logFile
 	stderr *logFile
 	files  map[string]*logFile
+	// activity is [supervisord] logfile=, when it is a file.
+	activity *logFile
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -205,6 +207,42 @@ func (o *outputs) describe(p *process, stderr bool) string {
 	return p.out.stdout.path
 }
 
+// setupActivityLog sends gosinit's own log where [supervisord] says:
+// logfile= (only when set: supervisord's default, supervisord.log in the
+// working directory, is clutter in a container), rotated like the child
+// logs, and echoed to stderr unless silent= (supervisord echoes to stdout
+// in the foreground; gosinit keeps stdout for the programs). logfile=
+// /dev/stdout or /dev/stderr is not echoed a second time.
+func (s *Supervisor) setupActivityLog() error {
+	sd := s.cfg.Supervisord
+	var outs []io.Writer
+	echo := !sd.Silent
+	if sd.LogfileExplicit && sd.Logfile != "" {
+		switch sd.Logfile {
+		case "/dev/stdout", "/proc/self/fd/1":
+			outs = append(outs, s.outputs.stdout)
+			if sd.Silent {
+				outs = nil
+			}
+		case "/dev/stderr", "/proc/self/fd/2":
+			echo = true
+		case os.DevNull:
+		default:
+			lf, err := openLogFile(sd.Logfile, sd.LogfileMaxbytes, sd.LogfileBackups, func(msg string) { s.log.warnf("%s", msg) })
+			if err != nil {
+				return fmt.Errorf("[supervisord] logfile: %w", err)
+			}
+			s.outputs.activity = lf
+			outs = append(outs, lf)
+		}
+	}
+	if echo {
+		outs = append(outs, s.outputs.stderr)
+	}
+	s.log.setOutputs(outs...)
+	return nil
+}
+
 // reopen reopens every log file (SIGUSR2), for an outside logrotate.
 func (o *outputs) reopen() {
 	if o == nil {
@@ -215,6 +253,11 @@ func (o *outputs) reopen() {
 			o.s.log.warnf("reopen %s: %v", path, err)
 		}
 	}
+	if o.activity != nil {
+		if err := o.activity.Reopen(); err != nil {
+			o.s.log.warnf("reopen activity log: %v", err)
+		}
+	}
 }
 
 func (o *outputs) close() {
@@ -223,5 +266,8 @@ func (o *outputs) close() {
 	}
 	for _, lf := range o.files {
 		lf.Close()
+	}
+	if o.activity != nil {
+		o.activity.Close()
 	}
 }

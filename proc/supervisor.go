@@ -172,6 +172,7 @@ type Supervisor struct {
 	openDrains    int
 	outputs       *outputs
 	lastStatusErr string
+	lastNotify    string
 }
 
 // Run runs the main program and/or the configuration's programs until
@@ -242,6 +243,9 @@ func (s *Supervisor) prepare() error {
 	if s.outputs, err = newOutputs(s); err != nil {
 		return err
 	}
+	if err := s.setupActivityLog(); err != nil {
+		return err
+	}
 	for _, w := range s.cfg.Warnings {
 		s.log.warnf("%s", w.String())
 	}
@@ -275,6 +279,32 @@ func (s *Supervisor) prepareStatusDir() {
 	}
 	s.log.warnf("status file %s: directory not writable; gosinit status will not work", s.statusPath)
 	s.statusPath = ""
+}
+
+// notifyCounts tells systemd (when NOTIFY_SOCKET is set) how many
+// processes are in which state, as a STATUS= line, when it changes.
+func (s *Supervisor) notifyCounts(st *Status) {
+	if s.notify == nil {
+		return
+	}
+	counts := map[State]int{}
+	for _, p := range st.Processes {
+		counts[p.State]++
+	}
+	var parts []string
+	for _, state := range []State{Running, Starting, Backoff, Stopping, Exited, Fatal, Stopped, Unknown} {
+		if n := counts[state]; n > 0 {
+			parts = append(parts, itoa(n)+" "+strings.ToLower(state.String()))
+		}
+	}
+	msg := strings.Join(parts, ", ")
+	if msg == s.lastNotify {
+		return
+	}
+	s.lastNotify = msg
+	if err := s.notify.Status(msg); err != nil {
+		s.log.warnf("systemd notify: %v", err)
+	}
 }
 
 func dirOf(p string) string {
@@ -328,6 +358,10 @@ func (s *Supervisor) begin() error {
 	if s.cfg == nil {
 		if err := s.startMain(); err != nil {
 			return err
+		}
+		s.readySent = true
+		if err := s.notify.Ready(); err != nil {
+			s.log.warnf("systemd notify: %v", err)
 		}
 		s.markDirty()
 		return nil
@@ -962,6 +996,7 @@ func (s *Supervisor) writeStatus() {
 		}
 		return a.Name < b.Name
 	})
+	s.notifyCounts(st)
 	if err := writeStatus(s.statusPath, st); err != nil {
 		if err.Error() != s.lastStatusErr {
 			s.log.warnf("%v", err)
