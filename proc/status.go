@@ -104,7 +104,7 @@ func timedelta(secs int64) string {
 // directory, then rename, so a reader sees the old or the new file, never a
 // torn one. The file is 0644: it holds nothing secret.
 func writeStatus(path string, s *Status) error {
-	b, err := json.MarshalIndent(s, "", " ")
+	b, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
