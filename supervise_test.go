@@ -622,3 +622,21 @@ func startInitCmd(t *testing.T, path string, args ...string) *initRun {
 }
 
 var _ = strconv.Itoa
+
+func TestCrashLoopRespawnedAtMostOnceASecond(t *testing.T) {
+	r := startConf(t, base+`
+[program:crash]
+command=/bin/sh -c 'exit 1'
+startsecs=0
+autorestart=true
+`)
+	r.waitStatus(t, 20*time.Second, "5 restarts", func(m map[string]proc.ProcessStatus) bool { return m["crash"].Restarts >= 5 })
+	r.stop(t)
+	spawns := r.logTimes(regexp.MustCompile(`^INFO spawned: 'crash'`))
+	for i := 1; i < len(spawns); i++ {
+		// log stamps are cut to the millisecond
+		if gap := spawns[i].Sub(spawns[i-1]); gap < time.Second-time.Millisecond {
+			t.Errorf("respawn %d came %v after the previous one: under a second", i, gap)
+		}
+	}
+}

@@ -220,10 +220,11 @@ func (s *Supervisor) setupActivityLog() error {
 	if sd.LogfileExplicit && sd.Logfile != "" {
 		switch sd.Logfile {
 		case "/dev/stdout", "/proc/self/fd/1":
+			// Once: an echo on stderr would double every line in
+			// docker logs. silent= only drops the echo, as in
+			// supervisord, where this is a plain file handler.
 			outs = append(outs, s.outputs.stdout)
-			if sd.Silent {
-				outs = nil
-			}
+			echo = false
 		case "/dev/stderr", "/proc/self/fd/2":
 			echo = true
 		case os.DevNull:

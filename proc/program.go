@@ -152,6 +152,9 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 	case Starting:
 		switch ev {
 		case evSpawned:
+			// The one-second respawn floor counts from when the process
+			// really started, not from when its spawn was decided.
+			next.lastSpawn = f.now
 			log(config.LevelInfo, "spawned: '"+name+"' with pid "+itoa(f.pid))
 			if p.Startsecs == 0 {
 				next.state = Running

@@ -569,7 +569,7 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 				break
 			}
 			p.pid = pid
-			p.start = f.now
+			p.start = s.now()
 			s.byPid[pid] = p
 			s.markDirty()
 			follow, followFacts = evSpawned, facts{pid: pid}
