@@ -33,7 +33,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	var file string
 	fs.StringVar(&file, "c", "", "configuration `FILE` (INI, or TOML when it ends in .toml)")
-	fs.StringVar(&file, "config", "", "same as -c")
+	fs.StringVar(&file, "config", "", "same as -c `FILE`")
 	jsonOut := fs.Bool("json", false, "print the effective configuration as JSON on stdout")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	if err := fs.Parse(args); err != nil {

@@ -9,6 +9,21 @@
 // the key. Load returns all errors at once, sorted by file and line, as an
 // *Errors; warnings (unknown keys, duplicates, typos with a "did you mean")
 // are kept in Config.Warnings and never stop loading.
+//
+// Two front ends produce one model. The INI front end is our own reader
+// (ini.go), not gopkg.in/ini.v1: that library keeps no line numbers and
+// does not follow Python's configparser rules that decide what a real
+// supervisord.conf means (inline comments only after whitespace,
+// continuation lines, [DEFAULT], merged duplicate sections, lower-cased
+// keys). The TOML front end (toml.go) maps a .toml file onto the same
+// sections and keys. From there one set of rules, ported from supervisor's
+// options.py and datatypes.py, applies: Python %-expansion, shlex
+// splitting, supervisord's environment= quirks, defaults and value types.
+// Debian's supervisor 4.2.5 is the referee: the differential test compares
+// every testdata config with what it reads. Where gosinit differs on
+// purpose (a config without [supervisord] loads; a bare %s, an unsplittable
+// command or numprocs above 10000 is an error; user= and log directories
+// are checked by CheckHost rather than while parsing), the code says so.
 package config
 
 import (

@@ -3,8 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -198,7 +198,7 @@ func pyFormat(s string, v vars) (string, error) {
 
 // maxWidth bounds a conversion's width and precision (Python has no
 // bound; a config has no use for more).
-const maxWidth = 4096
+const maxWidth = 256
 
 // digits reads a decimal number at s[i:]; n is -1 when there is none.
 func digits(s string, i int) (n, next int) {

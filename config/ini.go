@@ -48,7 +48,7 @@ type entry struct {
 	key   string
 	value string
 	pos   Pos
-	lines []string // while reading: the value's lines, before joining
+	more  []string // while reading: continuation lines, before joining
 
 	// TOML only: a list value ([include] files) or an environment table.
 	list  []string
@@ -80,7 +80,7 @@ func (d *document) open(name string, pos Pos) (s *section, reopened bool) {
 	if s := d.byName[name]; s != nil {
 		return s, true
 	}
-	s = &section{name: name, pos: pos, keys: map[string]*entry{}}
+	s = &section{name: name, pos: pos, keys: make(map[string]*entry, 16)}
 	d.sections = append(d.sections, s)
 	d.byName[name] = s
 	return s, false
@@ -201,7 +201,7 @@ func (l *loader) parseINI(doc *document, file string, data []byte) {
 		cur         *section
 		curEntry    *entry
 		indentLevel int
-		touched     []*entry
+		touched     []*entry // entries with continuation lines
 		orphans     bool
 	)
 	for n, line := range splitLines(text) {
@@ -214,13 +214,19 @@ func (l *loader) parseINI(doc *document, file string, data []byte) {
 		value := pyStrip(raw)
 		if value == "" {
 			if cs < 0 && cur != nil && curEntry != nil {
-				curEntry.lines = append(curEntry.lines, "")
+				if curEntry.more == nil {
+					touched = append(touched, curEntry)
+				}
+				curEntry.more = append(curEntry.more, "")
 			}
 			continue
 		}
 		indent := indentOf(line)
 		if cur != nil && curEntry != nil && indent > indentLevel {
-			curEntry.lines = append(curEntry.lines, value)
+			if curEntry.more == nil {
+				touched = append(touched, curEntry)
+			}
+			curEntry.more = append(curEntry.more, value)
 			continue
 		}
 		indentLevel = indent
@@ -258,16 +264,15 @@ func (l *loader) parseINI(doc *document, file string, data []byte) {
 			curEntry = nil
 			continue
 		}
-		e := &entry{key: strings.ToLower(key), pos: pos, lines: []string{val}}
+		e := &entry{key: strings.ToLower(key), pos: pos, value: val}
 		if old := cur.set(e); old != nil {
 			l.warnf(pos, cur.name, e.key, "duplicate key (also set at %s): the last value wins", old.pos.short(file))
 		}
-		touched = append(touched, e)
 		curEntry = e
 	}
 	for _, e := range touched {
-		e.value = pyRstrip(strings.Join(e.lines, "\n"))
-		e.lines = nil
+		e.value = pyRstrip(e.value + "\n" + strings.Join(e.more, "\n"))
+		e.more = nil
 	}
 }
 

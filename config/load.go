@@ -600,11 +600,20 @@ func (l *loader) groups(g *Gosinit) []*Group {
 				l.warnf(at, s.name, "programs", "%q is an [fcgi-program:%s], which gosinit does not run", p, p)
 				continue
 			}
-			if other, dup := inGroup[ps.name]; dup {
+			if other, dup := inGroup[ps.name]; dup && other == name {
+				l.warnf(at, s.name, "programs", "program %q is listed twice", p)
+			} else if dup {
 				l.warnf(at, s.name, "programs", "program %q is also in [group:%s]: its processes run once per listing, as in supervisord", p, other)
 			}
 			inGroup[ps.name] = name
 			grp.Processes = append(grp.Processes, l.program(ps, name, g)...)
+		}
+		seen := map[string]bool{}
+		for _, p := range grp.Processes {
+			if seen[p.Name] {
+				l.warnf(at, s.name, "programs", "two processes are named %q in this group: supervisord runs only one of them; give them distinct names", p.Name)
+			}
+			seen[p.Name] = true
 		}
 		out = append(out, grp)
 	}
@@ -675,12 +684,14 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	p.RedirectStderr, _, _ = typed(l, s, "redirect_stderr", false, v, parseBool)
 	numprocs, numAt, _ := typed(l, s, "numprocs", 1, v, parseInt)
 	numprocsStart, _, _ := typed(l, s, "numprocs_start", 0, v, parseInt)
-	for _, k := range []string{"stdout", "stderr"} {
-		if n, at, set := typed(l, s, k+"_capture_maxbytes", int64(0), v, parseByteSize); set && n != 0 {
-			l.warnf(at, s.name, k+"_capture_maxbytes", "has no effect: capture mode feeds event listeners, which gosinit does not have")
+	for _, k := range [...]string{"stdout_capture_maxbytes", "stderr_capture_maxbytes"} {
+		if n, at, set := typed(l, s, k, int64(0), v, parseByteSize); set && n != 0 {
+			l.warnf(at, s.name, k, "has no effect: capture mode feeds event listeners, which gosinit does not have")
 		}
-		if b, at, set := typed(l, s, k+"_events_enabled", false, v, parseBool); set && b {
-			l.warnf(at, s.name, k+"_events_enabled", "has no effect: gosinit has no event listeners")
+	}
+	for _, k := range [...]string{"stdout_events_enabled", "stderr_events_enabled"} {
+		if b, at, set := typed(l, s, k, false, v, parseBool); set && b {
+			l.warnf(at, s.name, k, "has no effect: gosinit has no event listeners")
 		}
 	}
 	if url, at, set, ok := l.get(s, "serverurl", v); set && ok && strings.ToUpper(pyStrip(url)) != "AUTO" {
@@ -740,15 +751,15 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 			}
 		}
 		proc := p
-		proc.Exitcodes = append([]int(nil), p.Exitcodes...)
+		proc.Exitcodes = append(make([]int, 0, len(p.Exitcodes)), p.Exitcodes...)
 		proc.Num = num
 		env, ok := l.environment(s, pv)
 		if !ok {
 			return nil
 		}
-		proc.Environment = map[string]string{}
-		for k, x := range l.svEnv() {
-			proc.Environment[k] = x
+		proc.Environment = make(map[string]string, len(l.svVars)+len(env))
+		for k, x := range l.svVars {
+			proc.Environment[k[len("ENV_"):]] = x.(string)
 		}
 		for _, e := range env {
 			proc.Environment[e.Key] = e.Value
@@ -817,20 +828,18 @@ func (l *loader) prefix(s *section, key, def string, defPos Pos) prefixSetting {
 	return prefixSetting{def, key, "gosinit", defPos}
 }
 
+// expand formats the prefix for one process. INI strips the spaces that
+// end a value, and a prefix usually wants one ("web | "), so a prefix in
+// double quotes is taken without them: stdout_prefix = "%(program_name)s | ".
 func (p prefixSetting) expand(l *loader, v vars) string {
 	x, err := pyFormat(p.raw, v)
 	if err != nil {
 		l.errorf(p.pos, p.sec, p.key, "%v", err)
 	}
-	return x
-}
-
-func (l *loader) svEnv() map[string]string {
-	m := make(map[string]string, len(l.svVars))
-	for k, v := range l.svVars {
-		m[strings.TrimPrefix(k, "ENV_")] = v.(string)
+	if len(x) >= 2 && x[0] == '"' && x[len(x)-1] == '"' {
+		x = x[1 : len(x)-1]
 	}
-	return m
+	return x
 }
 
 // logSpec reads one stream's *_logfile, *_logfile_backups,

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file ports the parts of Python's shlex module that supervisord uses:
@@ -21,14 +22,14 @@ var (
 const lexNone = -1 // the lexer's "None" state: end of input reached
 
 type lexer struct {
-	in              []rune
-	pos             int
+	in              string
+	pos             int // byte offset in in
 	posix           bool
 	whitespaceSplit bool
 	wordchars       func(rune) bool
 	commenters      string
 	state           rune
-	token           []rune
+	token           []byte
 	pushback        []string
 }
 
@@ -39,26 +40,39 @@ const (
 	lexEscQuotes  = `"`
 )
 
-func in(r rune, set string) bool { return r >= 0 && strings.ContainsRune(set, r) }
+// in reports whether r is one of the (ASCII) characters of set.
+func in(r rune, set string) bool {
+	if r < 0 || r >= 0x80 {
+		return false
+	}
+	for i := 0; i < len(set); i++ {
+		if rune(set[i]) == r {
+			return true
+		}
+	}
+	return false
+}
 
 // next returns the next character, or ok=false at the end of the input.
 func (l *lexer) next() (rune, bool) {
 	if l.pos >= len(l.in) {
 		return 0, false
 	}
-	r := l.in[l.pos]
-	l.pos++
+	if c := l.in[l.pos]; c < utf8.RuneSelf {
+		l.pos++
+		return rune(c), true
+	}
+	r, size := utf8.DecodeRuneInString(l.in[l.pos:])
+	l.pos += size
 	return r, true
 }
 
 // readline skips to just after the next newline, as instream.readline().
 func (l *lexer) readline() {
-	for l.pos < len(l.in) {
-		r := l.in[l.pos]
-		l.pos++
-		if r == '\n' {
-			return
-		}
+	if i := strings.IndexByte(l.in[l.pos:], '\n'); i >= 0 {
+		l.pos += i + 1
+	} else {
+		l.pos = len(l.in)
 	}
 }
 
@@ -99,18 +113,18 @@ loop:
 				escapedstate = 'a'
 				l.state = c
 			case l.wordchars(c):
-				l.token = append(l.token[:0], c)
+				l.token = utf8.AppendRune(l.token[:0], c)
 				l.state = 'a'
 			case in(c, lexQuotes):
 				if !l.posix {
-					l.token = append(l.token[:0], c)
+					l.token = utf8.AppendRune(l.token[:0], c)
 				}
 				l.state = c
 			case l.whitespaceSplit:
-				l.token = append(l.token[:0], c)
+				l.token = utf8.AppendRune(l.token[:0], c)
 				l.state = 'a'
 			default:
-				l.token = append(l.token[:0], c)
+				l.token = utf8.AppendRune(l.token[:0], c)
 				if l.emit(quoted) {
 					break loop
 				}
@@ -122,7 +136,7 @@ loop:
 				return "", false, errNoClosingQuote
 			case c == l.state:
 				if !l.posix {
-					l.token = append(l.token, c)
+					l.token = utf8.AppendRune(l.token, c)
 					l.state = ' '
 					break loop
 				}
@@ -131,7 +145,7 @@ loop:
 				escapedstate = l.state
 				l.state = c
 			default:
-				l.token = append(l.token, c)
+				l.token = utf8.AppendRune(l.token, c)
 			}
 		case in(l.state, lexEscape):
 			if !ok {
@@ -140,9 +154,9 @@ loop:
 			// In POSIX shells only the quote itself or the escape
 			// character may be escaped within quotes.
 			if in(escapedstate, lexQuotes) && c != l.state && c != escapedstate {
-				l.token = append(l.token, l.state)
+				l.token = utf8.AppendRune(l.token, l.state)
 			}
-			l.token = append(l.token, c)
+			l.token = utf8.AppendRune(l.token, c)
 			l.state = escapedstate
 		case l.state == 'a':
 			switch {
@@ -168,7 +182,7 @@ loop:
 				escapedstate = 'a'
 				l.state = c
 			case l.wordchars(c) || in(c, lexQuotes) || l.whitespaceSplit:
-				l.token = append(l.token, c)
+				l.token = utf8.AppendRune(l.token, c)
 			default:
 				l.pushback = append([]string{string(c)}, l.pushback...)
 				l.state = ' '
@@ -193,7 +207,7 @@ loop:
 // comments. It is how supervisord turns command= into argv.
 func shlexSplit(s string) ([]string, error) {
 	l := &lexer{
-		in:              []rune(s),
+		in:              s,
 		posix:           true,
 		whitespaceSplit: true,
 		wordchars:       posixWordchar,
@@ -233,7 +247,7 @@ type envPair struct{ Key, Value string }
 // from the ends of each value. Later keys override earlier ones.
 func parseEnvironment(arg string) ([]envPair, error) {
 	l := &lexer{
-		in:         []rune(arg),
+		in:         arg,
 		wordchars:  envWordchar,
 		commenters: "#",
 		state:      ' ',

@@ -44,13 +44,20 @@ func pyIntBase(s string, base int) (int64, error) {
 	if t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") {
 		return 0, errSyntax
 	}
-	t = strings.ReplaceAll(t, "_", "")
-	u, err := strconv.ParseUint(t, base, 63)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
+	var u uint64
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c == '_' {
+			continue
+		}
+		d := uint64(c) - '0'
+		if c < '0' || d >= uint64(base) {
+			return 0, errSyntax
+		}
+		if u > (math.MaxInt64-d)/uint64(base) {
 			return 0, errRange
 		}
-		return 0, errSyntax
+		u = u*uint64(base) + d
 	}
 	if neg {
 		return -int64(u), nil
