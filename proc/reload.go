@@ -93,15 +93,21 @@ func (s *Supervisor) reload() {
 	}
 	s.changes = append(s.changes, addedNames...)
 	s.cfg = cfg
-	for _, c := range added {
+	s.addProcesses(added)
+	s.reloading = true
+	s.stepStop()
+}
+
+// addProcesses adds processes of the new configuration, starting the
+// autostart ones.
+func (s *Supervisor) addProcesses(cs []*config.Process) {
+	for _, c := range cs {
 		p := &process{cfg: c}
 		s.procs = append(s.procs, p)
 		if c.Autostart {
 			s.feed(p, evStart, facts{})
 		}
 	}
-	s.reloading = true
-	s.stepStop()
 }
 
 // removeGroup marks a group's processes for stopping and forgetting; a
@@ -145,13 +151,7 @@ func (s *Supervisor) finishReload() {
 	add := s.pendingAdd
 	s.pendingAdd = nil
 	s.reloading = false
-	for _, c := range add {
-		p := &process{cfg: c}
-		s.procs = append(s.procs, p)
-		if c.Autostart {
-			s.feed(p, evStart, facts{})
-		}
-	}
+	s.addProcesses(add)
 	sortProcs(s.procs)
 	s.status.Reload = "ok"
 	s.status.Generation = s.generation

@@ -372,16 +372,7 @@ func (s *Supervisor) begin() error {
 		}
 	}
 	if len(s.opts.Command) > 0 && !s.opts.Wait {
-		if err := s.startMain(); err != nil {
-			var se *StartError
-			if errors.As(err, &se) {
-				s.log.errorf("%v", err)
-				s.mainDone, s.mainCode = true, se.Code
-				s.beginShutdown(se.Code)
-				return nil
-			}
-			return err
-		}
+		s.startMainBeside()
 	}
 	s.checkReady()
 	s.markDirty()
@@ -652,15 +643,7 @@ func (s *Supervisor) checkReady() {
 		}
 	}
 	if len(s.opts.Command) > 0 && !s.mainStarted {
-		if err := s.startMain(); err != nil {
-			var se *StartError
-			if errors.As(err, &se) {
-				s.log.errorf("%v", err)
-				s.mainDone, s.mainCode = true, se.Code
-				s.beginShutdown(se.Code)
-				return
-			}
-		}
+		s.startMainBeside()
 	}
 	if !s.readySent {
 		s.readySent = true
@@ -1059,6 +1042,25 @@ func (s *Supervisor) startMain() error {
 		s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
 	}
 	return nil
+}
+
+// startMainBeside starts the main program next to the configuration's
+// programs: now that they run, a start failure is logged and shuts
+// everything down with the shell's code (127, 126), but is no longer an
+// error before anything ran.
+func (s *Supervisor) startMainBeside() {
+	err := s.startMain()
+	if err == nil {
+		return
+	}
+	code := 1
+	var se *StartError
+	if errors.As(err, &se) {
+		code = se.Code
+	}
+	s.log.errorf("%v", err)
+	s.mainDone, s.mainCode = true, code
+	s.beginShutdown(code)
 }
 
 // mainEnviron is gosinit's environment without systemd's NOTIFY_SOCKET.
