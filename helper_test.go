@@ -166,6 +166,10 @@ func runHelper(name string, args []string) int {
 		case <-time.After(20 * time.Second):
 			return 1
 		}
+	case "outlines", "outflood", "outticks":
+		// Output helpers of output_test.go: numbered lines, a flood of
+		// lines with a long one and a partial one, a steady ticker.
+		return outHelper(name, args)
 	case "subreaper":
 		// subreaper: a shell starts a sleep in the background and exits, so
 		// the sleep is re-parented to gosinit (the subreaper). Report its new

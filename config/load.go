@@ -798,8 +798,8 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 			l.errorf(l.keyPos(s, "process_name"), s.name, "process_name", "%v", err)
 			return nil
 		}
-		proc.Stdout.Prefix = stdoutPrefix.expand(l, pv)
-		proc.Stderr.Prefix = stderrPrefix.expand(l, pv)
+		proc.Stdout.Prefix = stdoutPrefix.forStream(l, pv, proc.Stdout)
+		proc.Stderr.Prefix = stderrPrefix.forStream(l, pv, proc.Stderr)
 		procs = append(procs, &proc)
 	}
 	if procs == nil {
@@ -840,6 +840,27 @@ func (p prefixSetting) expand(l *loader, v vars) string {
 		x = x[1 : len(x)-1]
 	}
 	return x
+}
+
+// forStream is the prefix of one stream. A program's own stdout_prefix
+// applies wherever its output goes; the [gosinit] default applies only to
+// output that goes to gosinit's own stdout or stderr (the container's log,
+// where lines of different programs meet), so log files stay byte for
+// byte what supervisord writes.
+func (p prefixSetting) forStream(l *loader, v vars, ls LogSpec) string {
+	if p.sec == "gosinit" && !IsStdStream(ls.Path) {
+		return ""
+	}
+	return p.expand(l, v)
+}
+
+// IsStdStream says whether a log path means gosinit's own stdout or stderr.
+func IsStdStream(path string) bool {
+	switch path {
+	case "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/self/fd/2":
+		return true
+	}
+	return false
 }
 
 // logSpec reads one stream's *_logfile, *_logfile_backups,

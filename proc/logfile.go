@@ -32,6 +32,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -106,10 +107,15 @@ func stdSink(f *os.File, warn func(msg string)) *logFile {
 // file, closing the previous one. On failure the previous file stays.
 func (l *logFile) open(extra int) error {
 	f, err := os.OpenFile(l.path, logFileFlags|extra, logFileMode)
+	if err != nil && errors.Is(err, unix.ELOOP) && trustedLink(l.path) {
+		// A link only we could have made (docker images link
+		// /var/log/x.log to /dev/stdout): follow it.
+		f, err = os.OpenFile(l.path, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
+	}
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
 			if fi, lerr := os.Lstat(l.path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-				return errors.New("is a symbolic link, which log files never follow")
+				return errors.New("is a symbolic link someone other than gosinit's user could have made, which log files never follow")
 			}
 		}
 		if errors.Is(err, unix.ENXIO) {
@@ -340,4 +346,19 @@ func clearNonblock(f *os.File) error {
 		return err
 	}
 	return serr
+}
+
+// trustedLink: path is a symbolic link owned by our effective user, in a
+// directory owned by it that no one else can write. Nobody else can then
+// have made it or swap it, so following it is what its maker meant.
+func trustedLink(path string) bool {
+	var ls, ds unix.Stat_t
+	if unix.Lstat(path, &ls) != nil || ls.Mode&unix.S_IFMT != unix.S_IFLNK {
+		return false
+	}
+	if unix.Stat(filepath.Dir(path), &ds) != nil {
+		return false
+	}
+	uid := uint32(os.Geteuid())
+	return ls.Uid == uid && ds.Uid == uid && ds.Mode&0o022 == 0
 }

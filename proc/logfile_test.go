@@ -282,28 +282,70 @@ func TestLogFileReopen(t *testing.T) {
 	}
 }
 
+// TestLogFileNoFollow: a symbolic link that someone other than gosinit's
+// user could have planted (in a directory others may write, or owned by
+// another user) is never followed; one gosinit's user made in its own
+// directory is (docker images link /var/log/x.log to /dev/stdout).
 func TestLogFileNoFollow(t *testing.T) {
+	tests := []struct {
+		name    string
+		dirMode os.FileMode
+		owner   int // -1: ours
+		follow  bool
+	}{
+		{"world-writable directory", 0o777, -1, false},
+		{"link owned by another user", 0o755, 65534, false},
+		{"our link in our directory", 0o755, -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.owner >= 0 && os.Geteuid() != 0 {
+				t.Skip("needs root to chown the link")
+			}
+			dir := filepath.Join(t.TempDir(), "logs")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(dir, tt.dirMode)
+			target := filepath.Join(t.TempDir(), "target")
+			if err := os.WriteFile(target, []byte("keep\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "x.log")
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			if tt.owner >= 0 {
+				if err := os.Lchown(path, tt.owner, tt.owner); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lf, err := openLogFile(path, 0, 0, nil)
+			if !tt.follow {
+				if err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+					t.Fatalf("err = %v, want a refusal to follow the link", err)
+				}
+				if got, _ := os.ReadFile(target); string(got) != "keep\n" {
+					t.Errorf("symlink target changed: %q", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("our own link: %v", err)
+			}
+			lf.Write([]byte("more\n"))
+			lf.Close()
+			if got, _ := os.ReadFile(target); string(got) != "keep\nmore\n" {
+				t.Errorf("target = %q, want the write appended through the link", got)
+			}
+		})
+	}
+	// A dangling link in a world-writable directory must not create its target.
 	dir := t.TempDir()
-	target := filepath.Join(dir, "target")
-	if err := os.WriteFile(target, []byte("keep\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "x.log")
-	if err := os.Symlink(target, path); err != nil {
-		t.Fatal(err)
-	}
-	_, err := openLogFile(path, 0, 0, nil)
-	want := fmt.Sprintf("open log file %q: is a symbolic link, which log files never follow", path)
-	if err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %q", err, want)
-	}
-	if got, _ := os.ReadFile(target); string(got) != "keep\n" {
-		t.Errorf("symlink target changed: %q", got)
-	}
-	// A dangling symlink must not create its target either.
-	if err := os.Remove(target); err != nil {
-		t.Fatal(err)
-	}
+	os.Chmod(dir, 0o777)
+	target := filepath.Join(dir, "gone")
+	path := filepath.Join(dir, "d.log")
+	os.Symlink(target, path)
 	if _, err := openLogFile(path, 0, 0, nil); err == nil {
 		t.Errorf("dangling symlink: no error")
 	}

@@ -19,6 +19,10 @@ import (
 //   - a file (rotated, reopened on SIGUSR2) or a prefixed stream: the child
 //     writes into a pipe; one copier goroutine per pipe moves the bytes to
 //     a shared sink and tells the loop when the pipe is drained.
+//
+// At loglevel debug the first two go through a pipe too: supervisord
+// copies every program's output into the activity log there, whatever its
+// destination.
 
 // outputs holds the sinks shared by every process: gosinit's own stdout and
 // stderr (serialised, so prefixed lines never interleave) and one sink per
@@ -52,24 +56,19 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 	o.stdout = stdSink(s.opts.Stdout, warn)
 	o.stderr = stdSink(s.opts.Stderr, warn)
 	sd := s.cfg.Supervisord
-	if !sd.Nocleanup && usesAuto(s.cfg) {
+	if !sd.Nocleanup {
 		o.cleanAuto(sd.Childlogdir, sd.Identifier)
+	}
+	if sd.StripAnsi {
+		s.log.warnf("[supervisord] strip_ansi=true is not supported: program output is written as is")
 	}
 	return o, nil
 }
 
-func usesAuto(c *config.Config) bool {
-	for _, p := range c.Processes() {
-		if p.Stdout.Auto || (!p.RedirectStderr && p.Stderr.Auto) {
-			return true
-		}
-	}
-	return false
-}
-
 // cleanAuto removes old AUTO child logs, as supervisord does at start.
 func (o *outputs) cleanAuto(dir, ident string) {
-	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(ident) + `-\S+\.log\.?\d{0,4}$`)
+	// supervisord's own pattern, matched at the start of the name only.
+	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(ident) + `-\S+\.log\.?\d{0,4}`)
 	if err != nil {
 		return
 	}
@@ -109,8 +108,11 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	case "/dev/stderr", "/proc/self/fd/2":
 		std, stdFile = o.stderr, o.s.opts.Stderr
 	}
+	// At loglevel debug every chunk is copied into the activity log, as
+	// supervisord does whatever the destination: that needs a pipe.
+	debug := o.s.log.enabled(config.LevelDebug)
 	if std != nil {
-		if len(t.prefix) == 0 {
+		if len(t.prefix) == 0 && !debug {
 			t.direct = stdFile
 		} else {
 			t.sink = std
@@ -124,7 +126,12 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 		t.path = path
 	}
 	if path == "" { // NONE: a prefix has nothing to prefix
-		t.direct = o.s.devNull
+		t.prefix = nil
+		if debug {
+			t.sink = io.Discard
+		} else {
+			t.direct = o.s.devNull
+		}
 		return t, nil
 	}
 	if lf := o.files[path]; lf != nil {
