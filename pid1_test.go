@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -175,16 +176,48 @@ func TestStartFailures(t *testing.T) {
 }
 
 func TestChildSignalState(t *testing.T) {
+	// Start gosinit with 32 and 34 ignored, as some launchers leave them
+	// (signals the Go runtime neither handles nor lets os/signal catch):
+	// the program must still start with every disposition at default.
+	for _, sig := range []uintptr{32, 34} {
+		old := setSigIgn(t, sig)
+		t.Cleanup(func() { restoreSig(sig, old) })
+	}
 	r := startInit(t, true, nil, helperCmd("maskcheck")...)
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, r.stderr.String())
 	}
-	for _, l := range strings.Split(strings.TrimSpace(r.stdout.String()), "\n") {
+	lines := strings.Split(strings.TrimSpace(r.stdout.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("helper printed %q", r.stdout.String())
+	}
+	for _, l := range lines {
 		f := strings.Fields(l)
 		if len(f) != 2 || strings.Trim(f[1], "0") != "" {
 			t.Errorf("child %s, want all zero (default dispositions, empty mask)", l)
 		}
 	}
+}
+
+type rawSigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+func setSigIgn(t *testing.T, sig uintptr) rawSigaction {
+	t.Helper()
+	var old rawSigaction
+	ign := rawSigaction{handler: 1}
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&ign)), uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		t.Fatalf("rt_sigaction(%d): %v", sig, e)
+	}
+	return old
+}
+
+func restoreSig(sig uintptr, old rawSigaction) {
+	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
 }
 
 func TestSignalForwarding(t *testing.T) {

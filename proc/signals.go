@@ -2,6 +2,8 @@ package proc
 
 import (
 	"os"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -71,4 +73,29 @@ func itoa(n int) string {
 		b[i] = '-'
 	}
 	return string(b[i:])
+}
+
+// resetInherited gives signals 32 and 34 their default disposition when
+// gosinit was started with them ignored. They are the only ones the Go
+// runtime neither handles nor lets os/signal catch, so an inherited SIG_IGN
+// would otherwise pass through exec to every child; all the others are
+// caught, which exec resets to default.
+func resetInherited() {
+	type sigaction struct {
+		handler  uintptr
+		flags    uint64
+		restorer uintptr
+		mask     uint64
+	}
+	for _, sig := range []uintptr{32, 34} {
+		var old sigaction
+		if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+			continue
+		}
+		if old.handler != 1 { // SIG_IGN
+			continue
+		}
+		var dfl sigaction // SIG_DFL
+		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	}
 }

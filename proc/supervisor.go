@@ -207,6 +207,7 @@ func Run(opts Options) error {
 			s.log.warnf("cannot become a child subreaper: %v; orphans of this tree will not be reaped by gosinit", err)
 		}
 	}
+	resetInherited()
 	s.baseEnv = childEnviron(os.Environ())
 	s.notify = newNotifier(os.Environ())
 
