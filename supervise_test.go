@@ -640,3 +640,25 @@ autorestart=true
 		}
 	}
 }
+
+func TestSecondSignalKillsAtOnce(t *testing.T) {
+	r := startConf(t, base+`
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.05; done'
+stopwaitsecs=60
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "stubborn"))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "stubborn"))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // the second one: no 60 s wait
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	for _, want := range []string{"received SIGINT during shutdown: killing everything now", "stopped: stubborn (terminated by SIGKILL)"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q:\n%s", want, lines)
+		}
+	}
+}
