@@ -268,13 +268,66 @@ func TestJobControlSignalsStopTheProgramNotInit(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "sigs")
 	r := startInit(t, true, nil, append([]string{"--"}, helperCmd("ignoreterm", file, "9")...)...)
 	waitFileLines(file, 1, 10*time.Second)
-	unix.Kill(r.cmd.Process.Pid, unix.SIGTSTP) // default action: the program stops
-	// A stopped program still gets SIGCONT and then SIGUSR1: gosinit itself
-	// was never stopped, or nothing would be forwarded.
+	prog := childOf(t, r.cmd.Process.Pid)
+	// SIGTSTP's default action stops the program; gosinit itself must not
+	// stop, or nothing more would be forwarded. (Each step waits for its
+	// effect: pending signals are delivered lowest number first.)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTSTP)
+	waitProcState(t, prog, "T")
+	if st := procState(r.cmd.Process.Pid); st == "T" {
+		t.Fatal("gosinit stopped itself")
+	}
 	unix.Kill(r.cmd.Process.Pid, unix.SIGCONT)
+	waitProcState(t, prog, "S")
 	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR1)
 	if got := r.wait(t, 10*time.Second); got != 9 {
 		t.Fatalf("exit %d, want 9", got)
+	}
+}
+
+// childOf is the one child of pid (its host pid).
+func childOf(t *testing.T, pid int) int {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		// Children hang off the thread that forked them: read every task's.
+		var f []string
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		for _, task := range tasks {
+			b, _ := os.ReadFile(task)
+			f = append(f, strings.Fields(string(b))...)
+		}
+		if len(f) == 1 {
+			n, _ := strconv.Atoi(f[0])
+			return n
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no single child of %d", pid)
+	return 0
+}
+
+// procState is the state letter of /proc/PID/stat ("S", "T", "Z", ...).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || len(b) < i+3 {
+		return ""
+	}
+	return string(b[i+2])
+}
+
+func waitProcState(t *testing.T, pid int, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for procState(pid) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d in state %q, want %q", pid, procState(pid), want)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
