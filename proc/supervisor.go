@@ -680,7 +680,10 @@ func (s *Supervisor) reap() {
 		s.markDirty()
 		pending := &facts{pid: pid, exitDesc: describeExit(ws), expected: expected(p.cfg, ws)}
 		p.pendingExit = pending
-		if p.openPipes > 0 {
+		// During shutdown nothing waits on this exit's order in the log,
+		// and every pipe is drained before gosinit exits anyway: a stop is
+		// not held up by a grandchild that keeps the pipe open.
+		if p.openPipes > 0 && !s.shutdown {
 			time.AfterFunc(drainWait, func() { s.events <- loopEvent{kind: leDrainWait, p: p, pending: pending} })
 			return
 		}
