@@ -31,7 +31,6 @@ var gosinitKeys = keySet("status_file", "stdout_prefix", "stderr_prefix")
 
 // rpcSections are accepted and ignored: gosinit has no RPC surface.
 var rpcSections = keySet("unix_http_server", "inet_http_server", "supervisorctl")
-var rpcPrefixes = []string{"rpcinterface:", "ctlplugin:"}
 
 // sectionNames are the plain section names, for suggestions.
 var sectionNames = []string{"supervisord", "gosinit", "include", "unix_http_server",

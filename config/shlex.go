@@ -14,6 +14,8 @@ import (
 // token on the next line, a quote inside a word does not start quoting in
 // non-POSIX mode, ...) come out the same as in supervisord.
 
+// Python's own words, capitalized as shlex prints them, because supervisord
+// shows them to users: "can't parse command 'x': No closing quotation".
 var (
 	errNoClosingQuote = errors.New("No closing quotation")
 	errNoEscapedChar  = errors.New("No escaped character")

@@ -36,10 +36,7 @@ func pyIntBase(s string, base int) (int64, error) {
 		t = t[1:]
 	}
 	if base == 8 && len(t) > 1 && t[0] == '0' && (t[1] == 'o' || t[1] == 'O') {
-		t = t[2:]
-		if strings.HasPrefix(t, "_") {
-			t = t[1:]
-		}
+		t = strings.TrimPrefix(t[2:], "_")
 	}
 	if t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") {
 		return 0, errSyntax

@@ -30,7 +30,7 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 		return 0, fmt.Errorf("command is empty")
 	}
 	env := s.programEnviron(c)
-	path, err := resolveCommand(c.Argv[0], lookupEnv(c.Environment, "PATH"))
+	path, err := resolveCommand(c.Argv[0], c.Environment["PATH"])
 	if err != nil {
 		return 0, err
 	}
@@ -201,5 +201,3 @@ func setEnv(env []string, k, v string) []string {
 	}
 	return append(env, k+"="+v)
 }
-
-func lookupEnv(m map[string]string, k string) string { return m[k] }

@@ -14,7 +14,6 @@ package proc
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -1097,5 +1096,3 @@ func foregroundTTY() (int, bool) {
 	}
 	return 0, true
 }
-
-var _ io.Writer = (*os.File)(nil)
