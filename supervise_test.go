@@ -662,3 +662,29 @@ startsecs=0
 		}
 	}
 }
+
+// TestUnwritableLogFileKeepsProgramRunning: a log file that cannot be
+// opened costs the program its output (one warning), not its run.
+func TestUnwritableLogFileKeepsProgramRunning(t *testing.T) {
+	// The log "file" is the configuration's own directory: it exists, and
+	// cannot be opened for writing.
+	r := startConf(t, base+`
+[program:app]
+command=/bin/sh -c 'while :; do echo line; sleep 0.05; done'
+stdout_logfile=@DIR@
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "app"))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(r.stderr.String(), "dropping output") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	m := r.waitStatus(t, time.Second, "still RUNNING", allIn(proc.Running, "app"))
+	if m["app"].Restarts != 0 {
+		t.Errorf("restarted %d times", m["app"].Restarts)
+	}
+	if n := strings.Count(r.stderr.String(), "dropping output"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, r.stderr.String())
+	}
+	r.stop(t)
+}

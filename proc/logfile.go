@@ -290,6 +290,31 @@ func (l *logFile) rotate() {
 // logrotate that moved the file aside (SIGUSR2, as supervisord). If the path
 // cannot be opened, writing continues to the old file and the error is
 // returned. A stdSink is left as it is.
+// newLogFile is openLogFile without the open: the copier opens the file
+// (prepare) when it starts, or the first Write does. A file that cannot be
+// opened then costs the program nothing but its output: one warning, a
+// count of dropped bytes, and writing resumes once the file can be opened.
+func newLogFile(path string, maxbytes int64, backups int, warn func(msg string)) *logFile {
+	return &logFile{path: path, maxbytes: maxbytes, backups: backups, warn: warn}
+}
+
+// prepare opens the file if it is not open yet, reporting a failure as a
+// failed write would.
+func (l *logFile) prepare() {
+	if l.std {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.f != nil {
+		return
+	}
+	if err := l.open(0); err != nil && !l.dropping {
+		l.dropping = true
+		l.report(fmt.Sprintf("open %q: %v; dropping output", l.path, err))
+	}
+}
+
 func (l *logFile) Reopen() error {
 	if l.std {
 		return nil // without the lock: a Write may be stuck on a full pipe

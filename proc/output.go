@@ -34,6 +34,8 @@ type outputs struct {
 	files  map[string]*logFile
 	// activity is [supervisord] logfile=, when it is a file.
 	activity *logFile
+	// opens queues new log files for the opener goroutine.
+	opens chan *logFile
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -51,7 +53,12 @@ type target struct {
 }
 
 func newOutputs(s *Supervisor) (*outputs, error) {
-	o := &outputs{s: s, files: map[string]*logFile{}}
+	o := &outputs{s: s, files: map[string]*logFile{}, opens: make(chan *logFile, 1024)}
+	go func() {
+		for lf := range o.opens {
+			lf.prepare()
+		}
+	}()
 	warn := func(msg string) { s.log.warnf("%s", msg) }
 	o.stdout = stdSink(s.opts.Stdout, warn)
 	o.stderr = stdSink(s.opts.Stderr, warn)
@@ -138,11 +145,16 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 		t.sink = lf
 		return t, nil
 	}
-	lf, err := openLogFile(path, spec.Maxbytes, spec.Backups, func(msg string) { o.s.log.warnf("%s", msg) })
-	if err != nil {
-		return t, err
-	}
+	lf := newLogFile(path, spec.Maxbytes, spec.Backups, func(msg string) { o.s.log.warnf("%s", msg) })
 	o.files[path] = lf
+	// Opened by the opener goroutine, one file after another: the owner
+	// loop never waits on the file system to spawn a program, and parallel
+	// creates in one directory would only fight over its lock. If the queue
+	// is full, the first write opens it.
+	select {
+	case o.opens <- lf:
+	default:
+	}
 	t.sink = lf
 	return t, nil
 }
@@ -272,6 +284,7 @@ func (o *outputs) close() {
 	if o == nil {
 		return
 	}
+	close(o.opens)
 	for _, lf := range o.files {
 		lf.Close()
 	}
