@@ -20,14 +20,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -137,24 +134,6 @@ func pipeEmpty(fd int, d time.Duration) bool {
 
 // ---- running gosinit (or a peer) with its output captured ----
 
-// lockedBuffer collects a process's output; safe to read while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // outRun is an init running a configuration, with stdout and stderr (each
 // a pipe, as under docker) collected into buffers that may be read while
 // it runs.
@@ -185,28 +164,8 @@ func startOutIn(t *testing.T, dir, bin, conf string, args ...string) *outRun {
 	if bin != gosinitBin {
 		all = append([]string{"-n", "-c", path}, args...)
 	}
-	o := &outRun{out: &lockedBuffer{}, err: &lockedBuffer{}}
-	r := &initRun{done: make(chan struct{})}
-	r.cmd = exec.Command(bin, all...)
-	r.cmd.Dir = dir // where supervisord's default supervisord.log would go
-	r.cmd.Stdout, r.cmd.Stderr = o.out, o.err
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	go func() {
-		r.cmd.Wait()
-		r.ws = r.cmd.ProcessState.Sys().(syscall.WaitStatus)
-		close(r.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-r.done:
-		default:
-			unix.Kill(r.cmd.Process.Pid, unix.SIGKILL)
-			<-r.done
-		}
-	})
+	r := launch(t, bin, dir, true, nil, all...)
+	o := &outRun{out: &r.stdout, err: &r.stderr}
 	o.confRun = &confRun{initRun: r, dir: dir, status: status}
 	return o
 }

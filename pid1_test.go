@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,10 +25,34 @@ import (
 
 type initRun struct {
 	cmd    *exec.Cmd
-	stdout bytes.Buffer
-	stderr bytes.Buffer
+	stdout lockedBuffer
+	stderr lockedBuffer
 	done   chan struct{}
 	ws     syscall.WaitStatus
+}
+
+// lockedBuffer collects a process's output; safe to read while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *lockedBuffer) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Len()
 }
 
 func needRoot(t *testing.T) {
@@ -42,16 +67,24 @@ func needRoot(t *testing.T) {
 // kills every process of its namespace.
 func startInit(t *testing.T, ns bool, env []string, args ...string) *initRun {
 	t.Helper()
+	return launch(t, gosinitBin, "", ns, env, args...)
+}
+
+// launch starts bin (gosinit or a peer) with args in dir, as PID 1 of a
+// new PID namespace when ns is set, its output collected.
+func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string) *initRun {
+	t.Helper()
 	needRoot(t)
 	r := &initRun{done: make(chan struct{})}
-	r.cmd = exec.Command(gosinitBin, args...)
+	r.cmd = exec.Command(bin, args...)
+	r.cmd.Dir = dir
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	r.cmd.Env = append(os.Environ(), env...)
 	if ns {
 		r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
 	}
 	if err := r.cmd.Start(); err != nil {
-		t.Fatalf("start gosinit: %v", err)
+		t.Fatalf("start %s: %v", bin, err)
 	}
 	go func() {
 		r.cmd.Wait()

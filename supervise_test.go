@@ -615,10 +615,7 @@ func normalizeLog(lines []string) map[string][]string {
 // startInitCmd runs any init (a peer) as PID 1 of a new namespace.
 func startInitCmd(t *testing.T, path string, args ...string) *initRun {
 	t.Helper()
-	saved := gosinitBin
-	gosinitBin = path
-	defer func() { gosinitBin = saved }()
-	return startInit(t, true, nil, args...)
+	return launch(t, path, "", true, nil, args...)
 }
 
 var _ = strconv.Itoa
