@@ -125,8 +125,24 @@ func TestReloadStorm(t *testing.T) {
 		r.rewrite(t, conf(i))
 		unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
 	}
-	// The last config (i=100) has p0 and stay; wait until exactly those
-	// run, and the status settles.
+	// One more SIGHUP, then wait until a reload that read the last config
+	// (i=100: p0 and stay) is done and none is queued.
+	before, err := proc.ReadStatus(r.status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := proc.ReadStatus(r.status)
+		if err == nil && st.ReloadRequests > before.ReloadRequests && !st.Reloading {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reloads never settled: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	m := r.waitStatus(t, 30*time.Second, "the last config's programs", func(m map[string]proc.ProcessStatus) bool {
 		return len(m) == 2 && m["p0"].State == proc.Running && m["stay"].State == proc.Running
 	})

@@ -503,7 +503,9 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 			lastErr = err // not replaced yet, or removed: wait for the next write
 		case st.Pid != pid:
 			return nil, fmt.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, st.Pid, pid)
-		case st.Generation != before.Generation:
+		case st.Generation != before.Generation && st.ReloadRequests > before.ReloadRequests && !st.Reloading:
+			// A reload that read the configuration after our SIGHUP is
+			// done, and nothing is queued behind it.
 			return st, nil
 		case st.Shutdown:
 			return nil, fmt.Errorf("gosinit (pid %d) began shutting down: the reload was ignored", pid)

@@ -582,6 +582,9 @@ func fakeGosinit(path, behaviour string) int {
 	write()
 	fmt.Println("ready")
 	for range sigs {
+		if behaviour != "ignore" {
+			st.ReloadRequests++ // as PID 1 counts the SIGHUPs it acts on
+		}
 		switch behaviour {
 		case "changes":
 			st.Generation++
@@ -602,13 +605,15 @@ func fakeGosinit(path, behaviour string) int {
 			}
 			write()
 		case "noisy":
-			// State changes under the old generation first: reload must
-			// wait for the new one.
+			// State changes under the old generation first, the reload
+			// under way: reload must wait for its result.
+			st.Reloading = true
 			for i := range 20 {
 				st.Processes[0].Pid = 100 + i
 				write()
 			}
 			os.WriteFile(filepath.Join(filepath.Dir(path), "unrelated"), []byte("x"), 0o644)
+			st.Reloading = false
 			st.Generation++
 			st.Reload = "ok"
 			st.Changes = []string{"web: stopped", "web: updated process group"}

@@ -16,6 +16,12 @@ import (
 
 // reload re-reads the configuration and applies the difference.
 func (s *Supervisor) reload() {
+	s.status.ReloadRequests++
+	s.markDirty()
+	s.reloadOnce()
+}
+
+func (s *Supervisor) reloadOnce() {
 	if s.reloading {
 		s.reloadAgain = true
 		return
@@ -164,7 +170,7 @@ func (s *Supervisor) finishReload() {
 	s.readyAgain()
 	if s.reloadAgain {
 		s.reloadAgain = false
-		s.reload()
+		s.reloadOnce()
 	}
 }
 

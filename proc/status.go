@@ -34,6 +34,13 @@ type Status struct {
 	// that reload's result (Reload, ReloadErrors, Changes), so a reader that
 	// sees it change sees the result of the reload it asked for.
 	Generation int `json:"generation"`
+	// ReloadRequests counts the SIGHUPs PID 1 has acted on, and Reloading
+	// says a reload is under way or queued behind one. A reader that sent
+	// SIGHUP waits until ReloadRequests has moved past what it saw before
+	// and Reloading is false: then the result shown is of a reload that
+	// read the configuration after its signal.
+	ReloadRequests int  `json:"reload_requests"`
+	Reloading      bool `json:"reloading"`
 	// Reload is the result of the last reload: "ok", or the errors.
 	Reload       string          `json:"reload,omitempty"`
 	ReloadErrors []string        `json:"reload_errors,omitempty"`

@@ -950,6 +950,7 @@ func (s *Supervisor) writeStatus() {
 		st.Config = s.cfg.File
 	}
 	st.Shutdown = s.shutdown
+	st.Reloading = s.reloading || s.reloadAgain
 	st.Processes = st.Processes[:0]
 	for _, p := range s.procs {
 		ps := ProcessStatus{
