@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gosinit/gosinit/config"
 )
 
@@ -185,6 +187,10 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		if err != nil {
 			return nil, err
 		}
+		// A 1 MiB pipe (the default is 64 KiB) lets a fast writer and the
+		// copier work in larger batches: fewer wake-ups for both. Best
+		// effort: the system's pipe-max-size may refuse it.
+		unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 1<<20)
 		var debug func([]byte)
 		if o.s.log.enabled(config.LevelDebug) {
 			name := p.cfg.Name
