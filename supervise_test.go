@@ -237,7 +237,7 @@ stdout_logfile_maxbytes=0
 startsecs=0
 
 [program:who]
-command=/bin/sh -c 'echo "$HOME $USER $LOGNAME"; pwd; umask; id -u; id -g; exec sleep 1000'
+command=/bin/sh -c 'echo "$HOME $USER $LOGNAME"; pwd; umask; id -u; id -g; id -G; exec sleep 1000'
 user=nobody
 directory=/tmp
 umask=027
@@ -253,7 +253,8 @@ startsecs=0
 			t.Errorf("%s = %q, want %q", path, got, want)
 		}
 	}
-	want := "/nonexistent nobody nobody\n/tmp\n0027\n65534\n65534\n"
+	// uid, gid and the supplementary groups of nobody (only nogroup), not root's.
+	want := "/nonexistent nobody nobody\n/tmp\n0027\n65534\n65534\n65534\n"
 	if got := waitFileContent(filepath.Join(r.dir, "who.log"), want, 5*time.Second); got != want {
 		t.Errorf("user=nobody: got %q, want %q", got, want)
 	}
