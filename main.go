@@ -232,9 +232,9 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	}
 	var level config.Level
 	if loglevel != "" {
-		l, ok := levels[strings.ToLower(loglevel)]
-		if !ok {
-			fmt.Fprintf(stderr, "gosinit: --loglevel: %q is not one of critical, error, warn, info, debug, trace, blather\n", loglevel)
+		l, err := config.ParseLevel(loglevel)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosinit: --loglevel: %v\n", err)
 			return errUsage
 		}
 		level = l
@@ -283,11 +283,4 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
 	}
 	return d, nil
-}
-
-// levels are supervisord's loglevel words.
-var levels = map[string]config.Level{
-	"critical": config.LevelCritical, "error": config.LevelError, "warn": config.LevelWarn,
-	"info": config.LevelInfo, "debug": config.LevelDebug, "trace": config.LevelTrace,
-	"blather": config.LevelBlather,
 }

@@ -29,14 +29,14 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 	if len(c.Argv) == 0 {
 		return 0, fmt.Errorf("command is empty")
 	}
-	env := s.programEnviron(c)
 	path, err := resolveCommand(c.Argv[0], c.Environment["PATH"])
 	if err != nil {
 		return 0, err
 	}
 	attr := &unix.SysProcAttr{Setpgid: true}
+	var u *config.User
 	if c.User != nil {
-		u, err := config.LookupUser(*c.User)
+		u, err = config.LookupUser(*c.User)
 		if err != nil {
 			return 0, fmt.Errorf("couldn't setuid to %s: %v", *c.User, err)
 		}
@@ -46,15 +46,8 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 			}
 			attr.Credential = &syscall.Credential{Uid: u.Uid, Gid: u.Gid, Groups: u.Groups}
 		}
-		// gosinit differs from supervisord here: HOME, USER and LOGNAME
-		// follow user= unless environment= sets them.
-		env = setEnv(env, "HOME", u.Home)
-		env = setEnv(env, "USER", u.Name)
-		env = setEnv(env, "LOGNAME", u.Name)
-		for k, v := range c.Environment {
-			env = setEnv(env, k, v)
-		}
 	}
+	env := s.programEnviron(c, u)
 	stdout, stderr, closeAfter, err := s.outputs.childFiles(p)
 	defer func() {
 		for _, f := range closeAfter {
@@ -178,14 +171,21 @@ func resolveCommand(name, envPath string) (string, error) {
 func childEnviron(environ []string) []string { return stripNotifyEnv(environ) }
 
 // programEnviron: gosinit's environment, then SUPERVISOR_ENABLED,
-// SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME, then the program's
+// SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME, then (with user=) HOME,
+// USER and LOGNAME from the password database, then the program's
 // environment= merged over [supervisord] environment= (config did the
-// merge), each later one overriding, as supervisord builds it.
-func (s *Supervisor) programEnviron(c *config.Process) []string {
+// merge), each later one overriding, as supervisord builds it. HOME, USER
+// and LOGNAME are where gosinit differs: supervisord leaves gosinit's own.
+func (s *Supervisor) programEnviron(c *config.Process, u *config.User) []string {
 	env := append([]string(nil), s.baseEnv...)
 	env = setEnv(env, "SUPERVISOR_ENABLED", "1")
 	env = setEnv(env, "SUPERVISOR_PROCESS_NAME", c.Name)
 	env = setEnv(env, "SUPERVISOR_GROUP_NAME", c.Group)
+	if u != nil {
+		env = setEnv(env, "HOME", u.Home)
+		env = setEnv(env, "USER", u.Name)
+		env = setEnv(env, "LOGNAME", u.Name)
+	}
 	for k, v := range c.Environment {
 		env = setEnv(env, k, v)
 	}

@@ -160,7 +160,7 @@ type Supervisor struct {
 	sweeping  bool
 	sweepDone bool
 	killed    bool // the sweep's SIGKILL was sent
-	unknown   int  // orphans reaped
+	childless bool // the sweep found no child left
 
 	reloading     bool              // stops for a reload are pending
 	reloadAgain   bool              // another SIGHUP came while reloading
@@ -501,7 +501,7 @@ func (s *Supervisor) onEvent(e loopEvent) {
 			}
 		}
 		if s.sweeping {
-			s.maybeFinish(false)
+			s.maybeFinish()
 		}
 	case leDrainWait:
 		if e.p.pendingExit != nil && e.p.pendingExit == e.pending {
@@ -661,8 +661,7 @@ func (s *Supervisor) reap() {
 			return
 		}
 		p := s.byPid[pid]
-		if p == nil {
-			s.unknown++
+		if p == nil { // an orphan re-parented to gosinit
 			if s.cfg != nil {
 				s.log.infof("reaped unknown pid %d (%s)", pid, describeExit(ws))
 			}
@@ -689,7 +688,10 @@ func (s *Supervisor) reap() {
 		s.exitNow(p)
 	})
 	if s.sweeping {
-		s.maybeFinish(none)
+		// Nothing is spawned during the sweep: once the kernel says no
+		// child is left, none will come.
+		s.childless = s.childless || none
+		s.maybeFinish()
 	}
 }
 
@@ -828,54 +830,36 @@ func (s *Supervisor) killAll() {
 // SIGKILL after the grace period; gosinit exits once none is left.
 func (s *Supervisor) beginSweep() {
 	s.sweeping = true
-	if reapAll(s.reapLeftover) {
-		s.maybeFinish(true)
+	s.reap()
+	if s.childless {
 		return
 	}
-	if s.pid1 {
-		_ = unix.Kill(-1, unix.SIGTERM)
-	} else {
-		for _, pid := range descendants(os.Getpid()) {
-			_ = unix.Kill(pid, unix.SIGTERM)
-		}
-	}
+	s.signalLeftovers(unix.SIGTERM)
 	time.AfterFunc(s.opts.Grace, func() { s.events <- loopEvent{kind: leSweep} })
-	s.maybeFinish(reapAll(s.reapLeftover))
-}
-
-func (s *Supervisor) reapLeftover(pid int, ws unix.WaitStatus) {
-	if p := s.byPid[pid]; p != nil {
-		delete(s.byPid, pid)
-		p.pid = 0
-		return
-	}
-	s.unknown++
-	if s.cfg != nil {
-		s.log.infof("reaped unknown pid %d (%s)", pid, describeExit(ws))
-	}
 }
 
 func (s *Supervisor) sweepKill() {
 	s.killed = true
+	s.signalLeftovers(unix.SIGKILL)
+}
+
+// signalLeftovers sends sig to every other process of the namespace (PID
+// 1) or to every remaining descendant (subreaper). Their exits come back
+// as SIGCHLD like any other.
+func (s *Supervisor) signalLeftovers(sig unix.Signal) {
 	if s.pid1 {
-		_ = unix.Kill(-1, unix.SIGKILL)
-	} else {
-		for _, pid := range descendants(os.Getpid()) {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
+		_ = unix.Kill(-1, sig)
+		return
 	}
-	s.maybeFinish(reapAll(s.reapLeftover))
+	for _, pid := range descendants(os.Getpid()) {
+		_ = unix.Kill(pid, sig)
+	}
 }
 
 // maybeFinish ends the loop once no child is left and every output pipe
 // is drained.
-func (s *Supervisor) maybeFinish(noChildren bool) {
-	if !noChildren {
-		if reapAll(s.reapLeftover) {
-			noChildren = true
-		}
-	}
-	if noChildren && s.openDrains <= 0 {
+func (s *Supervisor) maybeFinish() {
+	if s.childless && s.openDrains <= 0 {
 		s.sweepDone = true
 	}
 }
@@ -1020,7 +1004,7 @@ func (s *Supervisor) startMain() error {
 	cmd := &exec.Cmd{
 		Path:   path,
 		Args:   s.opts.Command,
-		Env:    s.mainEnviron(),
+		Env:    s.baseEnv,
 		Stdin:  os.Stdin,
 		Stdout: s.opts.Stdout,
 		Stderr: s.opts.Stderr,
@@ -1066,9 +1050,6 @@ func (s *Supervisor) startMainBeside() {
 	s.mainDone, s.mainCode = true, code
 	s.beginShutdown(code)
 }
-
-// mainEnviron is gosinit's environment without systemd's NOTIFY_SOCKET.
-func (s *Supervisor) mainEnviron() []string { return childEnviron(os.Environ()) }
 
 func lookErr(err error) error {
 	var ee *exec.Error
