@@ -348,9 +348,11 @@ func TestOutputRotation(t *testing.T) {
 		// Full speed, chunks as the kernel cuts them: with backups to
 		// spare (every rotated file holds at least 1KB), the files
 		// concatenated from .N down to PATH are exactly what was written.
-		{"full speed keeps every byte", 1024, 200, 3000, "", false, ""},
+		// 12,000 lines (about 440 KB) are more than three of the copier's
+		// 128 KiB reads, however much a 1 MiB pipe holds at once.
+		{"full speed keeps every byte", 1024, 200, 12000, "", false, ""},
 		// With a prefix, whole lines: no line is cut across two files.
-		{"prefixed lines stay whole", 1024, 200, 3000, "", false, "w |"},
+		{"prefixed lines stay whole", 1024, 200, 12000, "", false, "w |"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
