@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -76,20 +76,46 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 
 // cleanAuto removes old AUTO child logs, as supervisord does at start.
 func (o *outputs) cleanAuto(dir, ident string) {
-	// supervisord's own pattern, matched at the start of the name only.
-	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(ident) + `-\S+\.log\.?\d{0,4}`)
-	if err != nil {
-		return
-	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range ents {
-		if e.Type().IsRegular() && re.MatchString(e.Name()) {
+		if e.Type().IsRegular() && autoLogName(e.Name(), ident) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// autoLogName reports whether name is an AUTO child log of identifier
+// ident. supervisord tests re.match(r'.+?---IDENT-\S+\.log\.{0,1}\d{0,4}'),
+// a match at the start of the name whose optional tail never decides
+// anything: some text without a newline, "---IDENT-", then at least one
+// character and ".log" with no white space (\t \n \f \r or space) before
+// it. Unlike supervisord, gosinit takes the identifier literally, not as a
+// regular expression, and only ASCII white space ends the \S+ (Python's
+// also stops at \v and Unicode spaces).
+func autoLogName(name, ident string) bool {
+	marker := "---" + ident + "-"
+	nl := strings.IndexByte(name, '\n')
+	for p := 1; p < len(name); p++ {
+		i := strings.Index(name[p:], marker)
+		if i < 0 {
+			return false
+		}
+		p += i
+		if nl >= 0 && nl < p {
+			return false
+		}
+		rest := name[p+len(marker):]
+		if end := strings.IndexAny(rest, " \t\n\f\r"); end >= 0 {
+			rest = rest[:end]
+		}
+		if len(rest) > 1 && strings.Contains(rest[1:], ".log") {
+			return true
+		}
+	}
+	return false
 }
 
 // setup resolves p's two streams; it is called before the first spawn.
