@@ -359,6 +359,50 @@ startretries=2
 	r.stop(t)
 }
 
+// Spawn errors carry supervisord's words and the errno's name, and take
+// the program through BACKOFF to FATAL without touching the others.
+func TestSpawnErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(garbage, []byte("\x00\x01 not a program\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := startConf(t, base+`
+[program:nodir]
+command=/bin/sleep 1000
+directory=/nonexistent/dir
+startretries=0
+
+[program:noexec]
+command=`+garbage+`
+startretries=0
+
+[program:notfound]
+command=/nonexistent/bin
+startretries=0
+
+[program:ok]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	m := r.waitStatus(t, 10*time.Second, "FATAL x3, ok RUNNING", func(m map[string]proc.ProcessStatus) bool {
+		return allIn(proc.Fatal, "nodir", "noexec", "notfound")(m) && allIn(proc.Running, "ok")(m)
+	})
+	for name, want := range map[string]string{
+		"nodir":    "couldn't chdir to /nonexistent/dir: ENOENT",
+		"noexec":   "couldn't exec " + garbage + ": ENOEXEC",
+		"notfound": "can't find command '/nonexistent/bin'",
+	} {
+		if got := m[name].Spawnerr; got != want {
+			t.Errorf("%s: spawnerr %q, want %q", name, got, want)
+		}
+		if !strings.Contains(r.stderr.String(), "INFO spawnerr: "+want) {
+			t.Errorf("%s: no %q line in the log", name, "INFO spawnerr: "+want)
+		}
+	}
+	r.stop(t)
+}
+
 func TestStartsecsTimer(t *testing.T) {
 	r := startConf(t, base+`
 [program:slow]

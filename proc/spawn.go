@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -57,54 +56,38 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("couldn't set up output: %v", err)
 	}
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        c.Argv,
-		Env:         env,
-		Stdin:       s.stdinR,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		SysProcAttr: attr,
+	if c.Directory != nil {
+		// The child's chdir failure would come back as a bare errno;
+		// supervisord names the directory.
+		if _, err := os.Stat(*c.Directory); err != nil {
+			return 0, fmt.Errorf("couldn't chdir to %s: %s", *c.Directory, errnoName(err))
+		}
+	}
+	pa := &syscall.ProcAttr{
+		Env:   env,
+		Files: []uintptr{s.stdinR.Fd(), stdout.Fd(), stderr.Fd()},
+		Sys:   attr,
 	}
 	if c.Directory != nil {
-		cmd.Dir = *c.Directory
+		pa.Dir = *c.Directory
 	}
+	// syscall.ForkExec rather than exec.Cmd: the loop reaps with wait4 and
+	// never needs the Process or its pidfd, which cost a pidfd_open, a
+	// close and, on the first spawn, a probing clone.
+	var pid int
 	if c.Umask != nil {
-		// exec.Cmd has no umask: set gosinit's around the fork. Only the
+		// No umask in ProcAttr: set gosinit's around the fork. Only the
 		// owner goroutine creates processes, so no other spawn races it.
 		old := unix.Umask(int(*c.Umask))
-		err = cmd.Start()
+		pid, err = syscall.ForkExec(path, c.Argv, pa)
 		unix.Umask(old)
 	} else {
-		err = cmd.Start()
+		pid, err = syscall.ForkExec(path, c.Argv, pa)
 	}
 	if err != nil {
-		return 0, spawnErr(c, err)
+		return 0, fmt.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(err))
 	}
-	pid := cmd.Process.Pid
-	// The loop reaps this pid with wait4; nothing ever waits on the
-	// Process. Release frees its pidfd now instead of at garbage collection.
-	cmd.Process.Release()
 	return pid, nil
-}
-
-// spawnErr turns an exec failure into supervisord-like words.
-func spawnErr(c *config.Process, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) && pe.Op == "chdir" {
-		return fmt.Errorf("couldn't chdir to %s: %s", pe.Path, errnoName(pe.Err))
-	}
-	return fmt.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(unwrapAll(err)))
-}
-
-func unwrapAll(err error) error {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err
-		}
-		err = u
-	}
 }
 
 func errnoName(err error) string {
