@@ -91,7 +91,7 @@ func sizeSection(e *env) (*table, error) {
 
 func idleSection(e *env) (*table, error) {
 	ps, notes := corePeers(e, false)
-	t := &table{head: []string{"init", "RSS (kB)", "vs tini", "threads", "wake-ups", "per s", "vs tini"}, notes: notes}
+	t := &table{head: []string{"init", "RSS (kB)", "vs tini", "anon (kB)", "file (kB)", "threads", "wake-ups", "per s", "vs tini"}, notes: notes}
 	var ins []*instance
 	for _, p := range ps {
 		in, err := start(e, launch{name: p.name, argv: argv(p, "/bin/sleep", "1000000"), wrap: true,
@@ -111,12 +111,12 @@ func idleSection(e *env) (*table, error) {
 	}
 	e.logf("all inits run sleep; 2 s idle")
 	time.Sleep(2 * time.Second)
-	rss := make([]int64, len(ins))
+	rss := make([]mem, len(ins))
 	sw0 := make([]int64, len(ins))
 	threads := make([]int, len(ins))
 	for i, in := range ins {
 		var err error
-		if rss[i], err = rssKB(in.pid); err != nil {
+		if rss[i], err = memKB(in.pid); err != nil {
 			return t, fmt.Errorf("%s: %w", in.name, err)
 		}
 		if sw0[i], threads[i], err = switches(in.pid); err != nil {
@@ -137,12 +137,14 @@ func idleSection(e *env) (*table, error) {
 		wake := sw1 - sw0[i]
 		rate := float64(wake) / e.idle.Seconds()
 		if in.name == "tini" {
-			baseRSS, baseRate = float64(rss[i]), rate
+			baseRSS, baseRate = float64(rss[i].rss), rate
 		}
-		t.add(in.name, strconv.FormatInt(rss[i], 10), ratio(float64(rss[i]), baseRSS), strconv.Itoa(threads[i]),
+		t.add(in.name, strconv.FormatInt(rss[i].rss, 10), ratio(float64(rss[i].rss), baseRSS),
+			strconv.FormatInt(rss[i].anon, 10), strconv.FormatInt(rss[i].file, 10), strconv.Itoa(threads[i]),
 			strconv.FormatInt(wake, 10), fmt.Sprintf("%.2f", rate), ratio(rate, baseRate))
 	}
-	t.note("RSS: VmRSS 2 s after start; wake-ups: voluntary+nonvoluntary context switches of all threads over %v, all inits idle at the same time", e.idle)
+	t.note("RSS: VmRSS 2 s after start, and its parts RssAnon (the init's own memory) and RssFile (pages of its binary and libraries, shared with the page cache; for a static binary about its file size)")
+	t.note("wake-ups: voluntary+nonvoluntary context switches of all threads over %v, all inits idle at the same time", e.idle)
 	return t, nil
 }
 

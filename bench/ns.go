@@ -409,8 +409,24 @@ func statusField(path, key string) (int64, error) {
 	return 0, fmt.Errorf("%s: no %s", path, key)
 }
 
-func rssKB(pid int) (int64, error) {
-	return statusField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS")
+// mem is a process's resident memory in kB: VmRSS, and its anonymous and
+// file-backed parts (RssAnon, RssFile; shmem is the rest). The kernel maps
+// a static binary's pages as it runs, so RssFile is mostly the binary's
+// size, shared with the page cache; RssAnon is what the process costs alone.
+type mem struct{ rss, anon, file int64 }
+
+func memKB(pid int) (mem, error) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var m mem
+	var err error
+	if m.rss, err = statusField(path, "VmRSS"); err != nil {
+		return m, err
+	}
+	if m.anon, err = statusField(path, "RssAnon"); err != nil {
+		return m, err
+	}
+	m.file, err = statusField(path, "RssFile")
+	return m, err
 }
 
 // switches is the sum of voluntary and involuntary context switches over

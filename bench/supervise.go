@@ -336,7 +336,7 @@ func spawnSection(e *env) (*table, error) {
 
 func idle50Section(e *env) (*table, error) {
 	ps, notes := supPeers(e)
-	t := &table{head: []string{"init", "RSS (kB)", "vs supervisord", "threads", "wake-ups", "per s", "vs supervisord"}, notes: notes}
+	t := &table{head: []string{"init", "RSS (kB)", "vs supervisord", "anon (kB)", "file (kB)", "threads", "wake-ups", "per s", "vs supervisord"}, notes: notes}
 	var rs []*supRun
 	for _, p := range ps {
 		r, err := startSup(e, p, "idle50", sleepers(50, false))
@@ -351,12 +351,12 @@ func idle50Section(e *env) (*table, error) {
 		}
 	}
 	time.Sleep(2 * time.Second)
-	rss := make([]int64, len(rs))
+	rss := make([]mem, len(rs))
 	sw0 := make([]int64, len(rs))
 	threads := make([]int, len(rs))
 	for i, r := range rs {
 		var err error
-		if rss[i], err = rssKB(r.pid); err != nil {
+		if rss[i], err = memKB(r.pid); err != nil {
 			return t, err
 		}
 		if sw0[i], threads[i], err = switches(r.pid); err != nil {
@@ -366,7 +366,7 @@ func idle50Section(e *env) (*table, error) {
 	e.logf("counting wake-ups for %v", e.idle)
 	time.Sleep(e.idle)
 	type row struct {
-		rss        int64
+		rss        mem
 		threads    int
 		wake       int64
 		rate       float64
@@ -385,15 +385,16 @@ func idle50Section(e *env) (*table, error) {
 		w := sw1 - sw0[i]
 		rate := float64(w) / e.idle.Seconds()
 		if r.name == "supervisord" {
-			baseRSS, baseRate = float64(rss[i]), rate
+			baseRSS, baseRate = float64(rss[i].rss), rate
 		}
 		rows = append(rows, row{rss: rss[i], threads: threads[i], wake: w, rate: rate, name: r.name})
 	}
 	for _, w := range rows {
-		t.add(w.name, strconv.FormatInt(w.rss, 10), ratio(float64(w.rss), baseRSS), strconv.Itoa(w.threads),
+		t.add(w.name, strconv.FormatInt(w.rss.rss, 10), ratio(float64(w.rss.rss), baseRSS),
+			strconv.FormatInt(w.rss.anon, 10), strconv.FormatInt(w.rss.file, 10), strconv.Itoa(w.threads),
 			strconv.FormatInt(w.wake, 10), fmt.Sprintf("%.2f", w.rate), ratio(w.rate, baseRate))
 	}
-	t.note("50 programs `/bin/sleep 100000` all RUNNING, then 2 s, then RSS (VmRSS of PID 1) and context switches of all its threads over %v; both supervisors idle at the same time", e.idle)
+	t.note("50 programs `/bin/sleep 100000` all RUNNING, then 2 s, then RSS (VmRSS of PID 1, with its RssAnon and RssFile parts) and context switches of all its threads over %v; both supervisors idle at the same time", e.idle)
 	return t, nil
 }
 
