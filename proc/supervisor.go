@@ -364,6 +364,7 @@ func (s *Supervisor) begin() error {
 			s.log.warnf("systemd notify: %v", err)
 		}
 		s.markDirty()
+		settle()
 		return nil
 	}
 	for _, p := range s.procs {
@@ -401,6 +402,14 @@ func (s *Supervisor) loop() {
 }
 
 func (s *Supervisor) markDirty() { s.dirty = true }
+
+// settle hands the memory of a burst back to the kernel once the start (or
+// a reload) is over: the garbage of reading the config and starting every
+// program is collected, goroutine stacks that grew during the burst
+// shrink, and the freed pages are returned, so an idle gosinit keeps only
+// what it uses. It costs one garbage collection (a few ms on the loop),
+// once per start or reload, never on a timer.
+func settle() { debug.FreeOSMemory() }
 
 // survive runs one event's handling; a bug that panics there is logged
 // and survived, because PID 1's death SIGKILLs the whole container. The
@@ -650,6 +659,7 @@ func (s *Supervisor) checkReady() {
 		if err := s.notify.Ready(); err != nil {
 			s.log.warnf("systemd notify: %v", err)
 		}
+		settle()
 	}
 }
 
