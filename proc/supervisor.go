@@ -14,11 +14,13 @@ package proc
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -995,13 +997,9 @@ func (s *Supervisor) startMain() error {
 	name := s.opts.Command[0]
 	path := name
 	if !strings.Contains(name, "/") {
-		lp, err := exec.LookPath(name)
-		if err != nil {
-			code := 127
-			if errors.Is(err, os.ErrPermission) {
-				code = 126
-			}
-			return &StartError{Code: code, Command: name, Err: lookErr(err)}
+		lp, ok := lookPath(name, os.Getenv("PATH"))
+		if !ok {
+			return &StartError{Code: 127, Command: name, Err: errors.New("not found")}
 		}
 		path = lp
 	} else if st, err := os.Stat(name); err != nil {
@@ -1011,35 +1009,56 @@ func (s *Supervisor) startMain() error {
 	} else if unix.Access(name, unix.X_OK) != nil {
 		return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
 	}
-	cmd := &exec.Cmd{
-		Path:   path,
-		Args:   s.opts.Command,
-		Env:    s.baseEnv,
-		Stdin:  os.Stdin,
-		Stdout: s.opts.Stdout,
-		Stderr: s.opts.Stderr,
-		SysProcAttr: &unix.SysProcAttr{
-			Setpgid: true,
-		},
-	}
+	attr := &unix.SysProcAttr{Setpgid: true}
 	if fg, ok := foregroundTTY(); ok {
-		cmd.SysProcAttr.Foreground = true
-		cmd.SysProcAttr.Ctty = fg
+		attr.Foreground = true
+		attr.Ctty = fg
 	}
-	if err := cmd.Start(); err != nil {
+	pid, err := syscall.ForkExec(path, s.opts.Command, &syscall.ProcAttr{
+		Env:   s.baseEnv,
+		Files: []uintptr{os.Stdin.Fd(), fdOf(s.opts.Stdout, 1), fdOf(s.opts.Stderr, 2)},
+		Sys:   attr,
+	})
+	if err != nil {
 		code := 126
 		if errors.Is(err, os.ErrNotExist) {
 			code = 127
 		}
 		return &StartError{Code: code, Command: name, Err: lookErr(err)}
 	}
-	s.mainPid = cmd.Process.Pid
-	// The loop reaps with wait4; Release frees the pidfd now.
-	cmd.Process.Release()
+	s.mainPid = pid
 	if s.cfg != nil {
 		s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
 	}
 	return nil
+}
+
+// fdOf is the descriptor the main program gets for w: w's own when it is a
+// file (gosinit's stdout or stderr), else gosinit's fd def.
+func fdOf(w io.Writer, def uintptr) uintptr {
+	if f, ok := w.(*os.File); ok {
+		return f.Fd()
+	}
+	return def
+}
+
+// lookPath finds name in pathList as execvp does: the first regular file
+// with execute permission, an empty element meaning the current directory.
+func lookPath(name, pathList string) (string, bool) {
+	for _, dir := range filepath.SplitList(pathList) {
+		if dir == "" {
+			dir = "."
+		}
+		cand := filepath.Join(dir, name)
+		st, err := os.Stat(cand)
+		if err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+			continue
+		}
+		if unix.Access(cand, unix.X_OK) == nil {
+			return cand, true
+		}
+	}
+	return "", false
 }
 
 // startMainBeside starts the main program next to the configuration's
@@ -1062,16 +1081,12 @@ func (s *Supervisor) startMainBeside() {
 }
 
 func lookErr(err error) error {
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		err = ee.Err
-	}
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
 	switch {
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
 		return errors.New("not found")
 	case errors.Is(err, os.ErrPermission):
 		return errors.New("permission denied (not executable)")
