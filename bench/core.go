@@ -289,7 +289,7 @@ func orphansOnce(e *env, p peer, run int) (orphanResult, error) {
 	}
 	procs, err := nsProcesses(in.pid)
 	if err != nil {
-		return r, fmt.Errorf("%s: %w", p.name, err)
+		return r, fmt.Errorf("%s: %w%s", p.name, err, in.logTail())
 	}
 	r.procs = len(procs)
 	for _, st := range procs {
@@ -319,10 +319,18 @@ func orphansOnce(e *env, p peer, run int) (orphanResult, error) {
 func pollReaped(in *instance, r *orphanResult, gate int) error {
 	errc := make(chan error, 1)
 	go func() {
-		// Locked and never unlocked: the thread, with its changed policy,
-		// ends with this goroutine.
+		// The thread must not end with this goroutine: a thread that
+		// started an init (Pdeathsig=SIGKILL is per thread) would take the
+		// init down with it. So the policy is put back and the thread
+		// returned to the runtime; only if that fails does it stay locked
+		// and end here.
 		runtime.LockOSThread()
 		r.realtime = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_FIFO, Priority: 1}, 0) == nil
+		defer func() {
+			if unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_NORMAL}, 0) == nil {
+				runtime.UnlockOSThread()
+			}
+		}()
 		const full = int64(20 * time.Millisecond)
 		every := unix.Timespec{Nsec: int64(250 * time.Microsecond)}
 		deadline := r.release + int64(30*time.Second)
