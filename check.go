@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
 const checkUsage = `usage: gosinit check [-c FILE] [--json] [--strict]
@@ -85,7 +85,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	if *jsonOut {
 		cfg.Warnings = warnings
-		enc := json.NewEncoder(stdout)
+		enc := jsonlite.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(cfg); err != nil {

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +32,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gosinit/gosinit/internal/jsonlite"
 	"github.com/gosinit/gosinit/proc"
 )
 
@@ -328,7 +328,7 @@ func writeJSON(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) error {
 		p.Now = now.Unix()
 		out[i] = p
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
+	b, err := jsonlite.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}

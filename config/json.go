@@ -2,7 +2,8 @@ package config
 
 import (
 	"bytes"
-	"encoding/json"
+
+	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
 // The JSON form is what `gosinit check --json` prints: supervisor's own
@@ -130,11 +131,11 @@ func (p *Process) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// marshal is json.Marshal without HTML escaping: commands are full of
+// marshal is jsonlite.Marshal without HTML escaping: commands are full of
 // '<', '>' and '&'.
 func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	enc := jsonlite.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err

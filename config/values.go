@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
 // Value types, as supervisor/datatypes.py converts them. Each parser takes
@@ -206,13 +207,13 @@ func (l Level) String() string {
 }
 
 // MarshalJSON writes the level's word.
-func (l Level) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
+func (l Level) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(l.String()) }
 
 // MarshalJSON writes the umask as a 3-digit octal string ("022").
-func (u Umask) MarshalJSON() ([]byte, error) { return json.Marshal(u.String()) }
+func (u Umask) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(u.String()) }
 
 // MarshalJSON writes "true", "false" or "unexpected".
-func (a Autorestart) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+func (a Autorestart) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(a.String()) }
 
 // Signal names, as Python's signal module has them on Linux: every name
 // that supervisord's datatypes.signal_number accepts (with or without
@@ -265,7 +266,7 @@ func (s Signal) String() string {
 }
 
 // MarshalJSON writes the name without SIG.
-func (s Signal) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+func (s Signal) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(s.String()) }
 
 // validName is datatypes.process_or_group_name: no space, colon or slash.
 func validName(s string) error {

@@ -1,13 +1,14 @@
 package proc
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
 // DefaultStatusFile is where PID 1 writes its status when it may write /run.
@@ -111,7 +112,7 @@ func timedelta(secs int64) string {
 // directory, then rename, so a reader sees the old or the new file, never a
 // torn one. The file is 0644: it holds nothing secret.
 func writeStatus(path string, s *Status) error {
-	b, err := json.Marshal(s)
+	b, err := jsonlite.Marshal(s)
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func ReadStatus(path string) (*Status, error) {
 		return nil, err
 	}
 	var s Status
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := jsonlite.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("status file %s: %w", path, err)
 	}
 	return &s, nil
