@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -404,6 +407,81 @@ func TestLookupUser(t *testing.T) {
 	}
 	if _, err := LookupUser("4000000000"); err == nil {
 		t.Error("unknown uid: no error")
+	}
+}
+
+// lookupUser on a made-up database: comments, short lines, members lists,
+// a uid listed twice (the first wins), a user in no group file.
+func TestLookupUserFiles(t *testing.T) {
+	dir := t.TempDir()
+	passwd := filepath.Join(dir, "passwd")
+	group := filepath.Join(dir, "group")
+	os.WriteFile(passwd, []byte("# comment\nroot:x:0:0:root:/root:/bin/sh\n\nshort:x:5\napp:x:1000:1000:App,,,:/home/app:/bin/sh\ntwin:x:1000:7::/twin:/bin/sh\nbad:x:abc:1::/:/bin/sh\n"), 0o644)
+	os.WriteFile(group, []byte("root:x:0:\napp:x:1000:\nwww:x:33:app,other\nlog:x:4:other, app\nnogid:x:zz:app\ndup:x:1000:app\n  \nextra:x:50:root,app\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		want *User
+		err  string
+	}{
+		{"app", &User{Name: "app", Uid: 1000, Gid: 1000, Groups: []uint32{1000, 33, 50}, Home: "/home/app"}, ""},
+		{"1000", &User{Name: "app", Uid: 1000, Gid: 1000, Groups: []uint32{1000, 33, 50}, Home: "/home/app"}, ""},
+		{"0", &User{Name: "root", Uid: 0, Gid: 0, Groups: []uint32{0, 50}, Home: "/root"}, ""},
+		{"twin", &User{Name: "twin", Uid: 1000, Gid: 7, Groups: []uint32{7}, Home: "/twin"}, ""},
+		{"short", nil, `unknown user "short"`},
+		{"bad", nil, `unknown user "bad"`},
+		{"4000", nil, "unknown user id 4000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := lookupUser(tc.name, passwd, group)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+	if u, err := lookupUser("app", passwd, filepath.Join(dir, "none")); err != nil || !reflect.DeepEqual(u.Groups, []uint32{1000}) {
+		t.Errorf("no group file: %+v, %v", u, err)
+	}
+}
+
+// Every user of this machine's /etc/passwd resolves as os/user resolves it.
+func TestLookupUserMatchesOSUser(t *testing.T) {
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		t.Skip("no /etc/passwd")
+	}
+	n := 0
+	for _, f := range dbLines(b, 7) {
+		want, err := user.Lookup(f[0])
+		if err != nil {
+			continue
+		}
+		got, err := LookupUser(f[0])
+		if err != nil {
+			t.Errorf("%s: %v", f[0], err)
+			continue
+		}
+		ids, _ := want.GroupIds()
+		var wantGroups []string
+		for _, g := range got.Groups {
+			wantGroups = append(wantGroups, strconv.FormatUint(uint64(g), 10))
+		}
+		slices.Sort(ids)
+		slices.Sort(wantGroups)
+		ids = slices.Compact(ids)
+		if want.Uid != strconv.FormatUint(uint64(got.Uid), 10) || want.Gid != strconv.FormatUint(uint64(got.Gid), 10) ||
+			want.HomeDir != got.Home || !slices.Equal(ids, wantGroups) {
+			t.Errorf("%s: got %+v, os/user %+v groups %v", f[0], got, want, ids)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Error("no user compared")
 	}
 }
 
