@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // recorder is a sink that keeps every Write separately.
@@ -56,6 +59,29 @@ func copied(t *testing.T, sink io.Writer, prefix []byte, debug func([]byte), fee
 	waitClosed(t, done, "done")
 	if n := calls.Load(); n != 1 {
 		t.Errorf("done called %d times", n)
+	}
+}
+
+// syncWrite writes p to the pipe w and waits until the copier has taken
+// all of it, so that p is exactly one chunk (one read).
+func syncWrite(t *testing.T, w *os.File, p []byte) {
+	t.Helper()
+	if _, err := w.Write(p); err != nil {
+		t.Errorf("write to the pipe: %v", err)
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// TIOCINQ is FIONREAD: unread bytes, on either end of a pipe.
+		n, err := unix.IoctlGetInt(int(w.Fd()), unix.TIOCINQ)
+		if err != nil || n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the copier left %d bytes in the pipe for 10s", n)
+			return
+		}
+		time.Sleep(20 * time.Microsecond)
 	}
 }
 
@@ -282,8 +308,9 @@ func TestLineFramerAllocs(t *testing.T) {
 }
 
 // BenchmarkCopier measures a copier draining a pipe fed 64 KiB at a time
-// with 44-byte lines, into a sink that discards (the copier's own cost) and
-// into /dev/null through a logFile (plus one write(2) per chunk).
+// with 40-byte lines, into a sink that discards (the copier's own cost),
+// into /dev/null through a logFile (plus one write(2) per chunk), and into
+// a log file.
 func BenchmarkCopier(b *testing.B) {
 	chunk := pattern(64 << 10)
 	devnull := func(b *testing.B) io.Writer {
@@ -295,6 +322,15 @@ func BenchmarkCopier(b *testing.B) {
 		return stdSink(f, nil)
 	}
 	discard := func(*testing.B) io.Writer { return io.Discard }
+	file := func(b *testing.B) io.Writer {
+		// Truncated in place at 64 MiB: a real file, bounded.
+		l, err := openLogFile(filepath.Join(b.TempDir(), "x.log"), 64<<20, 0, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { l.Close() })
+		return l
+	}
 	for _, bc := range []struct {
 		name   string
 		prefix string
@@ -304,6 +340,7 @@ func BenchmarkCopier(b *testing.B) {
 		{"prefix/discard", "program-name | ", discard},
 		{"raw/devnull", "", devnull},
 		{"prefix/devnull", "program-name | ", devnull},
+		{"raw/file", "", file},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r, w, err := os.Pipe()
@@ -323,5 +360,102 @@ func BenchmarkCopier(b *testing.B) {
 			w.Close()
 			<-done
 		})
+	}
+}
+
+// A copier without prefix into a rotating log file: each chunk is one
+// Write, rotation is supervisord's (a chunk, then the size check), and the
+// files hold exactly what the model says.
+func TestCopierLogFileRotation(t *testing.T) {
+	tests := []struct {
+		name     string
+		maxbytes int64
+		backups  int
+		total    int
+		sizes    []int // write sizes, cycled; each one chunk
+	}{
+		{name: "1KB backups 2", maxbytes: 1024, backups: 2, total: 30_000, sizes: []int{100, 333, 1024, 2000, 7}},
+		{name: "rotates at exactly maxbytes", maxbytes: 1024, backups: 3, total: 2548, sizes: []int{1000, 24}},
+		{name: "backups 0 truncates", maxbytes: 1024, backups: 0, total: 10_000, sizes: []int{100, 333, 50}},
+		{name: "maxbytes 0 never rotates", maxbytes: 0, backups: 2, total: 300_000, sizes: []int{4096, 1, 60_000}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "prog.log")
+			var w warnings
+			l, err := openLogFile(path, tt.maxbytes, tt.backups, w.warn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := pattern(tt.total)
+			var chunks [][]byte
+			for off, i := 0, 0; off < len(data); i++ {
+				n := min(tt.sizes[i%len(tt.sizes)], len(data)-off)
+				chunks = append(chunks, data[off:off+n])
+				off += n
+			}
+			copied(t, l, nil, nil, func(pw *os.File) {
+				for _, chunk := range chunks {
+					syncWrite(t, pw, chunk)
+				}
+			})
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			l.notified.Wait()
+			if msgs := w.list(); len(msgs) != 0 {
+				t.Errorf("warnings: %q", msgs)
+			}
+			want := rotationModel(chunks, tt.maxbytes, tt.backups)
+			for i := range want {
+				got, err := os.ReadFile(filepath.Join(dir, logName("prog.log", i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want[i]) {
+					t.Errorf("%s: %d bytes differ from the model's %d", logName("prog.log", i), len(got), len(want[i]))
+				}
+			}
+			if _, err := os.Lstat(filepath.Join(dir, logName("prog.log", len(want)))); err == nil {
+				t.Errorf("%s exists; the model has %d files", logName("prog.log", len(want)), len(want))
+			}
+		})
+	}
+}
+
+// A burst larger than the pipe into rotating files: nothing lost, and no
+// file grew past maxbytes by more than one read.
+func TestCopierLogFileBurst(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.log")
+	const maxbytes = 1 << 20
+	l, err := openLogFile(path, maxbytes, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	data := pattern(6 << 20)
+	copied(t, l, nil, nil, func(w *os.File) {
+		for off := 0; off < len(data); off += 64 << 10 {
+			w.Write(data[off:min(off+64<<10, len(data))])
+		}
+	})
+	var all []byte
+	for i := 10; i >= 0; i-- {
+		got, err := os.ReadFile(logName(path, i))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && (len(got) < maxbytes || len(got) >= maxbytes+readSize) {
+			t.Errorf("%s: %d bytes, want maxbytes (%d) plus less than one chunk", logName("x.log", i), len(got), maxbytes)
+		}
+		all = append(all, got...)
+	}
+	if !bytes.Equal(all, data) {
+		t.Errorf("the files, oldest first, hold %d bytes, not the %d written", len(all), len(data))
 	}
 }

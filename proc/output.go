@@ -62,6 +62,8 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 		}
 	}()
 	warn := func(msg string) { s.log.warnf("%s", msg) }
+	widenPipe(s.opts.Stdout)
+	widenPipe(s.opts.Stderr)
 	o.stdout = stdSink(s.opts.Stdout, warn)
 	o.stderr = stdSink(s.opts.Stderr, warn)
 	sd := s.cfg.Supervisord
@@ -187,6 +189,29 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	return t, nil
 }
 
+// pipeSize is the capacity gosinit gives the pipes it writes to or reads
+// from in bulk.
+const pipeSize = 1 << 20
+
+// widenPipe raises the capacity of f, gosinit's own stdout or stderr, to
+// pipeSize when it is a smaller pipe (docker's case). Programs that write
+// to it directly, and copiers that write prefixed lines to it, then block
+// less often while the reader at the other end (docker's shim, a log
+// agent) catches up: fewer context switches on both sides. Best effort:
+// an unprivileged user past pipe-user-pages-soft, or a pipe-max-size below
+// 1 MiB, keeps the pipe as it is; anything but a pipe is left alone.
+func widenPipe(f *os.File) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		if n, err := unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0); err == nil && n < pipeSize {
+			unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize)
+		}
+	})
+}
+
 func randName() string {
 	const letters = "abcdefghijklmnopqrstuvwxyz0123456789_"
 	b := make([]byte, 8)
@@ -216,7 +241,7 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		// A 1 MiB pipe (the default is 64 KiB) lets a fast writer and the
 		// copier work in larger batches: fewer wake-ups for both. Best
 		// effort: the system's pipe-max-size may refuse it.
-		unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+		unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, pipeSize)
 		var debug func([]byte)
 		if o.s.log.enabled(config.LevelDebug) {
 			name := p.cfg.Name

@@ -8,6 +8,10 @@
 //	            into `cat >/dev/null`, as under docker)
 //	(c) prefix: (b) with gosinit's stdout_prefix (supervisord has none)
 //
+// Beside them the raw pipes: `dd | cat`, the program into `cat`, into
+// `cat >file`, and into this program moving the pipe into a file with
+// splice(2) (the kernel's floor for any copier into a file).
+//
 // For each it reports the rate (decimal MB/s: from the program's first
 // write until its pipe is empty) and the init's CPU seconds over that
 // span (utime+stime of /proc/PID/stat, threads included), medians of
@@ -42,6 +46,9 @@ const clkTck = 100 // USER_HZ: the unit of utime and stime
 func main() {
 	if os.Getenv("OUTBENCH_GEN") != "" {
 		os.Exit(gen(os.Args[1:]))
+	}
+	if os.Getenv("OUTBENCH_SPLICE") != "" {
+		os.Exit(spliceCat(os.Args[1]))
 	}
 	gosinit := flag.String("gosinit", "", "gosinit binary (default: build the module)")
 	sizeFlag := flag.String("size", "1GiB", "bytes the program writes (suffix KiB, MiB, GiB)")
@@ -175,6 +182,30 @@ func gen(args []string) int {
 	return 0
 }
 
+// spliceCat OUT: move stdin (a pipe, raised to 1 MiB as gosinit raises a
+// program's) into the new file OUT with splice(2), 128 KiB at a time, until
+// the pipe ends: one copy in the kernel, the least any copier into a file
+// can cost.
+func spliceCat(out string) int {
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return 3
+	}
+	unix.FcntlInt(0, unix.F_SETPIPE_SZ, 1<<20)
+	defer f.Close()
+	fd := int(f.Fd())
+	for {
+		n, err := unix.Splice(0, nil, fd, nil, 128<<10, 0)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return 3
+		case n == 0:
+			return 0
+		}
+	}
+}
+
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
@@ -215,17 +246,21 @@ func (b *bench) newDir() string {
 	return d
 }
 
-// catSink starts `cat >out` (out "" is /dev/null) reading a new pipe. It
-// returns the pipe's write end for the writer, and a wait that closes it,
-// reaps cat and returns cat's CPU time.
-func catSink(out string) (*os.File, func() time.Duration, error) {
+// catSink starts `cat >out` (out "" is /dev/null) reading a new pipe, or
+// with splice this program's spliceCat into out. It returns the pipe's
+// write end for the writer, and a wait that closes it, reaps the reader
+// and returns its CPU time.
+func (b *bench) catSink(out string, splice bool) (*os.File, func() time.Duration, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
 	cat := exec.Command("cat")
+	if splice {
+		cat = exec.Command("/usr/bin/env", "OUTBENCH_SPLICE=1", b.self, out)
+	}
 	cat.Stdin = r
-	if out != "" {
+	if out != "" && !splice {
 		f, err := os.Create(out)
 		if err != nil {
 			r.Close()
@@ -249,8 +284,9 @@ func catSink(out string) (*os.File, func() time.Duration, error) {
 }
 
 // rawRun: the program writing straight into a pipe read by cat, which
-// writes to a file when toFile. The CPU is cat's.
-func (b *bench) rawRun(toFile bool) (result, error) {
+// writes to a file when toFile, or by spliceCat (toFile and splice). The
+// CPU is the reader's.
+func (b *bench) rawRun(toFile, splice bool) (result, error) {
 	dir := b.newDir()
 	defer os.RemoveAll(dir)
 	argv, ready, goFile, res := b.genArgs(dir)
@@ -258,7 +294,7 @@ func (b *bench) rawRun(toFile bool) (result, error) {
 	if toFile {
 		out = filepath.Join(dir, "gen.log")
 	}
-	w, done, err := catSink(out)
+	w, done, err := b.catSink(out, splice)
 	if err != nil {
 		return result{}, err
 	}
@@ -321,7 +357,7 @@ stderr_logfile=NONE
 	if bin != b.gosinit {
 		args = []string{"-n", "-c", path}
 	}
-	w, done, err := catSink("")
+	w, done, err := b.catSink("", false)
 	if err != nil {
 		return result{}, err
 	}
@@ -407,8 +443,9 @@ func (b *bench) run(trials int, only string) {
 	prefix := stdout + "\nstdout_prefix=gen |"
 	specs := []spec{
 		{"raw", "dd \\| cat", b.ddRun}, // dd if=/dev/zero bs=64k | cat >/dev/null
-		{"raw", "gen \\| cat", func() (result, error) { return b.rawRun(false) }},
-		{"raw", "gen \\| cat >file", func() (result, error) { return b.rawRun(true) }},
+		{"raw", "gen \\| cat", func() (result, error) { return b.rawRun(false, false) }},
+		{"raw", "gen \\| cat >file", func() (result, error) { return b.rawRun(true, false) }},
+		{"raw", "gen \\| splice >file", func() (result, error) { return b.rawRun(true, true) }},
 		{"(a) file", "gosinit", func() (result, error) { return b.initRun(b.gosinit, file) }},
 		{"(a) file", "supervisord", func() (result, error) { return b.initRun(b.supervisord, file) }},
 		{"(b) /dev/stdout", "gosinit", func() (result, error) { return b.initRun(b.gosinit, stdout) }},
@@ -471,8 +508,9 @@ func (b *bench) run(trials int, only string) {
 		}
 		fmt.Printf("| %s | %s | %.0f | %s | %s | %s |\n", c.name, c.peer, r, ratio, cpu, per)
 	}
-	fmt.Println("\nThe reader is PID 1 (the init) or, for the raw rows, cat. (c) under supervisord: not")
-	fmt.Println("measured, it has no prefix option (stdout_prefix is ignored).")
+	fmt.Println("\nThe reader is PID 1 (the init) or, for the raw rows, cat (splice: this program moving")
+	fmt.Println("the pipe into the file with splice(2)). (c) under supervisord: not measured, it has no")
+	fmt.Println("prefix option (stdout_prefix is ignored).")
 }
 
 func rate(size int64, el time.Duration) float64 { return float64(size) / el.Seconds() / 1e6 }
