@@ -21,8 +21,13 @@ package proc
 // prefixed and ended by a newline: nothing is lost, and no line in the
 // output is longer than maxLine plus the prefix.
 //
-// Buffers are allocated once per copier; the steady state does not allocate.
-// Their pages become resident only as bursts of output touch them.
+// Buffers are shared, not per copier: a copier takes a read buffer (and,
+// prefixing, a framing buffer) from a pool when its pipe has data, and
+// hands them back when a read finds the pipe empty, before it waits. So
+// memory follows the number of programs writing at the same moment, not
+// the number of programs: fifty quiet programs hold no buffer at all, while
+// one that keeps writing keeps its buffers and allocates nothing per line
+// or per read.
 //
 // Raw chunks are read and written, not spliced. splice(2) from the pipe into
 // the log file would save the copy through user space (it needs the file
@@ -36,6 +41,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -57,7 +63,23 @@ const (
 	// maxLine is the longest line content written in one piece when
 	// prefixing (the prefix and the newline come on top).
 	maxLine = 64 << 10
+	// maxPooledPrefix is the longest prefix whose framing buffer comes
+	// from the pool (they have one size); a framer with a longer prefix
+	// keeps its own.
+	maxPooledPrefix = 256
 )
+
+// The buffer pools. A pooled buffer is a *[]byte so Put does not allocate.
+var (
+	rawPool    = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+	prefixPool = sync.Pool{New: func() any { b := make([]byte, prefixReadSize); return &b }}
+	framePool  = sync.Pool{New: func() any { b := make([]byte, 0, framingSize(maxPooledPrefix)); return &b }}
+)
+
+// framingSize is the framing buffer for a prefix of n bytes: room for one
+// longest piece plus a whole read, so one Write per read in the common
+// case, and always room for a piece after a flush.
+func framingSize(n int) int { return n + maxLine + 1 + prefixReadSize }
 
 // copier copies one pipe to one sink until the pipe ends. Create it with
 // startCopier.
@@ -68,8 +90,16 @@ type copier struct {
 	done   func()
 	stopAt atomic.Bool     // set by stop: drain what is there and finish
 	drain  bool            // the copier goroutine saw the stop
-	raw    syscall.RawConn // r's raw connection, once draining
+	raw    syscall.RawConn // r's raw connection
 	lines  *lineFramer     // nil without prefix
+
+	pool *sync.Pool // where buf comes from
+	buf  *[]byte    // the read buffer, while the pipe has data
+	// The state of one read; readOp is made once, as a closure per read
+	// would allocate.
+	n      int
+	rerr   error
+	readOp func(fd uintptr) bool
 }
 
 // startCopier starts a goroutine that reads r (the read end of a program's
@@ -89,10 +119,12 @@ type copier struct {
 // the copier writes out any held partial line, closes r, and calls done
 // (if not nil) exactly once, from its goroutine. It never closes sink.
 func startCopier(r *os.File, sink io.Writer, prefix []byte, debug func(p []byte), done func()) *copier {
-	c := &copier{r: r, sink: sink, debug: debug, done: done}
+	c := &copier{r: r, sink: sink, debug: debug, done: done, pool: &rawPool}
 	if len(prefix) > 0 {
 		c.lines = newLineFramer(sink, prefix)
+		c.pool = &prefixPool
 	}
+	c.readOp = c.readFd
 	go c.run()
 	return c
 }
@@ -115,71 +147,91 @@ func (c *copier) run() {
 			c.done()
 		}
 	}()
-	size := readSize
-	if c.lines != nil {
-		size = prefixReadSize
+	rc, err := c.r.SyscallConn()
+	if err != nil {
+		return
 	}
-	buf := make([]byte, size)
+	c.raw = rc
 	for {
-		n, err := c.read(buf)
+		n, err := c.read()
 		if n > 0 {
+			buf := (*c.buf)[:n]
 			if c.lines != nil {
-				c.lines.write(buf[:n])
+				c.lines.write(buf)
 				c.lines.flush()
 			} else {
-				c.sink.Write(buf[:n])
+				c.sink.Write(buf)
 			}
 			if c.debug != nil {
-				c.debug(buf[:n])
+				c.debug(buf)
 			}
 		}
 		if err != nil {
 			break
 		}
 	}
+	c.release()
 	if c.lines != nil {
 		c.lines.finish()
+		c.lines.release()
 	}
 }
 
-// read reads the next chunk: blocking until data or the end of the pipe,
-// or, once stop was called, only what is there now (io.EOF when nothing).
-func (c *copier) read(buf []byte) (int, error) {
-	if !c.drain {
-		n, err := c.r.Read(buf)
-		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !c.stopAt.Load() {
-			return n, err
-		}
-		c.drain = true
-		c.r.SetReadDeadline(time.Time{})
-		rc, rerr := c.r.SyscallConn()
-		if rerr != nil {
-			return n, rerr
-		}
-		c.raw = rc
-		if n > 0 {
-			return n, nil
-		}
+// release hands the read buffer back to its pool.
+func (c *copier) release() {
+	if c.buf != nil {
+		c.pool.Put(c.buf)
+		c.buf = nil
 	}
-	var n int
-	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
-		for {
-			n, rerr = unix.Read(int(fd), buf)
-			if rerr != unix.EINTR {
-				return true // never wait: EAGAIN means empty, hence the end
-			}
+}
+
+// read reads the next chunk into c.buf: blocking until data or the end of
+// the pipe, or, once stop was called, only what is there now (io.EOF when
+// nothing).
+func (c *copier) read() (int, error) {
+	err := c.raw.Read(c.readOp)
+	if err != nil {
+		if !c.drain && errors.Is(err, os.ErrDeadlineExceeded) && c.stopAt.Load() {
+			// stop: take what the pipe holds now, without waiting.
+			c.drain = true
+			c.r.SetReadDeadline(time.Time{})
+			return c.read()
 		}
-	})
-	switch {
-	case err != nil:
 		return 0, err
-	case rerr != nil:
-		return 0, rerr
-	case n <= 0:
+	}
+	switch {
+	case c.rerr == unix.EAGAIN:
+		return 0, io.EOF // draining, and the pipe is empty: the end
+	case c.rerr != nil:
+		return 0, c.rerr
+	case c.n <= 0:
 		return 0, io.EOF
 	}
-	return n, nil
+	return c.n, nil
+}
+
+// readFd is the read itself, called by the runtime poller when the pipe
+// may be readable. Finding it empty, it hands the buffers back before the
+// copier waits (returning false makes the poller wait and call it again),
+// unless draining, when empty means the end.
+func (c *copier) readFd(fd uintptr) bool {
+	if c.buf == nil {
+		c.buf = c.pool.Get().(*[]byte)
+	}
+	for {
+		c.n, c.rerr = unix.Read(int(fd), *c.buf)
+		if c.rerr != unix.EINTR {
+			break
+		}
+	}
+	if c.rerr != unix.EAGAIN {
+		return true
+	}
+	c.release()
+	if c.lines != nil {
+		c.lines.release()
+	}
+	return c.drain
 }
 
 // lineFramer turns a byte stream into prefixed lines. out holds, in order,
@@ -191,17 +243,40 @@ type lineFramer struct {
 	out    []byte
 	ready  int
 	inLine bool
+	pooled *[]byte // out's buffer when it came from framePool
 }
 
 func newLineFramer(sink io.Writer, prefix []byte) *lineFramer {
-	p := bytes.Clone(prefix)
-	// Room for one longest piece plus a whole read: one Write per read in
-	// the common case, and always room for a piece after a flush.
-	return &lineFramer{sink: sink, prefix: p, out: make([]byte, 0, len(p)+maxLine+1+prefixReadSize)}
+	return &lineFramer{sink: sink, prefix: bytes.Clone(prefix)}
+}
+
+// acquire gives the framer its buffer: from the pool for a prefix of up to
+// maxPooledPrefix bytes, else its own, kept for good.
+func (f *lineFramer) acquire() {
+	if f.out != nil {
+		return
+	}
+	if len(f.prefix) > maxPooledPrefix {
+		f.out = make([]byte, 0, framingSize(len(f.prefix)))
+		return
+	}
+	f.pooled = framePool.Get().(*[]byte)
+	f.out = (*f.pooled)[:0]
+}
+
+// release hands a pooled buffer back when it holds nothing: no complete
+// line waiting and no partial line.
+func (f *lineFramer) release() {
+	if f.pooled == nil || len(f.out) > 0 {
+		return
+	}
+	framePool.Put(f.pooled)
+	f.pooled, f.out = nil, nil
 }
 
 // write frames data, flushing complete lines first when out is full.
 func (f *lineFramer) write(data []byte) {
+	f.acquire()
 	for len(data) > 0 {
 		if !f.inLine {
 			// Fast path: whole lines that fit in out as it is.
@@ -271,6 +346,7 @@ func (f *lineFramer) flush() {
 
 // finish ends a partial line with a newline and writes everything out.
 func (f *lineFramer) finish() {
+	f.acquire()
 	if f.inLine {
 		f.reserve(1)
 		f.out = append(f.out, '\n')

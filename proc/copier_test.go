@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -457,5 +458,74 @@ func TestCopierLogFileBurst(t *testing.T) {
 	}
 	if !bytes.Equal(all, data) {
 		t.Errorf("the files, oldest first, hold %d bytes, not the %d written", len(all), len(data))
+	}
+}
+
+// countSink counts what it is given.
+type countSink struct{ n atomic.Int64 }
+
+func (c *countSink) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return len(p), nil }
+
+// Copiers whose pipes are quiet hold no buffer: 100 prefixed copiers (1.1
+// MiB of buffers each while busy) each take a burst in turn; once all are
+// idle the heap is back near where it started.
+func TestCopierIdleHoldsNoBuffer(t *testing.T) {
+	const copiers = 100
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	sink := &countSink{}
+	var ws []*os.File
+	done := make(chan struct{}, copiers)
+	line := bytes.Repeat([]byte("x"), 99)
+	line = append(line, '\n')
+	burst := bytes.Repeat(line, 2000) // 200 kB of whole lines
+	prefix := []byte("prog | ")
+	framed := int64(len(burst) / len(line) * (len(prefix) + len(line)))
+	for i := 0; i < copiers; i++ {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+		startCopier(r, sink, prefix, nil, func() { done <- struct{}{} })
+		want := sink.n.Load() + framed
+		if _, err := w.Write(burst); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for sink.n.Load() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("copier %d: %d of %d bytes after 10s", i, sink.n.Load(), want)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	defer func() {
+		for _, w := range ws {
+			w.Close()
+		}
+		for range ws {
+			<-done
+		}
+	}()
+	// A copier hands its buffers back just after its last Write: wait for
+	// the heap (pools are emptied by two collections) to come down.
+	const limit = 16 << 20
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		grown := int64(after.HeapInuse) - int64(before.HeapInuse)
+		if grown < limit {
+			t.Logf("heap in use grew by %d kB with %d idle copiers", grown>>10, copiers)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("heap in use grew by %d MB with %d idle copiers (limit %d MB): idle copiers keep buffers", grown>>20, copiers, limit>>20)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
