@@ -56,9 +56,9 @@ const (
 	readSize = 128 << 10
 	// prefixReadSize is the read size when prefixing: half the (1 MiB)
 	// pipe, and as many fewer writes to gosinit's stdout. It took about
-	// 10% less CPU than 128 KiB in bench/output; the price is that a
-	// prefixed stream's buffers (this and the framer's) take 1.1 MiB once
-	// a burst of output has touched them.
+	// 10% less CPU than 128 KiB in bench/output. With the framer's, a
+	// stream that is writing holds 1.1 MiB of pooled buffers; a quiet one
+	// holds none.
 	prefixReadSize = 512 << 10
 	// maxLine is the longest line content written in one piece when
 	// prefixing (the prefix and the newline come on top).
