@@ -366,7 +366,6 @@ func (s *Supervisor) begin() error {
 			s.log.warnf("systemd notify: %v", err)
 		}
 		s.markDirty()
-		settle()
 		return nil
 	}
 	for _, p := range s.procs {
