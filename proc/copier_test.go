@@ -389,13 +389,7 @@ func TestCopierLogFileRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			data := pattern(tt.total)
-			var chunks [][]byte
-			for off, i := 0, 0; off < len(data); i++ {
-				n := min(tt.sizes[i%len(tt.sizes)], len(data)-off)
-				chunks = append(chunks, data[off:off+n])
-				off += n
-			}
+			chunks := splitChunks(pattern(tt.total), tt.sizes)
 			copied(t, l, nil, nil, func(pw *os.File) {
 				for _, chunk := range chunks {
 					syncWrite(t, pw, chunk)

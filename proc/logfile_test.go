@@ -91,14 +91,11 @@ func TestLogFileRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			data := pattern(tt.total)
-			var chunks [][]byte
-			for off, i := 0, 0; off < len(data); i++ {
-				n := min(tt.sizes[i%len(tt.sizes)], len(data)-off)
-				chunks = append(chunks, data[off:off+n])
-				if got, err := l.Write(data[off : off+n]); got != n || err != nil {
-					t.Fatalf("Write(%d bytes) = %d, %v", n, got, err)
+			chunks := splitChunks(data, tt.sizes)
+			for _, chunk := range chunks {
+				if got, err := l.Write(chunk); got != len(chunk) || err != nil {
+					t.Fatalf("Write(%d bytes) = %d, %v", len(chunk), got, err)
 				}
-				off += n
 			}
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
@@ -629,4 +626,16 @@ func TestLogFileWriteAllocs(t *testing.T) {
 	if got := testing.AllocsPerRun(1000, func() { l.Write(p) }); got != 0 {
 		t.Errorf("Write allocates %v times, want 0", got)
 	}
+}
+
+// splitChunks cuts data into pieces of the given sizes, cycled; the last
+// piece may be shorter.
+func splitChunks(data []byte, sizes []int) [][]byte {
+	var chunks [][]byte
+	for off, i := 0, 0; off < len(data); i++ {
+		n := min(sizes[i%len(sizes)], len(data)-off)
+		chunks = append(chunks, data[off:off+n])
+		off += n
+	}
+	return chunks
 }
