@@ -286,10 +286,6 @@ func (l *logFile) rotate() {
 	l.rotateFailed = false
 }
 
-// Reopen closes the file and opens the same path again, for an outside
-// logrotate that moved the file aside (SIGUSR2, as supervisord). If the path
-// cannot be opened, writing continues to the old file and the error is
-// returned. A stdSink is left as it is.
 // newLogFile is openLogFile without the open: the copier opens the file
 // (prepare) when it starts, or the first Write does. A file that cannot be
 // opened then costs the program nothing but its output: one warning, a
@@ -315,6 +311,10 @@ func (l *logFile) prepare() {
 	}
 }
 
+// Reopen closes the file and opens the same path again, for an outside
+// logrotate that moved the file aside (SIGUSR2, as supervisord). If the path
+// cannot be opened, writing continues to the old file and the error is
+// returned. A stdSink is left as it is.
 func (l *logFile) Reopen() error {
 	if l.std {
 		return nil // without the lock: a Write may be stuck on a full pipe
