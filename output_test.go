@@ -1042,7 +1042,10 @@ func TestOutputDrainedBeforeExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	const n, size = 4000, 100 // 400000 bytes, more than the pipes hold
+	// 2,000,000 bytes: more than the program's pipe (1 MiB), the FIFO and
+	// a copier's read hold together, so the program is still writing when
+	// its pid is looked up; after the first 1,500,000 the rest fits.
+	const n, size, first = 20000, 100, 1500000
 	o := startOutIn(t, dir, gosinitBin, base+`
 [program:w]
 command=`+cmdline("outlines", strconv.Itoa(n), strconv.Itoa(size))+`
@@ -1054,7 +1057,7 @@ stderr_logfile=NONE
 	m := o.waitState(t, 10*time.Second, proc.Running, "w")
 	host := hostChild(t, o.cmd.Process.Pid, m["w"].Pid)
 	got := make([]byte, n*size)
-	if _, err := io.ReadFull(rd, got[:300000]); err != nil {
+	if _, err := io.ReadFull(rd, got[:first]); err != nil {
 		t.Fatal(err)
 	}
 	// The rest fits in the pipes: the program exits and is reaped.
@@ -1068,11 +1071,15 @@ stderr_logfile=NONE
 	deadline := time.Now().Add(100 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		if p := o.procs()["w"]; p.State != proc.Running || strings.Contains(o.err.String(), "exited: w") {
-			t.Fatalf("exit reported (%s) with %d bytes still on their way to the log", p.Statename, n*size-300000)
+			t.Fatalf("exit reported (%s) with %d bytes still on their way to the log", p.Statename, n*size-first)
+		}
+		// Until the exit is reported, the status keeps the pid too.
+		if p := o.procs()["w"]; p.Pid != m["w"].Pid {
+			t.Fatalf("status pid %d while the exit is held, want %d", p.Pid, m["w"].Pid)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := io.ReadFull(rd, got[300000:]); err != nil {
+	if _, err := io.ReadFull(rd, got[first:]); err != nil {
 		t.Fatal(err)
 	}
 	o.waitState(t, 5*time.Second, proc.Exited, "w")

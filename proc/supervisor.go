@@ -948,13 +948,19 @@ func (s *Supervisor) writeStatus() {
 	st.Reloading = s.reloading || s.reloadAgain
 	st.Processes = st.Processes[:0]
 	for _, p := range s.procs {
+		pid := p.pid
+		if pid == 0 && p.pendingExit != nil {
+			// Reaped, its exit held until its pipes are drained: the
+			// state is still the one before the exit, and so is the pid.
+			pid = p.pendingExit.pid
+		}
 		ps := ProcessStatus{
 			Name:          p.cfg.Name,
 			Group:         p.cfg.Group,
 			State:         p.m.state,
 			Statename:     p.m.state.String(),
 			Now:           now.Unix(),
-			Pid:           p.pid,
+			Pid:           pid,
 			Exitstatus:    p.exitstatus,
 			Spawnerr:      p.spawnerr,
 			Restarts:      p.restarts,
