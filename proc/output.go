@@ -36,8 +36,10 @@ type outputs struct {
 	files  map[string]*logFile
 	// activity is [supervisord] logfile=, when it is a file.
 	activity *logFile
-	// opens queues new log files for the opener goroutine.
-	opens chan *logFile
+	// opens queues new log files for the opener goroutine, which starts
+	// on startDone.
+	opens     chan *logFile
+	startDone chan struct{}
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -55,8 +57,15 @@ type target struct {
 }
 
 func newOutputs(s *Supervisor) (*outputs, error) {
-	o := &outputs{s: s, files: map[string]*logFile{}, opens: make(chan *logFile, 1024)}
+	o := &outputs{s: s, files: map[string]*logFile{}, opens: make(chan *logFile, 1024), startDone: make(chan struct{})}
 	go func() {
+		// Creating a file competes for the CPUs with the start's fork and
+		// execs (and the new programs' own start-up): the files of the
+		// programs started at once are created right after, not among
+		// them. What a program writes meanwhile waits in its pipe, and a
+		// copier whose first write comes before the opener reaches its
+		// file opens the file itself.
+		<-o.startDone
 		for lf := range o.opens {
 			lf.prepare()
 		}
@@ -188,6 +197,10 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	t.sink = lf
 	return t, nil
 }
+
+// started lets the opener goroutine create the log files queued so far:
+// the programs of the start are all spawned.
+func (o *outputs) started() { close(o.startDone) }
 
 // pipeSize is the capacity gosinit gives the pipes it writes to or reads
 // from in bulk.

@@ -376,6 +376,7 @@ func (s *Supervisor) begin() error {
 	if len(s.opts.Command) > 0 && !s.opts.Wait {
 		s.startMainBeside()
 	}
+	s.outputs.started()
 	s.checkReady()
 	s.markDirty()
 	return nil
