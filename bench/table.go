@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // table is one section's output: a header row, one row per init, notes.
@@ -43,6 +42,9 @@ func ratio(v, base float64) string {
 	if math.IsNaN(v) || math.IsNaN(base) || base == 0 {
 		return "-"
 	}
+	if r := v / base; r < 0.1 {
+		return fmt.Sprintf("%.3fx", r) // small ratios are the ones targets are set on
+	}
 	return fmt.Sprintf("%.2fx", v/base)
 }
 
@@ -60,8 +62,6 @@ func ms(ns float64) string {
 	}
 	return fmt.Sprintf("%.3f", v)
 }
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
 // percentile is the nearest-rank percentile p (0..100) of xs.
 func percentile(xs []float64, p float64) float64 {
