@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
 
 // The TOML front end maps a .toml file onto the same sections and keys as
@@ -33,11 +31,11 @@ import (
 var tomlKinds = keySet("program", "group", "eventlistener", "fcgi-program", "rpcinterface", "ctlplugin")
 
 func (l *loader) parseTOML(doc *document, file string, data []byte) {
-	var m map[string]any
-	if _, err := toml.Decode(string(data), &m); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			l.errorf(Pos{file, max(pe.Position.Line, 1)}, "", "", "%s", pe.Message)
+	m, err := decodeTOML(data)
+	if err != nil {
+		var te *tomlError
+		if errors.As(err, &te) {
+			l.errorf(Pos{file, te.line}, "", "", "%s", te.msg)
 		} else {
 			l.errorf(Pos{file, 1}, "", "", "%v", err)
 		}
