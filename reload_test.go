@@ -190,10 +190,11 @@ func namespaceProcs(t *testing.T, pid int) int {
 func TestReloadDuringShutdownIgnored(t *testing.T) {
 	r := startConf(t, base+`
 [program:slow]
-command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; : > @DIR@/ready.slow; while :; do sleep 0.05; done'
 startsecs=0
 `)
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "slow"))
+	r.waitReady(t, "slow")
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
 	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "slow"))
 	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)

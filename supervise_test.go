@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,10 @@ func startConf(t *testing.T, conf string, args ...string) *confRun {
 	needRoot(t)
 	dir := t.TempDir()
 	conf = strings.ReplaceAll(conf, "@DIR@", dir)
+	args = slices.Clone(args)
+	for i := range args {
+		args[i] = strings.ReplaceAll(args[i], "@DIR@", dir)
+	}
 	path := filepath.Join(dir, "supervisord.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -61,6 +66,28 @@ func (r *confRun) waitStatus(t *testing.T, d time.Duration, what string, cond fu
 			t.Fatalf("waiting for %s: status %v (err %v); stderr:\n%s", what, m, err, r.stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitReady waits until each named program has set its traps: the test
+// programs touch @DIR@/ready.NAME once they have. startsecs=0 makes a
+// program RUNNING at its spawn, before its shell has run `trap`; a signal
+// sent then meets the default action, and on a loaded machine that is not
+// rare.
+func (r *confRun) waitReady(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		path := filepath.Join(r.dir, "ready."+n)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := os.Stat(path); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not set its traps within 10 s (no %s)", n, path)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 }
 
@@ -115,15 +142,16 @@ func TestStartOrderAndStopLevels(t *testing.T) {
 	prog := func(name string, prio int) string {
 		return fmt.Sprintf(`
 [program:%s]
-command=/bin/sh -c 'trap "echo %s TERM >> @DIR@/events; sleep 0.3; echo %s gone >> @DIR@/events; exit 0" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo %s TERM >> @DIR@/events; sleep 0.3; echo %s gone >> @DIR@/events; exit 0" TERM; : > @DIR@/ready.%s; while :; do sleep 0.05; done'
 priority=%d
 startsecs=0
 stdout_logfile=NONE
 stderr_logfile=NONE
-`, name, name, name, prio)
+`, name, name, name, name, prio)
 	}
 	r := startConf(t, base+prog("a1", 20)+prog("b1", 10)+prog("a2", 20)+prog("b2", 10))
 	r.waitStatus(t, 10*time.Second, "all RUNNING", allIn(proc.Running, "a1", "a2", "b1", "b2"))
+	r.waitReady(t, "a1", "a2", "b1", "b2")
 	lines := r.logLines()
 	if b1, a1 := indexOf(lines, "spawned: 'b1'"), indexOf(lines, "spawned: 'a1'"); b1 < 0 || a1 < 0 || b1 > a1 {
 		t.Fatalf("start order: want priority 10 before 20:\n%s", strings.Join(lines, "\n"))
@@ -157,16 +185,17 @@ stderr_logfile=NONE
 func TestStopsignalAndKill(t *testing.T) {
 	r := startConf(t, base+`
 [program:usr1]
-command=/bin/sh -c 'trap "echo USR1 >> @DIR@/sig; exit 0" USR1; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo USR1 >> @DIR@/sig; exit 0" USR1; : > @DIR@/ready.usr1; while :; do sleep 0.05; done'
 stopsignal=usr1
 startsecs=0
 
 [program:stubborn]
-command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "" TERM; : > @DIR@/ready.stubborn; while :; do sleep 0.05; done'
 stopwaitsecs=1
 startsecs=0
 `)
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "usr1", "stubborn"))
+	r.waitReady(t, "usr1", "stubborn")
 	if code := r.stop(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -194,17 +223,18 @@ func TestStopasgroup(t *testing.T) {
 		t.Run(fmt.Sprintf("stopasgroup=%v", asgroup), func(t *testing.T) {
 			r := startConf(t, base+fmt.Sprintf(`
 [program:wrapper]
-command=/bin/sh -c '/bin/sh -c "trap \"echo child TERM >> @DIR@/ev; exit 0\" TERM; while :; do sleep 0.05; done" & wait'
+command=/bin/sh -c '/bin/sh -c "trap \"echo child TERM >> @DIR@/ev; exit 0\" TERM; : > @DIR@/ready.child; while :; do sleep 0.05; done" & wait'
 stopasgroup=%v
 priority=20
 startsecs=0
 
 [program:later]
-command=/bin/sh -c 'trap "sleep 0.3; echo later stopped >> @DIR@/ev; exit 0" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 0.3; echo later stopped >> @DIR@/ev; exit 0" TERM; : > @DIR@/ready.later; while :; do sleep 0.05; done'
 priority=10
 startsecs=0
 `, asgroup), "--grace", "2s")
 			r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "wrapper", "later"))
+			r.waitReady(t, "child", "later")
 			if code := r.stop(t); code != 0 {
 				t.Fatalf("exit %d", code)
 			}
@@ -460,11 +490,12 @@ startsecs=0
 func TestMainCommandMode(t *testing.T) {
 	conf := base + `
 [program:bg]
-command=/bin/sh -c 'trap "echo bg TERM >> @DIR@/ev; exit 0" TERM USR1; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo bg TERM >> @DIR@/ev; exit 0" TERM USR1; : > @DIR@/ready.bg; while :; do sleep 0.05; done'
 startsecs=0
 `
 	t.Run("exit status", func(t *testing.T) {
-		r := startConf(t, conf, "--", "/bin/sh", "-c", "sleep 0.3; exit 5")
+		// The main command exits once bg has set its trap.
+		r := startConf(t, conf, "--", "/bin/sh", "-c", "until [ -e @DIR@/ready.bg ]; do sleep 0.01; done; exit 5")
 		if got := r.wait(t, 20*time.Second); got != 5 {
 			t.Fatalf("exit %d, want the main command's 5", got)
 		}
@@ -478,6 +509,7 @@ startsecs=0
 		r := startConf(t, conf, append([]string{"--wait", "--"}, helperCmd("ignoreterm", file, "6")...)...)
 		waitFileLines(file, 1, 10*time.Second)
 		r.waitStatus(t, 5*time.Second, "bg RUNNING", allIn(proc.Running, "bg"))
+		r.waitReady(t, "bg")
 		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM) // to the main command, which ignores it
 		if l := waitFileLines(file, 2, 10*time.Second); len(l) < 2 {
 			t.Fatalf("main command did not get SIGTERM: %q", l)
@@ -686,11 +718,12 @@ autorestart=true
 func TestSecondSignalKillsAtOnce(t *testing.T) {
 	r := startConf(t, base+`
 [program:stubborn]
-command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "" TERM; : > @DIR@/ready.stubborn; while :; do sleep 0.05; done'
 stopwaitsecs=60
 startsecs=0
 `)
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "stubborn"))
+	r.waitReady(t, "stubborn")
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
 	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "stubborn"))
 	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // the second one: no 60 s wait
