@@ -62,7 +62,7 @@ type env struct {
 	execTrials   int
 	orphans      int
 	orphanRuns   int
-	stopRuns     int // shutdown runs per init and scenario (median reported)
+	runs         int // runs per init of shutdown, stopwait and spawn (median reported)
 	supervisord  string
 	verbose      bool
 	keep         bool
@@ -78,7 +78,7 @@ func main() {
 	execTrials := flag.Int("exec-trials", 30, "exec-to-child trials per init")
 	orphans := flag.Int("orphans", 10000, "orphans to reap")
 	orphanRuns := flag.Int("orphan-runs", 5, "orphan-reaping runs per init (the median is reported)")
-	stopRuns := flag.Int("shutdown-runs", 3, "shutdown runs per init and scenario (the median is reported)")
+	runs := flag.Int("runs", 3, "runs per init of the shutdown, stopwait and spawn sections (the median is reported)")
 	verbose := flag.Bool("v", false, "print progress to stderr")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs of every init) and print its path")
 	flag.Parse()
@@ -100,8 +100,8 @@ func main() {
 		if !set["orphan-runs"] {
 			*orphanRuns = 1
 		}
-		if !set["shutdown-runs"] {
-			*stopRuns = 1
+		if !set["runs"] {
+			*runs = 1
 		}
 	}
 	selected, err := selectSections(*only)
@@ -109,7 +109,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(2)
 	}
-	e := &env{idle: *idle, termTrials: *termTrials, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, stopRuns: max(*stopRuns, 1), verbose: *verbose, keep: *keep}
+	e := &env{idle: *idle, termTrials: *termTrials, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, runs: max(*runs, 1), verbose: *verbose, keep: *keep}
 	code := run(e, *gosinit, selected)
 	os.Exit(code)
 }

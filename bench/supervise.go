@@ -245,7 +245,7 @@ func shutdownTable(e *env, scs []scenario) (*table, error) {
 		walls := map[string]float64{}
 		runs := map[string][]float64{}
 		exits := map[string]string{}
-		for run := 0; run < e.stopRuns; run++ {
+		for run := 0; run < e.runs; run++ {
 			for _, p := range ps { // round robin, so machine noise falls on every init alike
 				wall, exit, err := shutdownOnce(e, p, sc, run)
 				killAll()
@@ -270,7 +270,7 @@ func shutdownTable(e *env, scs []scenario) (*table, error) {
 			t.add(row...)
 		}
 	}
-	t.note("from kill(PID 1, SIGTERM), sent once every program is RUNNING, until PID 1 has exited and been reaped (its namespace empty); median of %d runs per init (round robin)", e.stopRuns)
+	t.note("from kill(PID 1, SIGTERM), sent once every program is RUNNING, until PID 1 has exited and been reaped (its namespace empty); median of %d runs per init (round robin)", e.runs)
 	return t, nil
 }
 
@@ -302,51 +302,52 @@ func spawnSection(e *env) (*table, error) {
 	const n = 200
 	ps, notes := supPeers(e)
 	t := &table{head: []string{"init", "all spawned (s)", "vs supervisord", "all RUNNING (s)", "vs supervisord", "RUNNING from"}, notes: notes}
-	type res struct {
-		spawned, running float64
-		via              string
-	}
-	got := map[string]res{}
-	for _, p := range ps {
-		r, err := startSup(e, p, "spawn", sleepers(n, false))
-		if err != nil {
-			return t, err
-		}
-		var spawnedAt, runningAt int64
-		err = waitFor(2*time.Minute, 5*time.Millisecond, fmt.Sprintf("%s: %d programs spawned and RUNNING", p.name, n), func() (bool, error) {
-			now := monotonic()
-			if spawnedAt == 0 {
-				c, err := childCount(r.pid)
+	spawned, running := map[string][]float64{}, map[string][]float64{}
+	via := map[string]string{}
+	for run := 0; run < e.runs; run++ {
+		for _, p := range ps { // round robin, so machine noise falls on every init alike
+			r, err := startSup(e, p, fmt.Sprintf("spawn-%d", run), sleepers(n, false))
+			if err != nil {
+				return t, err
+			}
+			var spawnedAt, runningAt int64
+			err = waitFor(2*time.Minute, 5*time.Millisecond, fmt.Sprintf("%s: %d programs spawned and RUNNING", p.name, n), func() (bool, error) {
+				now := monotonic()
+				if spawnedAt == 0 {
+					c, err := childCount(r.pid)
+					if err != nil {
+						return false, err
+					}
+					if c >= n {
+						spawnedAt = now
+					}
+				}
+				k, err := r.running()
 				if err != nil {
 					return false, err
 				}
-				if c >= n {
-					spawnedAt = now
+				if k >= n && runningAt == 0 {
+					runningAt = now
 				}
-			}
-			k, err := r.running()
+				return spawnedAt != 0 && runningAt != 0, nil
+			})
+			r.kill()
 			if err != nil {
-				return false, err
+				return t, err
 			}
-			if k >= n && runningAt == 0 {
-				runningAt = now
-			}
-			return spawnedAt != 0 && runningAt != 0, nil
-		})
-		r.kill()
-		if err != nil {
-			return t, err
+			spawned[p.name] = append(spawned[p.name], float64(spawnedAt-r.start)/1e9)
+			running[p.name] = append(running[p.name], float64(runningAt-r.start)/1e9)
+			via[p.name] = r.via
+			e.logf("%s: spawned %.3f s, running %.3f s", p.name, float64(spawnedAt-r.start)/1e9, float64(runningAt-r.start)/1e9)
 		}
-		got[p.name] = res{float64(spawnedAt-r.start) / 1e9, float64(runningAt-r.start) / 1e9, r.via}
-		e.logf("%s: spawned %.2f s, running %.2f s", p.name, got[p.name].spawned, got[p.name].running)
 	}
-	base := got["supervisord"]
+	med := func(m map[string][]float64, name string) float64 { return percentile(m[name], 50) }
 	for _, p := range ps {
-		g := got[p.name]
-		t.add(p.name, fmt.Sprintf("%.3f", g.spawned), ratio(g.spawned, base.spawned),
-			fmt.Sprintf("%.3f", g.running), ratio(g.running, base.running), g.via)
+		t.add(p.name, fmt.Sprintf("%.3f", med(spawned, p.name)), ratio(med(spawned, p.name), med(spawned, "supervisord")),
+			fmt.Sprintf("%.3f", med(running, p.name)), ratio(med(running, p.name), med(running, "supervisord")), via[p.name])
 	}
 	t.note("%d programs `/bin/sleep 100000`, startsecs=1, same priority; from the exec of PID 1 until %d children are in /proc/PID1/task/*/children, and until all are RUNNING; polled every 5 ms", n, n)
+	t.note("median of %d runs per init (round robin)", e.runs)
 	return t, nil
 }
 
