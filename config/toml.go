@@ -31,7 +31,7 @@ import (
 var tomlKinds = keySet("program", "group", "eventlistener", "fcgi-program", "rpcinterface", "ctlplugin")
 
 func (l *loader) parseTOML(doc *document, file string, data []byte) {
-	m, err := decodeTOML(data)
+	m, lines, err := decodeTOML(data)
 	if err != nil {
 		var te *tomlError
 		if errors.As(err, &te) {
@@ -41,7 +41,6 @@ func (l *loader) parseTOML(doc *document, file string, data []byte) {
 		}
 		return
 	}
-	lines := tomlLines(string(data))
 	at := func(path ...string) Pos {
 		for n := len(path); n > 0; n-- {
 			if line, ok := lines[strings.Join(path[:n], "\x00")]; ok {
@@ -207,118 +206,4 @@ func tomlType(v any) string {
 		return "table"
 	}
 	return "date-time"
-}
-
-// tomlLines finds the line of every table header and key in a TOML text,
-// keyed by the key path joined with "\x00". It is a light scanner, enough
-// for messages: it skips multi-line strings and arrays, and does not look
-// inside inline tables.
-func tomlLines(text string) map[string]int {
-	lines := map[string]int{}
-	var table []string
-	inMulti := ""
-	depth := 0 // open brackets of a multi-line array
-	for n, line := range strings.Split(text, "\n") {
-		t := strings.TrimSpace(line)
-		if inMulti != "" {
-			if strings.Count(t, inMulti)%2 == 1 {
-				inMulti = ""
-			}
-			continue
-		}
-		if depth > 0 {
-			depth += strings.Count(t, "[") - strings.Count(t, "]")
-			continue
-		}
-		if t == "" || t[0] == '#' {
-			continue
-		}
-		if strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "[[") {
-			end := closingBracket(t)
-			if end > 0 {
-				table = splitTOMLKey(t[1:end])
-				if _, seen := lines[strings.Join(table, "\x00")]; !seen {
-					lines[strings.Join(table, "\x00")] = n + 1
-				}
-			}
-			continue
-		}
-		eq := keyEnd(t)
-		if eq < 0 {
-			continue
-		}
-		path := append(append([]string(nil), table...), splitTOMLKey(t[:eq])...)
-		for i := len(table) + 1; i <= len(path); i++ {
-			k := strings.Join(path[:i], "\x00")
-			if _, seen := lines[k]; !seen {
-				lines[k] = n + 1
-			}
-		}
-		rest := strings.TrimSpace(t[eq+1:])
-		for _, q := range []string{`"""`, `'''`} {
-			if strings.HasPrefix(rest, q) && strings.Count(rest, q)%2 == 1 {
-				inMulti = q
-			}
-		}
-		if strings.HasPrefix(rest, "[") {
-			depth = strings.Count(rest, "[") - strings.Count(rest, "]")
-		}
-	}
-	return lines
-}
-
-// closingBracket is the index of the ']' that ends a table header.
-func closingBracket(t string) int {
-	q := byte(0)
-	for i := 1; i < len(t); i++ {
-		switch c := t[i]; {
-		case q != 0 && c == q:
-			q = 0
-		case q == 0 && (c == '"' || c == '\''):
-			q = c
-		case q == 0 && c == ']':
-			return i
-		}
-	}
-	return -1
-}
-
-// keyEnd is the index of the '=' after a key, or -1.
-func keyEnd(t string) int {
-	q := byte(0)
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case q != 0 && c == q:
-			q = 0
-		case q == 0 && (c == '"' || c == '\''):
-			q = c
-		case q == 0 && c == '=':
-			return i
-		}
-	}
-	return -1
-}
-
-// splitTOMLKey splits a dotted key (a."b.c".d) into its parts.
-func splitTOMLKey(k string) []string {
-	var parts []string
-	var cur strings.Builder
-	q := byte(0)
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case q != 0 && c == q:
-			q = 0
-		case q != 0:
-			cur.WriteByte(c)
-		case c == '"' || c == '\'':
-			q = c
-		case c == '.':
-			parts = append(parts, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	return append(parts, strings.TrimSpace(cur.String()))
 }

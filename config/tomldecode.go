@@ -33,9 +33,11 @@ import (
 // refuses arrays and inline tables nested over tomlMaxDepth deep, so that
 // no input can overflow the stack.
 //
-// An error is a *tomlError, with the line it was found on.
-func decodeTOML(data []byte) (map[string]any, error) {
-	p := &tomlParser{s: string(data), line: 1}
+// lines has the line where each table and key path first appears (its
+// parts joined with "\x00"), for messages about values. An error is a
+// *tomlError, with the line it was found on.
+func decodeTOML(data []byte) (m map[string]any, lines map[string]int, err error) {
+	p := &tomlParser{s: string(data), line: 1, lines: map[string]int{}}
 	// a byte order mark; BurntSushi also skips UTF-16's (but reads UTF-8)
 	for _, bom := range []string{"\ufeff", "\xfe\xff", "\xff\xfe"} {
 		if strings.HasPrefix(p.s, bom) {
@@ -45,9 +47,9 @@ func decodeTOML(data []byte) (map[string]any, error) {
 	}
 	root := newTable(tomlHeader, 1)
 	if err := p.document(root); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return root.m, nil
+	return root.m, p.lines, nil
 }
 
 // tomlError is a TOML syntax or semantic error on a line (1-based).
@@ -127,7 +129,18 @@ type tomlParser struct {
 	s     string
 	i     int
 	line  int
-	depth int // of arrays and inline tables
+	depth int            // of arrays and inline tables
+	lines map[string]int // see decodeTOML
+}
+
+// mark records line for the paths keys[:n], n > from, not seen before.
+func (p *tomlParser) mark(keys []string, from, line int) {
+	for n := from + 1; n <= len(keys); n++ {
+		k := strings.Join(keys[:n], "\x00")
+		if _, seen := p.lines[k]; !seen {
+			p.lines[k] = line
+		}
+	}
 }
 
 const tomlMaxDepth = 1000
@@ -302,6 +315,7 @@ func (p *tomlParser) header(root *tomlTable) (*tomlTable, []string, error) {
 	if err := p.lineEnd("a table header"); err != nil {
 		return nil, nil, err
 	}
+	p.mark(keys, len(keys)-1, line)
 	t := root
 	for n, k := range keys[:len(keys)-1] {
 		sub := t.sub[k]
@@ -412,6 +426,7 @@ func (p *tomlParser) keyValue(t *tomlTable, path []string) error {
 		return err
 	}
 	full := append(path[:len(path):len(path)], keys...)
+	p.mark(full, len(path), line)
 	if p.peek() != '=' {
 		return p.errf("unexpected %s after key %s: expected '='", p.quoteNext(), tomlPath(full))
 	}
@@ -1001,15 +1016,7 @@ func parseTOMLTime(s string) (time.Time, string) {
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), ""
 }
 
+// daysIn is the number of days of month in year.
 func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

@@ -161,7 +161,7 @@ func TestTOMLConformanceValid(t *testing.T) {
 			t.Errorf("%s: BurntSushi: %v", f, err)
 			continue
 		}
-		got, err := decodeTOML(data)
+		got, _, err := decodeTOML(data)
 		if err != nil {
 			t.Errorf("valid/%s: %v", f, err)
 			continue
@@ -181,7 +181,7 @@ func TestTOMLConformanceInvalid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeTOML(data)
+		got, _, err := decodeTOML(data)
 		if tomlAccepted11[f] {
 			want, bsErr := burntSushi(data)
 			if err != nil || bsErr != nil || !tomlEqual(got, want) {
@@ -238,7 +238,7 @@ func TestTOMLDecodeErrors(t *testing.T) {
 		{"a =", 1, `unexpected end of file: expected a value`},
 		{"a = " + strings.Repeat("[{b=", 501) + "1", 1, `arrays and inline tables nested over 1000 deep`},
 	} {
-		_, err := decodeTOML([]byte(c.in))
+		_, _, err := decodeTOML([]byte(c.in))
 		var te *tomlError
 		if !errors.As(err, &te) {
 			t.Errorf("%q: got %v, want a *tomlError", c.in, err)
@@ -330,7 +330,7 @@ func TestTOMLCorners(t *testing.T) {
 		if msg := tomlCompare([]byte(in)); msg != "" {
 			t.Error(msg)
 		}
-		if _, err := decodeTOML([]byte(in)); err != nil && tomlStricter(err, []byte(in)) {
+		if _, _, err := decodeTOML([]byte(in)); err != nil && tomlStricter(err, []byte(in)) {
 			if _, bsErr := burntSushi([]byte(in)); bsErr == nil {
 				stricter++
 			}
@@ -342,7 +342,7 @@ func TestTOMLCorners(t *testing.T) {
 // tomlCompare decodes data with both decoders and says how they differ
 // beyond tomlStricter, or "".
 func tomlCompare(data []byte) string {
-	got, err := decodeTOML(data)
+	got, _, err := decodeTOML(data)
 	want, bsErr := burntSushi(data)
 	if err != nil {
 		var te *tomlError
@@ -405,7 +405,7 @@ func BenchmarkTOMLDecode(b *testing.B) {
 	b.Run("gosinit", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			if _, err := decodeTOML(data); err != nil {
+			if _, _, err := decodeTOML(data); err != nil {
 				b.Fatal(err)
 			}
 		}
