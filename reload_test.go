@@ -190,7 +190,7 @@ func namespaceProcs(t *testing.T, pid int) int {
 func TestReloadDuringShutdownIgnored(t *testing.T) {
 	r := startConf(t, base+`
 [program:slow]
-command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; : > @DIR@/ready.slow; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 0.5; exit 0" TERM; echo slow >> @DIR@/ready; while :; do sleep 0.05; done'
 startsecs=0
 `)
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "slow"))

@@ -70,23 +70,16 @@ func (r *confRun) waitStatus(t *testing.T, d time.Duration, what string, cond fu
 }
 
 // waitReady waits until each named program has set its traps: the test
-// programs touch @DIR@/ready.NAME once they have. startsecs=0 makes a
-// program RUNNING at its spawn, before its shell has run `trap`; a signal
-// sent then meets the default action, and on a loaded machine that is not
-// rare.
+// programs append their name to @DIR@/ready once they have. startsecs=0
+// makes a program RUNNING at its spawn, before its shell has run `trap`; a
+// signal sent then meets the default action, and on a loaded machine that
+// is not rare.
 func (r *confRun) waitReady(t *testing.T, names ...string) {
 	t.Helper()
+	ready := waitFileLines(filepath.Join(r.dir, "ready"), len(names), 10*time.Second)
 	for _, n := range names {
-		path := filepath.Join(r.dir, "ready."+n)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, err := os.Stat(path); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s did not set its traps within 10 s (no %s)", n, path)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !slices.Contains(ready, n) {
+			t.Fatalf("%s did not set its traps within 10 s (ready: %q)", n, ready)
 		}
 	}
 }
@@ -142,7 +135,7 @@ func TestStartOrderAndStopLevels(t *testing.T) {
 	prog := func(name string, prio int) string {
 		return fmt.Sprintf(`
 [program:%s]
-command=/bin/sh -c 'trap "echo %s TERM >> @DIR@/events; sleep 0.3; echo %s gone >> @DIR@/events; exit 0" TERM; : > @DIR@/ready.%s; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo %s TERM >> @DIR@/events; sleep 0.3; echo %s gone >> @DIR@/events; exit 0" TERM; echo %s >> @DIR@/ready; while :; do sleep 0.05; done'
 priority=%d
 startsecs=0
 stdout_logfile=NONE
@@ -185,12 +178,12 @@ stderr_logfile=NONE
 func TestStopsignalAndKill(t *testing.T) {
 	r := startConf(t, base+`
 [program:usr1]
-command=/bin/sh -c 'trap "echo USR1 >> @DIR@/sig; exit 0" USR1; : > @DIR@/ready.usr1; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo USR1 >> @DIR@/sig; exit 0" USR1; echo usr1 >> @DIR@/ready; while :; do sleep 0.05; done'
 stopsignal=usr1
 startsecs=0
 
 [program:stubborn]
-command=/bin/sh -c 'trap "" TERM; : > @DIR@/ready.stubborn; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "" TERM; echo stubborn >> @DIR@/ready; while :; do sleep 0.05; done'
 stopwaitsecs=1
 startsecs=0
 `)
@@ -223,13 +216,13 @@ func TestStopasgroup(t *testing.T) {
 		t.Run(fmt.Sprintf("stopasgroup=%v", asgroup), func(t *testing.T) {
 			r := startConf(t, base+fmt.Sprintf(`
 [program:wrapper]
-command=/bin/sh -c '/bin/sh -c "trap \"echo child TERM >> @DIR@/ev; exit 0\" TERM; : > @DIR@/ready.child; while :; do sleep 0.05; done" & wait'
+command=/bin/sh -c '/bin/sh -c "trap \"echo child TERM >> @DIR@/ev; exit 0\" TERM; echo child >> @DIR@/ready; while :; do sleep 0.05; done" & wait'
 stopasgroup=%v
 priority=20
 startsecs=0
 
 [program:later]
-command=/bin/sh -c 'trap "sleep 0.3; echo later stopped >> @DIR@/ev; exit 0" TERM; : > @DIR@/ready.later; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 0.3; echo later stopped >> @DIR@/ev; exit 0" TERM; echo later >> @DIR@/ready; while :; do sleep 0.05; done'
 priority=10
 startsecs=0
 `, asgroup), "--grace", "2s")
@@ -490,12 +483,12 @@ startsecs=0
 func TestMainCommandMode(t *testing.T) {
 	conf := base + `
 [program:bg]
-command=/bin/sh -c 'trap "echo bg TERM >> @DIR@/ev; exit 0" TERM USR1; : > @DIR@/ready.bg; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "echo bg TERM >> @DIR@/ev; exit 0" TERM USR1; echo bg >> @DIR@/ready; while :; do sleep 0.05; done'
 startsecs=0
 `
 	t.Run("exit status", func(t *testing.T) {
 		// The main command exits once bg has set its trap.
-		r := startConf(t, conf, "--", "/bin/sh", "-c", "until [ -e @DIR@/ready.bg ]; do sleep 0.01; done; exit 5")
+		r := startConf(t, conf, "--", "/bin/sh", "-c", "until [ -s @DIR@/ready ]; do sleep 0.01; done; exit 5")
 		if got := r.wait(t, 20*time.Second); got != 5 {
 			t.Fatalf("exit %d, want the main command's 5", got)
 		}
@@ -718,7 +711,7 @@ autorestart=true
 func TestSecondSignalKillsAtOnce(t *testing.T) {
 	r := startConf(t, base+`
 [program:stubborn]
-command=/bin/sh -c 'trap "" TERM; : > @DIR@/ready.stubborn; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "" TERM; echo stubborn >> @DIR@/ready; while :; do sleep 0.05; done'
 stopwaitsecs=60
 startsecs=0
 `)

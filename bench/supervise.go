@@ -487,31 +487,30 @@ func crashloopSection(e *env) (*table, error) {
 // signal masks and each thread's state and wait channel.
 func procDiag(pid int) string {
 	var b strings.Builder
-	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-		for _, l := range strings.Split(string(st), "\n") {
-			if strings.HasPrefix(l, "Sig") || strings.HasPrefix(l, "ShdPnd") || strings.HasPrefix(l, "State") {
-				b.WriteString("\n  " + l)
-			}
-		}
+	for _, l := range statusLines(fmt.Sprintf("/proc/%d/status", pid), "State", "Sig", "ShdPnd") {
+		b.WriteString("\n  " + l)
 	}
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	for _, t := range tasks {
 		dir := fmt.Sprintf("/proc/%d/task/%s/", pid, t.Name())
 		wchan, _ := os.ReadFile(dir + "wchan")
-		stat, _ := os.ReadFile(dir + "stat")
-		st, _ := os.ReadFile(dir + "status")
-		var pnd string
-		for _, l := range strings.Split(string(st), "\n") {
-			if strings.HasPrefix(l, "SigPnd") || strings.HasPrefix(l, "SigBlk") {
-				pnd += " " + l
-			}
-		}
-		f := strings.Fields(string(stat))
-		state := ""
-		if len(f) > 2 {
-			state = f[2]
-		}
-		fmt.Fprintf(&b, "\n  task %s %s wchan=%s%s", t.Name(), state, wchan, pnd)
+		fmt.Fprintf(&b, "\n  task %s wchan=%s %s", t.Name(), wchan, strings.Join(statusLines(dir+"status", "State", "SigPnd", "SigBlk"), " "))
 	}
 	return b.String()
+}
+
+// statusLines are the lines of a /proc status file that start with one of
+// the prefixes.
+func statusLines(path string, prefixes ...string) []string {
+	b, _ := os.ReadFile(path)
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -42,10 +42,11 @@ func ratio(v, base float64) string {
 	if math.IsNaN(v) || math.IsNaN(base) || base == 0 {
 		return "-"
 	}
-	if r := v / base; r < 0.1 {
+	r := v / base
+	if r < 0.1 {
 		return fmt.Sprintf("%.3fx", r) // small ratios are the ones targets are set on
 	}
-	return fmt.Sprintf("%.2fx", v/base)
+	return fmt.Sprintf("%.2fx", r)
 }
 
 // ms prints nanoseconds as milliseconds with a precision that suits them.
