@@ -179,7 +179,7 @@ func (s *Supervisor) readyAgain() {
 	if err := s.notify.Ready(); err != nil {
 		s.log.warnf("systemd notify: %v", err)
 	}
-	settle()
+	s.settling = true
 }
 
 // sortProcs keeps processes in supervisord's start order after a reload:

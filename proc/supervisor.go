@@ -170,6 +170,7 @@ type Supervisor struct {
 	changes       []string          // the reload's changes, supervisorctl update's words
 	notify        *notifier
 	readySent     bool
+	settling      bool // settle once the loop has nothing to do
 	openDrains    int
 	outputs       *outputs
 	lastStatusErr string
@@ -366,6 +367,7 @@ func (s *Supervisor) begin() error {
 			s.log.warnf("systemd notify: %v", err)
 		}
 		s.markDirty()
+		s.settling = true
 		return nil
 	}
 	for _, p := range s.procs {
@@ -385,8 +387,14 @@ func (s *Supervisor) begin() error {
 // loop is the owner loop. It returns when everything is over.
 func (s *Supervisor) loop() {
 	for !s.sweepDone {
-		if s.dirty && len(s.events) == 0 && len(s.opts.Signals) == 0 {
-			s.writeStatus()
+		if len(s.events) == 0 && len(s.opts.Signals) == 0 {
+			if s.dirty {
+				s.writeStatus()
+			}
+			if s.settling {
+				s.settling = false
+				s.settle()
+			}
 		}
 		select {
 		case sig := <-s.opts.Signals:
@@ -406,12 +414,23 @@ func (s *Supervisor) loop() {
 func (s *Supervisor) markDirty() { s.dirty = true }
 
 // settle hands the memory of a burst back to the kernel once the start (or
-// a reload) is over: the garbage of reading the config and starting every
-// program is collected, goroutine stacks that grew during the burst
-// shrink, and the freed pages are returned, so an idle gosinit keeps only
-// what it uses. It costs one garbage collection (a few ms on the loop),
-// once per start or reload, never on a timer.
-func settle() { debug.FreeOSMemory() }
+// a reload) is over and the loop has nothing left to do: the garbage of
+// reading the config and starting every program is collected, goroutine
+// stacks that grew during the burst shrink, and the freed pages are
+// returned, so an idle gosinit keeps only what it uses. It costs one
+// garbage collection (a few ms on the loop), once per start or reload,
+// never on a timer. With a main command and no config there is no such
+// garbage, and the collection would cost more (its own metadata, about
+// 250 kB) than it returns, so only the code pages go. Then the pages of
+// code the start ran are unmapped (pages.go).
+func (s *Supervisor) settle() {
+	if s.cfg != nil {
+		debug.FreeOSMemory()
+	}
+	if _, err := dropCodePages(); err != nil {
+		s.log.debugf("unmapping the start's code pages: %v", err)
+	}
+}
 
 // survive runs one event's handling; a bug that panics there is logged
 // and survived, because PID 1's death SIGKILLs the whole container. The
@@ -661,7 +680,7 @@ func (s *Supervisor) checkReady() {
 		if err := s.notify.Ready(); err != nil {
 			s.log.warnf("systemd notify: %v", err)
 		}
-		settle()
+		s.settling = true
 	}
 }
 
