@@ -143,7 +143,7 @@ func idleSection(e *env) (*table, error) {
 			strconv.FormatInt(rss[i].anon, 10), strconv.FormatInt(rss[i].file, 10), strconv.Itoa(threads[i]),
 			strconv.FormatInt(wake, 10), fmt.Sprintf("%.2f", rate), ratio(rate, baseRate))
 	}
-	t.note("RSS: VmRSS 2 s after start, and its parts RssAnon (the init's own memory) and RssFile (pages of its binary and libraries, shared with the page cache; for a static binary about its file size)")
+	t.note("RSS: VmRSS 2 s after start, and its parts RssAnon (the init's own memory) and RssFile (pages of its binary and libraries it has mapped, shared with the page cache; gosinit unmaps the code its start ran once it is idle)")
 	t.note("wake-ups: voluntary+nonvoluntary context switches of all threads over %v, all inits idle at the same time", e.idle)
 	return t, nil
 }
