@@ -12,10 +12,11 @@ import (
 	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
-const checkUsage = `usage: gosinit check [-c FILE] [--json] [--strict]
+const checkUsage = `usage: gosinit check [-c FILE | FILE] [--json] [--strict]
 
 Load the configuration as gosinit would run it, and report every error and
-warning. Without -c, the file is $GOSINIT_CONFIG, else the first of
+warning. The file is named by -c or as the one argument; without either,
+it is $GOSINIT_CONFIG, else the first of
 supervisord's default paths that exists. Exit 0 when it loads (warnings go to
 stderr), 2 when it has errors.
 
@@ -36,16 +37,30 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&file, "config", "", "same as -c `FILE`")
 	jsonOut := fs.Bool("json", false, "print the effective configuration as JSON on stdout")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+	// The file may also come as an argument, before or after the flags
+	// (`gosinit check app.conf --json`): flag stops at the first argument,
+	// so the rest is parsed again.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return errUsage
 		}
-		return errUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "gosinit check: unexpected argument %q\n", fs.Arg(0))
+	if len(positional) > 1 || (len(positional) == 1 && file != "") {
+		fmt.Fprintf(stderr, "gosinit check: unexpected argument %q: one configuration file, by -c or as the argument\n", positional[len(positional)-1])
 		fs.Usage()
 		return errUsage
+	}
+	if len(positional) == 1 {
+		file = positional[0]
 	}
 	if file == "" {
 		found, err := config.Find(os.Environ())

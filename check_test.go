@@ -35,6 +35,11 @@ func TestCheckCommand(t *testing.T) {
 		{"env", []string{"check"}, []string{"GOSINIT_CONFIG=" + bad}, 2, []string{"autorestart"}},
 		{"missing", []string{"check", "-c", filepath.Join(dir, "nope.conf")}, nil, 2, []string{"nope.conf"}},
 		{"usage", []string{"check", "--bogus"}, nil, 2, nil},
+		{"file argument", []string{"check", bad}, nil, 2, []string{"bad.conf:5: [program:web] autorestart:"}},
+		{"file argument then flag", []string{"check", typo, "--strict"}, nil, 2, []string{"typo.conf:3: [supervisord] logfile_backup:"}},
+		{"file argument over GOSINIT_CONFIG", []string{"check", good}, []string{"GOSINIT_CONFIG=" + bad}, 0, nil},
+		{"two files", []string{"check", good, typo}, nil, 2, []string{`unexpected argument "` + typo + `"`}},
+		{"-c and a file", []string{"check", "-c", good, typo}, nil, 2, []string{`unexpected argument "` + typo + `"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

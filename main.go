@@ -113,7 +113,7 @@ func versionString() string {
 const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND as PID 1 (tini-style)
        gosinit -c FILE [flags] [-- COMMAND ...]   run a supervisord.conf (and COMMAND)
        gosinit status [--json] [NAME|GROUP:*...]  show the programs of the running gosinit
-       gosinit check [-c FILE] [--json] [--strict] check a configuration
+       gosinit check [FILE] [--json] [--strict]   check a configuration (or -c FILE)
        gosinit reload                             re-read the configuration (SIGHUP)
        gosinit version
 
