@@ -127,7 +127,17 @@ flags (each also read from the environment variable shown):
   --wait              with -c and COMMAND: start COMMAND only once
                       every autostart program is RUNNING             GOSINIT_WAIT
   --loglevel LEVEL    critical error warn info debug trace blather   GOSINIT_LOGLEVEL
+                      (also -e LEVEL, as supervisord spells it)
   -h, --help          this text
+  -v, --version       gosinit's version
+
+supervisord's flags work too, so "supervisord -n -c FILE" becomes
+"gosinit -n -c FILE"; each sets its [supervisord] key over the file's:
+  -n, --nodaemon (gosinit never daemonizes), -s, --silent, -u, --user USER,
+  -m, --umask OCTAL, -d, --directory DIR, -l, --logfile FILE,
+  -y, --logfile_maxbytes BYTES, -z, --logfile_backups N, -j, --pidfile FILE,
+  -i, --identifier STR, -q, --childlogdir DIR, -k, --nocleanup,
+  -a, --minfds N, -t, --strip_ansi, --minprocs N, --configuration FILE
 
 A program named like a subcommand runs with: gosinit -- NAME
 Exit status: COMMAND's status, 128+N if signal N killed it; 127 COMMAND not
@@ -209,7 +219,38 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	fs.StringVar(&cfgPath, "config", cfgPath, "")
 	fs.BoolVar(&group, "g", group, "")
 	fs.BoolVar(&group, "group", group, "")
-	fs.Var(&remap, "e", "")
+	// -e is tini's exit code remap and supervisord's --loglevel: a level
+	// name is a level, anything else an exit code.
+	fs.Func("e", "", func(v string) error {
+		if _, err := strconv.Atoi(strings.TrimSpace(v)); err != nil && !strings.Contains(v, ",") {
+			if _, lerr := config.ParseLevel(v); lerr == nil {
+				loglevel = v
+				return nil
+			}
+		}
+		return remap.Set(v)
+	})
+	// supervisord's own flags, so that `supervisord -n -c FILE` becomes
+	// `gosinit -n -c FILE` in a Dockerfile or a unit: each sets its
+	// [supervisord] key over the file's value, as it does in supervisord.
+	var overrides []config.Override
+	var version bool
+	for _, f := range config.SupervisordFlags {
+		set := func(v string) error {
+			overrides = append(overrides, config.Override{Key: f.Key, Value: v, Flag: "-" + f.Names[0]})
+			return nil
+		}
+		for _, name := range f.Names {
+			if f.IsBool {
+				fs.BoolFunc(name, "", set)
+			} else {
+				fs.Func(name, "", set)
+			}
+		}
+	}
+	fs.StringVar(&cfgPath, "configuration", cfgPath, "")
+	fs.BoolVar(&version, "v", false, "")
+	fs.BoolVar(&version, "version", false, "")
 	fs.Func("grace", "", func(s string) error {
 		d, err := parseDuration(s)
 		grace = d
@@ -227,6 +268,10 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	}
 	if help {
 		usage(stdout)
+		return nil
+	}
+	if version {
+		fmt.Fprintln(stdout, "gosinit", versionString())
 		return nil
 	}
 	command := fs.Args()
@@ -262,8 +307,15 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		Stderr:     os.Stderr,
 		Stdout:     os.Stdout,
 	}
+	if cfgPath == "" {
+		for _, o := range overrides {
+			if o.Key != "nodaemon" {
+				fmt.Fprintf(stderr, "gosinit: %s: ignored: it sets [supervisord] %s, and there is no configuration (-c)\n", o.Flag, o.Key)
+			}
+		}
+	}
 	if cfgPath != "" {
-		cenv := config.Env{Environ: os.Environ()}
+		cenv := config.Env{Environ: os.Environ(), Overrides: overrides}
 		cenv.Hostname, _ = os.Hostname()
 		cfg, err := config.Load(cfgPath, cenv)
 		if err != nil {

@@ -4,8 +4,10 @@ package main
 // real programs, real signals, the real status file and log lines.
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -755,4 +757,66 @@ startsecs=0
 		t.Errorf("%d warnings, want 1:\n%s", n, r.stderr.String())
 	}
 	r.stop(t)
+}
+
+// TestSupervisordFlags: supervisord's command line works as it is, so
+// `supervisord -n -c FILE` becomes `gosinit -n -c FILE`. The flags beat
+// the file (logfile=/dev/null here); -e takes a level as supervisord's
+// --loglevel does; -s keeps the log off stderr.
+func TestSupervisordFlags(t *testing.T) {
+	t.Run("config", func(t *testing.T) {
+		r := startConf(t, base+`
+[program:quiet]
+command=/bin/sleep 1000
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, "-n", "-s", "-l", "@DIR@/cli.log", "-e", "debug")
+		r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "quiet"))
+		if got := r.stop(t); got != 0 {
+			t.Fatalf("exit %d after SIGTERM, want 0", got)
+		}
+		b, err := os.ReadFile(filepath.Join(r.dir, "cli.log"))
+		if err != nil {
+			t.Fatalf("-l: %v", err)
+		}
+		if !strings.Contains(string(b), " DEBG killing quiet") {
+			t.Errorf("-e debug: no debug line in the log:\n%s", b)
+		}
+		if s := r.stderr.String(); s != "" {
+			t.Errorf("-s: the log was echoed to stderr:\n%s", s)
+		}
+	})
+	t.Run("bad value", func(t *testing.T) {
+		dir := t.TempDir()
+		conf := filepath.Join(dir, "supervisord.conf")
+		if err := os.WriteFile(conf, []byte("[supervisord]\n\n[program:a]\ncommand=/bin/true\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(gosinitBin, "-n", "-y", "lots", "-c", conf).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Fatalf("exit %v, want 2; output %s", err, out)
+		}
+		if want := "command line (-y): [supervisord] logfile_maxbytes:"; !strings.Contains(string(out), want) {
+			t.Errorf("output %q lacks %q", out, want)
+		}
+	})
+	t.Run("without a config", func(t *testing.T) {
+		out, err := exec.Command(gosinitBin, "-n", "-l", "/tmp/never.log", "--", "/bin/true").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if want := "gosinit: -l: ignored"; !strings.Contains(string(out), want) || strings.Contains(string(out), "-n") {
+			t.Errorf("output %q: want %q, and nothing about -n", out, want)
+		}
+	})
+	t.Run("version", func(t *testing.T) {
+		for _, flag := range []string{"-v", "--version"} {
+			out, err := exec.Command(gosinitBin, flag).Output()
+			if err != nil || !strings.HasPrefix(string(out), "gosinit ") {
+				t.Errorf("%s: %q %v", flag, out, err)
+			}
+		}
+	})
 }

@@ -10,10 +10,54 @@ import (
 )
 
 // Env is what Load needs from the machine: the environment for %(ENV_X)s
-// (as os.Environ returns it) and the host name for %(host_node_name)s.
+// (as os.Environ returns it), the host name for %(host_node_name)s, and
+// the [supervisord] settings given on the command line.
 type Env struct {
-	Environ  []string
-	Hostname string
+	Environ   []string
+	Hostname  string
+	Overrides []Override
+}
+
+// Override is a [supervisord] setting given on gosinit's command line with
+// one of supervisord's own flags (`-l FILE` is logfile=FILE). As with
+// supervisord, it beats the file's value, and it is taken literally: no
+// %(name)s expansion. It is checked like the key in the file, and its
+// errors name the flag ("command line (-y): [supervisord]
+// logfile_maxbytes: ...").
+type Override struct {
+	Key   string // the [supervisord] key
+	Value string
+	Flag  string // as given, for messages: "-l"
+}
+
+// SupervisordFlag is one of supervisord's command-line options that sets a
+// [supervisord] key (supervisor/options.py, ServerOptions.__init__); a
+// boolean one takes no value and sets the key to true.
+type SupervisordFlag struct {
+	Names  []string // short first, without dashes
+	Key    string
+	IsBool bool
+}
+
+// SupervisordFlags are the options gosinit's command line accepts as
+// supervisord does. -c/--configuration, -e/--loglevel, -h and -v are not
+// here: they are gosinit's own -c, --loglevel, help and version.
+var SupervisordFlags = []SupervisordFlag{
+	{[]string{"n", "nodaemon"}, "nodaemon", true},
+	{[]string{"s", "silent"}, "silent", true},
+	{[]string{"u", "user"}, "user", false},
+	{[]string{"m", "umask"}, "umask", false},
+	{[]string{"d", "directory"}, "directory", false},
+	{[]string{"l", "logfile"}, "logfile", false},
+	{[]string{"y", "logfile_maxbytes"}, "logfile_maxbytes", false},
+	{[]string{"z", "logfile_backups"}, "logfile_backups", false},
+	{[]string{"j", "pidfile"}, "pidfile", false},
+	{[]string{"i", "identifier"}, "identifier", false},
+	{[]string{"q", "childlogdir"}, "childlogdir", false},
+	{[]string{"k", "nocleanup"}, "nocleanup", true},
+	{[]string{"a", "minfds"}, "minfds", false},
+	{[]string{"t", "strip_ansi"}, "strip_ansi", true},
+	{[]string{"minprocs"}, "minprocs", false},
 }
 
 // Load reads the configuration file at path and everything it includes.
@@ -423,6 +467,11 @@ func (l *loader) supervisord() Supervisord {
 	if s == nil {
 		l.infof(Pos{l.mainFile, 0}, "", "", "no [supervisord] section: using its defaults (supervisord itself refuses such a file)")
 		s = &section{name: "supervisord", pos: Pos{l.mainFile, 0}, keys: map[string]*entry{}}
+	}
+	for _, o := range l.env.Overrides {
+		// %% keeps a literal % through the expansion every value gets.
+		s.keys[o.Key] = &entry{key: o.Key, value: strings.ReplaceAll(o.Value, "%", "%%"),
+			pos: Pos{File: "command line (" + o.Flag + ")"}}
 	}
 	v := scope{{"here": l.here}, l.osVars}
 	var sv Supervisord

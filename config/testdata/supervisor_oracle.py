@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """How Debian's supervisor reads a config, as JSON in gosinit's shape.
 
-    supervisor_oracle.py HOSTNAME CONFIG
+    supervisor_oracle.py HOSTNAME CONFIG [SUPERVISORD-FLAGS...]
 
-Runs supervisor.options.ServerOptions().realize(['-c', CONFIG]), the call
+Runs supervisor.options.ServerOptions().realize(['-c', CONFIG, FLAGS...]), the call
 supervisord's main() makes before it starts anything, and prints
 {"supervisord": {...}, "groups": [...]} with the names and representations of
 `gosinit check --json`, or {"error": "..."} when supervisor rejects the file.
@@ -23,7 +23,7 @@ import warnings
 
 warnings.filterwarnings('ignore')
 
-HOSTNAME, CONFIG = sys.argv[1], sys.argv[2]
+HOSTNAME, CONFIG, FLAGS = sys.argv[1], sys.argv[2], sys.argv[3:]
 platform.node = lambda: HOSTNAME
 
 from supervisor import datatypes, options  # noqa: E402
@@ -95,7 +95,7 @@ def main():
         raise Rejected(str(msg))
     o.usage = usage
     try:
-        o.realize(args=['-c', CONFIG])
+        o.realize(args=['-c', CONFIG] + FLAGS)
     except Rejected as e:
         return {'error': str(e)}
     except Exception as e:  # supervisord would die with a traceback
