@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -817,6 +818,127 @@ stderr_logfile=NONE
 			if err != nil || !strings.HasPrefix(string(out), "gosinit ") {
 				t.Errorf("%s: %q %v", flag, out, err)
 			}
+		}
+	})
+}
+
+// nobodyDir is a new directory that user nobody can reach and read (the
+// test's temp dirs are 0700), removed at the end.
+func nobodyDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gosinit-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			t.Skipf("user nobody cannot reach %s", dir)
+		}
+	}
+	return dir
+}
+
+// TestSupervisordUser: [supervisord] user= makes gosinit itself that user
+// before it starts anything, as supervisord drops its privileges: every
+// program runs as the user, one with user=root fails to spawn, and the
+// status file still works at the path gosinit created for it.
+func TestSupervisordUser(t *testing.T) {
+	needRoot(t)
+	dir := nobodyDir(t)
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(out, 0o777); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "supervisord.conf")
+	text := strings.ReplaceAll(`[supervisord]
+user=nobody
+logfile=/dev/null
+
+[program:who]
+command=/bin/sh -c 'echo "$(id -u) $(id -g) $(id -G)" > @OUT@/ids; sleep 1000'
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:asroot]
+command=/bin/true
+user=root
+startretries=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, "@OUT@", out)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "run", "status.json") // gosinit makes run/ and gives it to nobody
+	r := &confRun{initRun: startInit(t, true, nil, "-c", conf, "--status-file", status), dir: dir, status: status}
+	st := r.waitStatus(t, 10*time.Second, "who RUNNING, asroot FATAL", func(m map[string]proc.ProcessStatus) bool {
+		return m["who"].State == proc.Running && m["asroot"].State == proc.Fatal
+	})
+	if d := st["asroot"].Description; !strings.Contains(d, "Can't drop privilege as nonroot user") {
+		t.Errorf("asroot: description %q, want the spawn error", d)
+	}
+	ids := waitFileLines(filepath.Join(out, "ids"), 1, 10*time.Second)
+	if len(ids) != 1 || ids[0] != "65534 65534 65534" {
+		t.Errorf("program ids %q, want nobody's: 65534 65534 65534", ids)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Uid:\t65534\t65534\t65534\t65534\n", "Gid:\t65534\t65534\t65534\t65534\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("gosinit's /proc status lacks %q:\n%s", want, b)
+		}
+	}
+	if got := r.stop(t); got != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0; stderr %s", got, r.stderr.String())
+	}
+
+	// Started as another user, gosinit cannot become root: it refuses to
+	// start, as supervisord does, naming the line.
+	t.Run("not root", func(t *testing.T) {
+		b, err := os.ReadFile(gosinitBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "gosinit")
+		if err := os.WriteFile(bin, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rootConf := filepath.Join(dir, "root.conf")
+		if err := os.WriteFile(rootConf, []byte("[supervisord]\nlogfile=/dev/null\nuser=root\n\n[program:a]\ncommand=/bin/true\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "-c", rootConf, "--status-file", filepath.Join(out, "st.json"))
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var got lockedBuffer
+		cmd.Stdout, cmd.Stderr = &got, &got
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+			<-done
+			t.Fatalf("gosinit ran as nobody with user=root; output %s", got.String())
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Fatalf("exit %v, want 2; output %s", err, got.String())
+		}
+		if want := "root.conf:3: [supervisord] user: Can't drop privilege as nonroot user"; !strings.Contains(got.String(), want) {
+			t.Errorf("output %q lacks %q", got.String(), want)
 		}
 	})
 }

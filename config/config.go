@@ -81,6 +81,9 @@ type Supervisord struct {
 	userPos, logfilePos, childlogdirPos Pos
 }
 
+// UserPos is where user= is set, for errors about it found at run time.
+func (s *Supervisord) UserPos() Pos { return s.userPos }
+
 // Gosinit is the [gosinit] section: gosinit's own settings, which
 // supervisord ignores. The prefixes are defaults for every program.
 type Gosinit struct {

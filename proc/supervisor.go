@@ -243,21 +243,35 @@ func (s *Supervisor) prepare() error {
 	// 3..minfds); everything gosinit opens itself is close-on-exec already.
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	s.raiseLimits()
-	if s.outputs, err = newOutputs(s); err != nil {
-		return err
-	}
-	if err := s.setupActivityLog(); err != nil {
-		return err
-	}
-	for _, w := range s.cfg.Warnings {
-		s.log.warnf("%s", w.String())
-	}
 	s.statusPath = s.opts.StatusFile
 	if s.statusPath == "" {
 		s.statusPath = s.cfg.Gosinit.StatusFile
 	}
 	if s.statusPath == "" {
 		s.statusPath = DefaultStatusFile
+	}
+	u, err := s.configUser()
+	if err != nil {
+		return err
+	}
+	if u != nil && os.Getuid() == 0 && u.Uid != 0 {
+		handStatusDir(s.statusPath, u)
+	}
+	dropped, err := s.dropPrivileges(u)
+	if err != nil {
+		return err
+	}
+	if s.outputs, err = newOutputs(s); err != nil {
+		return err
+	}
+	if err := s.setupActivityLog(); err != nil {
+		return err
+	}
+	if dropped {
+		s.log.infof("Set uid to user %d succeeded", u.Uid)
+	}
+	for _, w := range s.cfg.Warnings {
+		s.log.warnf("%s", w.String())
 	}
 	s.prepareStatusDir()
 	for _, pc := range s.cfg.Processes() {
