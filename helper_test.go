@@ -300,3 +300,36 @@ func rawForkBlocked(n, fd int) {
 		}
 	}
 }
+
+// nobodyDir is a new directory that user nobody can reach and read (the
+// test's temp dirs are 0700), removed at the end.
+func nobodyDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gosinit-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			t.Skipf("user nobody cannot reach %s", dir)
+		}
+	}
+	return dir
+}
+
+// copyExecutable copies the program src to dst, mode 0755, and returns dst.
+func copyExecutable(t *testing.T, src, dst string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}

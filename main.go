@@ -222,11 +222,9 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	// -e is tini's exit code remap and supervisord's --loglevel: a level
 	// name is a level, anything else an exit code.
 	fs.Func("e", "", func(v string) error {
-		if _, err := strconv.Atoi(strings.TrimSpace(v)); err != nil && !strings.Contains(v, ",") {
-			if _, lerr := config.ParseLevel(v); lerr == nil {
-				loglevel = v
-				return nil
-			}
+		if _, err := config.ParseLevel(v); err == nil {
+			loglevel = v
+			return nil
 		}
 		return remap.Set(v)
 	})
@@ -234,7 +232,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	// `gosinit -n -c FILE` in a Dockerfile or a unit: each sets its
 	// [supervisord] key over the file's value, as it does in supervisord.
 	var overrides []config.Override
-	var version bool
+	var showVersion bool
 	for _, f := range config.SupervisordFlags {
 		set := func(v string) error {
 			overrides = append(overrides, config.Override{Key: f.Key, Value: v, Flag: "-" + f.Names[0]})
@@ -249,8 +247,8 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		}
 	}
 	fs.StringVar(&cfgPath, "configuration", cfgPath, "")
-	fs.BoolVar(&version, "v", false, "")
-	fs.BoolVar(&version, "version", false, "")
+	fs.BoolVar(&showVersion, "v", false, "")
+	fs.BoolVar(&showVersion, "version", false, "")
 	fs.Func("grace", "", func(s string) error {
 		d, err := parseDuration(s)
 		grace = d
@@ -270,7 +268,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		usage(stdout)
 		return nil
 	}
-	if version {
+	if showVersion {
 		fmt.Fprintln(stdout, "gosinit", versionString())
 		return nil
 	}

@@ -463,31 +463,12 @@ func TestStatusAsNonRoot(t *testing.T) {
 	other := startProcess(t, sleep, "sleep", "1000").Process.Pid
 
 	// A directory nobody can reach, with a copy of the test binary in it.
-	dir, err := os.MkdirTemp("", "gosinit-status-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
-		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
-			t.Skipf("user nobody cannot reach %s", dir)
-		}
-	}
+	dir := nobodyDir(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "status.test")
-	if err := os.WriteFile(exe, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := copyExecutable(t, self, filepath.Join(dir, "status.test"))
 
 	tests := []struct {
 		name       string

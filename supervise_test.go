@@ -822,26 +822,6 @@ stderr_logfile=NONE
 	})
 }
 
-// nobodyDir is a new directory that user nobody can reach and read (the
-// test's temp dirs are 0700), removed at the end.
-func nobodyDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "gosinit-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
-		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
-			t.Skipf("user nobody cannot reach %s", dir)
-		}
-	}
-	return dir
-}
-
 // TestSupervisordUser: [supervisord] user= makes gosinit itself that user
 // before it starts anything, as supervisord drops its privileges: every
 // program runs as the user, one with user=root fails to spawn, and the
@@ -905,14 +885,7 @@ stderr_logfile=NONE
 	// Started as another user, gosinit cannot become root: it refuses to
 	// start, as supervisord does, naming the line.
 	t.Run("not root", func(t *testing.T) {
-		b, err := os.ReadFile(gosinitBin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bin := filepath.Join(dir, "gosinit")
-		if err := os.WriteFile(bin, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		bin := copyExecutable(t, gosinitBin, filepath.Join(dir, "gosinit"))
 		rootConf := filepath.Join(dir, "root.conf")
 		if err := os.WriteFile(rootConf, []byte("[supervisord]\nlogfile=/dev/null\nuser=root\n\n[program:a]\ncommand=/bin/true\n"), 0o644); err != nil {
 			t.Fatal(err)

@@ -588,16 +588,7 @@ func TestDifferential(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(python, "testdata/supervisor_oracle.py", env.Hostname, c.file)
-			cmd.Env = env.Environ
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("oracle: %v", err)
-			}
-			var want map[string]any
-			if err := json.Unmarshal(out, &want); err != nil {
-				t.Fatalf("oracle output: %v", err)
-			}
+			want := runOracle(t, env, c.file)
 			cfg, err := Load(c.file, env)
 			var errs Errors
 			if err != nil && !errors.As(err, &errs) {
@@ -624,14 +615,38 @@ func TestDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatalf("supervisor accepts it, gosinit: %v", err)
 			}
-			var got map[string]any
-			if err := json.Unmarshal(mustJSON(t, cfg), &got); err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range compareOracle(want, got) {
-				t.Error(d)
-			}
+			sameAsOracle(t, want, cfg)
 		})
+	}
+}
+
+// runOracle is Debian's supervisord's reading of file, given supervisord's
+// command-line flags args, as testdata/supervisor_oracle.py prints it.
+func runOracle(t *testing.T, env Env, file string, args ...string) map[string]any {
+	t.Helper()
+	cmd := exec.Command(python, append([]string{"testdata/supervisor_oracle.py", env.Hostname, file}, args...)...)
+	cmd.Env = env.Environ
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("oracle: %v", err)
+	}
+	var want map[string]any
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatalf("oracle output: %v", err)
+	}
+	return want
+}
+
+// sameAsOracle reports every field where cfg differs from the oracle's
+// reading want.
+func sameAsOracle(t *testing.T, want map[string]any, cfg *Config) {
+	t.Helper()
+	var got map[string]any
+	if err := json.Unmarshal(mustJSON(t, cfg), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range compareOracle(want, got) {
+		t.Error(d)
 	}
 }
 

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -84,16 +83,7 @@ command=/bin/sleep 10
 	env := testEnv()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(python, append([]string{"testdata/supervisor_oracle.py", env.Hostname, file}, tt.args...)...)
-			cmd.Env = env.Environ
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("oracle: %v", err)
-			}
-			var want map[string]any
-			if err := json.Unmarshal(out, &want); err != nil {
-				t.Fatalf("oracle output: %v", err)
-			}
+			want := runOracle(t, env, file, tt.args...)
 			e := env
 			e.Overrides = overridesFor(t, tt.args)
 			cfg, err := Load(file, e)
@@ -110,13 +100,7 @@ command=/bin/sleep 10
 			if err != nil {
 				t.Fatalf("supervisord accepts it, gosinit: %v", err)
 			}
-			var got map[string]any
-			if err := json.Unmarshal(mustJSON(t, cfg), &got); err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range compareOracle(want, got) {
-				t.Error(d)
-			}
+			sameAsOracle(t, want, cfg)
 		})
 	}
 }

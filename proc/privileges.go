@@ -49,14 +49,17 @@ func (s *Supervisor) configUser() (*config.User, error) {
 	return u, nil
 }
 
-// dropPrivileges makes gosinit the user u (see above). It reports whether
-// it changed users.
+// dropPrivileges makes gosinit the user u (see above), first handing it
+// the status directory. It reports whether it changed users.
 func (s *Supervisor) dropPrivileges(u *config.User) (bool, error) {
 	if u == nil || uint32(os.Getuid()) == u.Uid {
 		return false, nil
 	}
 	if os.Getuid() != 0 {
 		return false, s.userError("Can't drop privilege as nonroot user (gosinit runs as uid %d)", os.Getuid())
+	}
+	if s.statusPath != "" {
+		handStatusDir(s.statusPath, u)
 	}
 	groups := make([]int, len(u.Groups))
 	for i, g := range u.Groups {

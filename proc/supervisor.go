@@ -254,9 +254,6 @@ func (s *Supervisor) prepare() error {
 	if err != nil {
 		return err
 	}
-	if u != nil && os.Getuid() == 0 && u.Uid != 0 {
-		handStatusDir(s.statusPath, u)
-	}
 	dropped, err := s.dropPrivileges(u)
 	if err != nil {
 		return err
