@@ -104,3 +104,33 @@ command=/bin/sleep 10
 		})
 	}
 }
+
+// TestOverridesTOML: the command line's settings apply to a TOML file as
+// to its INI twin.
+func TestOverridesTOML(t *testing.T) {
+	dir := t.TempDir()
+	ini := filepath.Join(dir, "s.conf")
+	toml := filepath.Join(dir, "s.toml")
+	if err := os.WriteFile(ini, []byte("[supervisord]\nlogfile=/dev/null\nidentifier=fromfile\n\n[program:idle]\ncommand=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(toml, []byte("[supervisord]\nlogfile = \"/dev/null\"\nidentifier = \"fromfile\"\n\n[program.idle]\ncommand = \"/bin/sleep 1000\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv()
+	env.Overrides = overridesFor(t, []string{"-n", "-i", "cli%x", "-y", "1KB", "-l", "/tmp/cli.log"})
+	var got [2]Supervisord
+	for i, f := range []string{ini, toml} {
+		cfg, err := Load(f, env)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got[i] = cfg.Supervisord
+	}
+	if got[1].Identifier != "cli%x" || got[1].LogfileMaxbytes != 1024 || got[1].Logfile != "/tmp/cli.log" || !got[1].Nodaemon {
+		t.Errorf("TOML with overrides: %+v", got[1])
+	}
+	if a, b := string(mustJSON(t, got[0])), string(mustJSON(t, got[1])); a != b {
+		t.Errorf("INI and TOML differ under the same overrides:\n%s\n%s", a, b)
+	}
+}
