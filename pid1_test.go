@@ -504,9 +504,9 @@ func TestIdleUnmapsCodePages(t *testing.T) {
 	}
 	t.Run("command", func(t *testing.T) {
 		status := filepath.Join(t.TempDir(), "status.json")
-		r := startInit(t, true, nil, "--status-file", status, "--", "/bin/sleep", "1000")
+		r := &confRun{initRun: startInit(t, true, nil, "--status-file", status, "--", "/bin/sleep", "1000"), status: status}
 		// The first status write ends the start; the pages go right after.
-		waitFile(t, status, 10*time.Second)
+		r.waitStatus(t, 10*time.Second, "a status file", func(map[string]proc.ProcessStatus) bool { return true })
 		check(t, r.cmd.Process.Pid)
 		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
 		if got := r.wait(t, 10*time.Second); got != 128+int(unix.SIGTERM) {
@@ -525,19 +525,4 @@ startsecs=0
 			t.Fatalf("exit %d after SIGTERM, want 0", got)
 		}
 	})
-}
-
-// waitFile waits until path exists, or fails.
-func waitFile(t *testing.T, path string, d time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not written within %v", path, d)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -14,8 +14,9 @@ package proc
 // from itself: madvise(MADV_DONTNEED) on its own read-only, file-backed
 // mappings, just before the owner loop goes to sleep. Nothing is lost: the
 // pages stay in the page cache, and the code that runs next maps its pages
-// back in with a minor fault (no I/O while the cache holds them; a few
-// microseconds for the first event after idle). RSS then shows what gosinit
+// back in with minor faults (no I/O while the cache holds them): the first
+// signal forwarded after idle took 0.50 ms at the median instead of 0.37,
+// with 7 faults instead of 1; later events are as before. RSS then shows what gosinit
 // runs, not what it once ran, and under memory pressure the kernel can
 // reclaim the cold pages without unmapping them from PID 1 first. It does
 // not change what a cgroup is charged for the page cache of the binary.
