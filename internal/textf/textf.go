@@ -394,13 +394,19 @@ func (p *printer) bad(s *spec, a any) {
 	p.buf = append(p.buf, ')')
 }
 
-// pad appends b, padded to the width with spaces (or zeros after any
-// sign when zero is set and the caller allows it).
+// How a field is filled up to its width when the 0 flag is set.
+const (
+	fillSpace  = iota // never with zeros (Inf, NaN, an integer with a precision)
+	fillZero          // zeros before the text (strings, as fmt does)
+	fillNumber        // zeros after the sign
+)
+
+// pad appends b, padded to the width (a string's fill).
 func (p *printer) pad(s *spec, b []byte) {
-	p.padZero(s, b, false)
+	p.padFill(s, b, fillZero)
 }
 
-func (p *printer) padZero(s *spec, b []byte, zeroOK bool) {
+func (p *printer) padFill(s *spec, b []byte, fill int) {
 	n := s.width - utf8.RuneCount(b)
 	if n <= 0 {
 		p.buf = append(p.buf, b...)
@@ -413,7 +419,7 @@ func (p *printer) padZero(s *spec, b []byte, zeroOK bool) {
 		}
 		return
 	}
-	if s.zero && zeroOK {
+	if s.zero && fill == fillNumber {
 		sign := 0
 		if len(b) > 0 && (b[0] == '-' || b[0] == '+' || b[0] == ' ') {
 			sign = 1
@@ -425,12 +431,12 @@ func (p *printer) padZero(s *spec, b []byte, zeroOK bool) {
 		p.buf = append(p.buf, b[sign:]...)
 		return
 	}
-	fill := byte(' ')
-	if s.zero {
-		fill = '0' // fmt pads strings with zeros too
+	c := byte(' ')
+	if s.zero && fill == fillZero {
+		c = '0'
 	}
 	for ; n > 0; n-- {
-		p.buf = append(p.buf, fill)
+		p.buf = append(p.buf, c)
 	}
 	p.buf = append(p.buf, b...)
 }
@@ -490,11 +496,19 @@ func (p *printer) str(s *spec, v string) {
 // signed value.
 func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	switch s.verb {
-	case 'c':
-		p.pad(s, utf8.AppendRune(nil, rune(u)))
-		return
-	case 'q':
-		p.pad(s, strconv.AppendQuoteRune(nil, rune(u)))
+	case 'c', 'q':
+		r := rune(u)
+		if u > utf8.MaxRune {
+			r = utf8.RuneError
+		}
+		switch {
+		case s.verb == 'c':
+			p.pad(s, utf8.AppendRune(nil, r))
+		case s.plus:
+			p.pad(s, strconv.AppendQuoteRuneToASCII(nil, r))
+		default:
+			p.pad(s, strconv.AppendQuoteRune(nil, r))
+		}
 		return
 	case 'U':
 		b := []byte("U+")
@@ -572,7 +586,11 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	}
 	b = append(b, digits...)
 	// fmt ignores the 0 flag when a precision is given
-	p.padZero(s, b, s.prec < 0)
+	if s.prec >= 0 {
+		p.padFill(s, b, fillSpace)
+		return
+	}
+	p.padFill(s, b, fillNumber)
 }
 
 func (p *printer) float(s *spec, a any, f float64, bits int) {
@@ -603,9 +621,11 @@ func (p *printer) float(s *spec, a any, f float64, bits int) {
 		case s.space:
 			b = append([]byte{' '}, b...)
 		}
-	} else if b[0] == '+' && !s.plus {
-		b = b[1:] // +Inf
 	}
 	// Inf and NaN are padded with spaces, as fmt does.
-	p.padZero(s, b, !(len(b) > 0 && (b[len(b)-1] == 'f' || b[len(b)-1] == 'N')))
+	if c := b[len(b)-1]; c == 'f' || c == 'N' {
+		p.padFill(s, b, fillSpace)
+		return
+	}
+	p.padFill(s, b, fillNumber)
 }
