@@ -2,14 +2,13 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"sort"
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/jsonlite"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 const checkUsage = `usage: gosinit check [-c FILE | FILE] [--json] [--strict]
@@ -20,43 +19,48 @@ it is $GOSINIT_CONFIG, else the first of
 supervisord's default paths that exists. Exit 0 when it loads (warnings go to
 stderr), 2 when it has errors.
 
+  -c FILE
+    	configuration FILE (INI, or TOML when it ends in .toml)
+  -config FILE
+    	same as -c FILE
+  -json
+    	print the effective configuration as JSON on stdout
+  -strict
+    	treat warnings as errors
 `
 
 // cmdCheck implements `gosinit check`. It returns nil when the config
 // loads, config.Errors for its errors (with --strict, warnings too), and
 // errUsage for bad arguments. Warnings are printed to stderr here.
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, checkUsage)
-		fs.PrintDefaults()
-	}
+	usage := func() { io.WriteString(stderr, checkUsage) }
+	fs := newFlags(stderr, usage)
 	var file string
-	fs.StringVar(&file, "c", "", "configuration `FILE` (INI, or TOML when it ends in .toml)")
-	fs.StringVar(&file, "config", "", "same as -c `FILE`")
-	jsonOut := fs.Bool("json", false, "print the effective configuration as JSON on stdout")
-	strict := fs.Bool("strict", false, "treat warnings as errors")
+	var jsonOut, strict bool
+	fs.StringVar(&file, "c")
+	fs.StringVar(&file, "config")
+	fs.BoolVar(&jsonOut, "json")
+	fs.BoolVar(&strict, "strict")
 	// The file may also come as an argument, before or after the flags
 	// (`gosinit check app.conf --json`): flag stops at the first argument,
 	// so the rest is parsed again.
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
+			if errors.Is(err, errHelp) {
 				return nil
 			}
 			return errUsage
 		}
-		if fs.NArg() == 0 {
+		if len(fs.Args()) == 0 {
 			break
 		}
-		positional = append(positional, fs.Arg(0))
+		positional = append(positional, fs.Args()[0])
 		args = fs.Args()[1:]
 	}
 	if len(positional) > 1 || (len(positional) == 1 && file != "") {
-		fmt.Fprintf(stderr, "gosinit check: unexpected argument %q: one configuration file, by -c or as the argument\n", positional[len(positional)-1])
-		fs.Usage()
+		textf.Fprintf(stderr, "gosinit check: unexpected argument %q: one configuration file, by -c or as the argument\n", positional[len(positional)-1])
+		usage()
 		return errUsage
 	}
 	if len(positional) == 1 {
@@ -78,7 +82,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	var warnings []config.Diag
 	if cfg != nil {
 		for _, d := range cfg.Infos {
-			fmt.Fprintf(stderr, "info: %s\n", d)
+			textf.Fprintf(stderr, "info: %s\n", d)
 		}
 		warnings = cfg.Warnings
 		if errs == nil {
@@ -86,25 +90,25 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	sortDiags(warnings)
-	if *strict && len(warnings) > 0 {
+	if strict && len(warnings) > 0 {
 		all := append(config.Errors(nil), errs...)
 		all = append(all, warnings...)
 		sortDiags(all)
 		return all
 	}
 	for _, d := range warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", d)
+		textf.Fprintf(stderr, "warning: %s\n", d)
 	}
 	if errs != nil {
 		return errs
 	}
-	if *jsonOut {
+	if jsonOut {
 		cfg.Warnings = warnings
 		enc := jsonlite.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(cfg); err != nil {
-			return fmt.Errorf("check: write json: %w", err)
+			return textf.Errorf("check: write json: %w", err)
 		}
 	}
 	return nil

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 )
 
 // Errors that subcommands return to main, which alone maps them to exit
@@ -25,5 +25,5 @@ func (e *exitStatus) Error() string {
 	if e.msg != "" {
 		return e.msg
 	}
-	return fmt.Sprintf("exit status %d", e.code)
+	return "exit status " + strconv.Itoa(e.code)
 }

@@ -9,8 +9,6 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 	"github.com/gosinit/gosinit/proc"
 )
 
@@ -60,21 +59,21 @@ func exitCode(err error, stderr io.Writer) int {
 		return done.Code
 	case errors.As(err, &st):
 		if st.msg != "" {
-			fmt.Fprintln(stderr, "gosinit: "+st.msg)
+			io.WriteString(stderr, "gosinit: "+st.msg+"\n")
 		}
 		return st.code
 	case errors.Is(err, errUsage):
 		return 2
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &cerrs):
-		fmt.Fprintln(stderr, cerrs.Error())
+		io.WriteString(stderr, cerrs.Error()+"\n")
 		return 2
 	case errors.As(err, &serr):
-		fmt.Fprintln(stderr, "gosinit: "+serr.Error())
+		io.WriteString(stderr, "gosinit: "+serr.Error()+"\n")
 		return serr.Code
 	}
-	fmt.Fprintln(stderr, "gosinit: "+err.Error())
+	io.WriteString(stderr, "gosinit: "+err.Error()+"\n")
 	return 1
 }
 
@@ -87,7 +86,7 @@ func subcommand(args []string, stdout, stderr io.Writer) (ok bool, err error) {
 	}
 	switch args[0] {
 	case "version":
-		fmt.Fprintln(stdout, "gosinit", versionString())
+		io.WriteString(stdout, "gosinit "+versionString()+"\n")
 		return true, nil
 	case "help":
 		usage(stdout)
@@ -145,12 +144,11 @@ found, 126 not executable; 2 usage or configuration error; with -c and no
 COMMAND, 0 after an orderly shutdown or an essential program's status.
 `
 
-func usage(w io.Writer) { fmt.Fprint(w, usageText) }
+func usage(w io.Writer) { io.WriteString(w, usageText) }
 
 // intList is a repeatable -e flag.
 type intList []int
 
-func (l *intList) String() string { return fmt.Sprint(*l) }
 func (l *intList) Set(s string) error {
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
@@ -159,7 +157,7 @@ func (l *intList) Set(s string) error {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 0 || n > 255 {
-			return fmt.Errorf("exit code %q is not an integer from 0 to 255", f)
+			return textf.Errorf("exit code %q is not an integer from 0 to 255", f)
 		}
 		*l = append(*l, n)
 	}
@@ -167,8 +165,7 @@ func (l *intList) Set(s string) error {
 }
 
 func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gosinit", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlags(nil, nil)
 	var (
 		cfgPath    string
 		group      = true
@@ -187,21 +184,21 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if v, ok := env("GROUP"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			fmt.Fprintf(stderr, "gosinit: GOSINIT_GROUP=%q is not a boolean\n", v)
+			textf.Fprintf(stderr, "gosinit: GOSINIT_GROUP=%q is not a boolean\n", v)
 			return errUsage
 		}
 		group = b
 	}
 	if v, ok := env("REMAP_EXIT"); ok {
 		if err := remap.Set(v); err != nil {
-			fmt.Fprintf(stderr, "gosinit: GOSINIT_REMAP_EXIT: %v\n", err)
+			textf.Fprintf(stderr, "gosinit: GOSINIT_REMAP_EXIT: %v\n", err)
 			return errUsage
 		}
 	}
 	if v, ok := env("GRACE"); ok {
 		d, err := parseDuration(v)
 		if err != nil {
-			fmt.Fprintf(stderr, "gosinit: GOSINIT_GRACE: %v\n", err)
+			textf.Fprintf(stderr, "gosinit: GOSINIT_GRACE: %v\n", err)
 			return errUsage
 		}
 		grace = d
@@ -215,13 +212,13 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if v, ok := env("LOGLEVEL"); ok {
 		loglevel = v
 	}
-	fs.StringVar(&cfgPath, "c", cfgPath, "")
-	fs.StringVar(&cfgPath, "config", cfgPath, "")
-	fs.BoolVar(&group, "g", group, "")
-	fs.BoolVar(&group, "group", group, "")
+	fs.StringVar(&cfgPath, "c")
+	fs.StringVar(&cfgPath, "config")
+	fs.BoolVar(&group, "g")
+	fs.BoolVar(&group, "group")
 	// -e is tini's exit code remap and supervisord's --loglevel: a level
 	// name is a level, anything else an exit code.
-	fs.Func("e", "", func(v string) error {
+	fs.Func("e", func(v string) error {
 		if _, err := config.ParseLevel(v); err == nil {
 			loglevel = v
 			return nil
@@ -240,27 +237,27 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		}
 		for _, name := range f.Names {
 			if f.IsBool {
-				fs.BoolFunc(name, "", set)
+				fs.BoolFunc(name, set)
 			} else {
-				fs.Func(name, "", set)
+				fs.Func(name, set)
 			}
 		}
 	}
-	fs.StringVar(&cfgPath, "configuration", cfgPath, "")
-	fs.BoolVar(&showVersion, "v", false, "")
-	fs.BoolVar(&showVersion, "version", false, "")
-	fs.Func("grace", "", func(s string) error {
+	fs.StringVar(&cfgPath, "configuration")
+	fs.BoolVar(&showVersion, "v")
+	fs.BoolVar(&showVersion, "version")
+	fs.Func("grace", func(s string) error {
 		d, err := parseDuration(s)
 		grace = d
 		return err
 	})
-	fs.StringVar(&statusFile, "status-file", statusFile, "")
-	fs.BoolVar(&wait, "wait", wait, "")
-	fs.StringVar(&loglevel, "loglevel", loglevel, "")
-	fs.BoolVar(&help, "h", false, "")
-	fs.BoolVar(&help, "help", false, "")
+	fs.StringVar(&statusFile, "status-file")
+	fs.BoolVar(&wait, "wait")
+	fs.StringVar(&loglevel, "loglevel")
+	fs.BoolVar(&help, "h")
+	fs.BoolVar(&help, "help")
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "gosinit: %v\n", err)
+		textf.Fprintf(stderr, "gosinit: %v\n", err)
 		usage(stderr)
 		return errUsage
 	}
@@ -269,7 +266,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		return nil
 	}
 	if showVersion {
-		fmt.Fprintln(stdout, "gosinit", versionString())
+		io.WriteString(stdout, "gosinit "+versionString()+"\n")
 		return nil
 	}
 	command := fs.Args()
@@ -278,7 +275,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		// search path.
 		p, err := config.Find(os.Environ())
 		if err != nil {
-			fmt.Fprintf(stderr, "gosinit: nothing to run: give a COMMAND or -c FILE (%v)\n", err)
+			textf.Fprintf(stderr, "gosinit: nothing to run: give a COMMAND or -c FILE (%v)\n", err)
 			return errUsage
 		}
 		cfgPath = p
@@ -287,7 +284,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if loglevel != "" {
 		l, err := config.ParseLevel(loglevel)
 		if err != nil {
-			fmt.Fprintf(stderr, "gosinit: --loglevel: %v\n", err)
+			textf.Fprintf(stderr, "gosinit: --loglevel: %v\n", err)
 			return errUsage
 		}
 		level = l
@@ -308,7 +305,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if cfgPath == "" {
 		for _, o := range overrides {
 			if o.Key != "nodaemon" {
-				fmt.Fprintf(stderr, "gosinit: %s: ignored: it sets [supervisord] %s, and there is no configuration (-c)\n", o.Flag, o.Key)
+				textf.Fprintf(stderr, "gosinit: %s: ignored: it sets [supervisord] %s, and there is no configuration (-c)\n", o.Flag, o.Key)
 			}
 		}
 	}
@@ -340,7 +337,7 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
+		return 0, textf.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
 	}
 	return d, nil
 }

@@ -18,8 +18,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -33,6 +31,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosinit/gosinit/internal/jsonlite"
+	"github.com/gosinit/gosinit/internal/textf"
 	"github.com/gosinit/gosinit/proc"
 )
 
@@ -67,6 +66,12 @@ Prints the processes of the running gosinit as supervisorctl status does.
 Exit status: 0 every listed process is RUNNING, STARTING, BACKOFF or STOPPING;
 3 one is STOPPED, EXITED, FATAL or UNKNOWN; 4 an unknown name, or no gosinit
 is running. Health checks: HEALTHCHECK CMD gosinit status
+
+flags:
+  -json
+    	print the process entries as a JSON array
+  -status-file PATH
+    	the status file (default $GOSINIT_STATUS_FILE, ` + proc.DefaultStatusFile + `, then a per-user path)
 `
 
 const reloadUsage = `usage: gosinit reload [--status-file PATH] [--timeout DUR]
@@ -74,19 +79,27 @@ const reloadUsage = `usage: gosinit reload [--status-file PATH] [--timeout DUR]
 Sends SIGHUP to the running gosinit, waits for it to re-read its config and
 prints what changed, in supervisorctl update's words. Exit status: 0 done;
 2 the new config was rejected (nothing changed); 1 any other failure.
+
+flags:
+  -status-file PATH
+    	the status file (default $GOSINIT_STATUS_FILE, ` + proc.DefaultStatusFile + `, then a per-user path)
+  -timeout DUR
+    	how long to wait for the reload (default 30s)
 `
 
 // cmdStatus is `gosinit status [--json] [--status-file PATH] [NAME|GROUP:*|GROUP:NAME ...]`.
 func cmdStatus(args []string, stdout, stderr io.Writer) error {
-	fset := newFlagSet("status", statusUsage, stderr)
-	asJSON := fset.Bool("json", false, "print the process entries as a JSON array")
-	file := fset.String("status-file", "", "the status file (default $GOSINIT_STATUS_FILE, "+proc.DefaultStatusFile+", then a per-user path)")
+	fset := newFlags(stderr, func() { io.WriteString(stderr, statusUsage) })
+	var asJSON bool
+	var file string
+	fset.BoolVar(&asJSON, "json")
+	fset.StringVar(&file, "status-file")
 	names, err := parseArgs(fset, args)
 	if err != nil {
 		return err
 	}
 
-	path, other := statusFilePath(*file)
+	path, other := statusFilePath(file)
 	st, err := readLive(path, other)
 	if err != nil {
 		return &exitStatus{code: statusUnknown, msg: err.Error()}
@@ -95,10 +108,10 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 	sel, unknown := selectProcesses(st.Processes, names)
 	now := timeNow()
 	var buf bytes.Buffer
-	if *asJSON {
+	if asJSON {
 		// Keep stdout a valid JSON document: the name errors go to stderr.
 		for _, m := range unknown {
-			fmt.Fprintln(stderr, m)
+			io.WriteString(stderr, m+"\n")
 		}
 		if err := writeJSON(&buf, sel, now); err != nil {
 			return err
@@ -112,7 +125,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 		renderTable(&buf, sel, now)
 	}
 	if _, err := stdout.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("status: %w", err)
+		return textf.Errorf("status: %w", err)
 	}
 	if code := statusCode(sel, len(unknown) > 0); code != 0 {
 		return &exitStatus{code: code}
@@ -120,26 +133,15 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// newFlagSet returns a flag set that reports errors and -h on stderr.
-func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
-	fset := flag.NewFlagSet(name, flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, usageText+"\nflags:\n")
-		fset.PrintDefaults()
-	}
-	return fset
-}
-
 // parseArgs parses flags that may come before, between or after the
 // positional arguments (`gosinit status web --json`), which the flag
 // package alone does not allow. Everything after "--" is positional.
-func parseArgs(fset *flag.FlagSet, args []string) ([]string, error) {
+func parseArgs(fset *flagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fset.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, flag.ErrHelp
+			if errors.Is(err, errHelp) {
+				return nil, errHelp
 			}
 			return nil, errUsage // the flag package has printed why
 		}
@@ -179,18 +181,18 @@ func readLive(path, other string) (*proc.Status, error) {
 	st, err := proc.ReadStatus(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if other != "" {
-			return nil, fmt.Errorf("no gosinit is running: status file %s does not exist (nor %s)", other, path)
+			return nil, textf.Errorf("no gosinit is running: status file %s does not exist (nor %s)", other, path)
 		}
-		return nil, fmt.Errorf("no gosinit is running: status file %s does not exist", path)
+		return nil, textf.Errorf("no gosinit is running: status file %s does not exist", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read status: %w", err)
+		return nil, textf.Errorf("read status: %w", err)
 	}
 	if st.Pid <= 0 {
-		return nil, fmt.Errorf("status file %s: pid %d is not a process id", path, st.Pid)
+		return nil, textf.Errorf("status file %s: pid %d is not a process id", path, st.Pid)
 	}
 	if err := checkGosinit(st.Pid); err != nil {
-		return nil, fmt.Errorf("no gosinit is running: %w (status file %s)", err, path)
+		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
 	}
 	return st, nil
 }
@@ -203,7 +205,7 @@ func readLive(path, other string) (*proc.Status, error) {
 func checkGosinit(pid int) error {
 	err := unix.Kill(pid, 0)
 	if err != nil && err != unix.EPERM {
-		return fmt.Errorf("pid %d is gone", pid)
+		return textf.Errorf("pid %d is gone", pid)
 	}
 	eperm := err == unix.EPERM
 	procDir := "/proc/" + strconv.Itoa(pid)
@@ -214,21 +216,21 @@ func checkGosinit(pid int) error {
 			// other users' processes: kill(pid, 0) is all we can know.
 			return nil
 		}
-		return fmt.Errorf("pid %d is gone", pid)
+		return textf.Errorf("pid %d is gone", pid)
 	}
 	if err != nil {
-		return fmt.Errorf("pid %d: %w", pid, err)
+		return textf.Errorf("pid %d: %w", pid, err)
 	}
 	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
 	if len(argv0) == 0 {
 		// A zombie or a kernel thread: no command line.
 		if stat, err := os.ReadFile(procDir + "/stat"); err == nil {
 			if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i:], []byte(") Z")) {
-				return fmt.Errorf("pid %d is gone (a zombie)", pid)
+				return textf.Errorf("pid %d is gone (a zombie)", pid)
 			}
 		}
 		comm, _ := os.ReadFile(procDir + "/comm")
-		return fmt.Errorf("pid %d is not gosinit (it is [%s])", pid, bytes.TrimSpace(comm))
+		return textf.Errorf("pid %d is not gosinit (it is [%s])", pid, bytes.TrimSpace(comm))
 	}
 	name := filepath.Base(string(argv0))
 	if name == "gosinit" {
@@ -246,7 +248,7 @@ func checkGosinit(pid int) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("pid %d is not gosinit (it is %s)", pid, argv0)
+	return textf.Errorf("pid %d is not gosinit (it is %s)", pid, argv0)
 }
 
 // selectProcesses returns the processes the names select, as supervisorctl
@@ -314,7 +316,7 @@ func renderTable(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) {
 		width = max(width, utf8.RuneCountInString(namespec(p)))
 	}
 	for _, p := range ps {
-		fmt.Fprintf(w, "%-*s%-10s%s\n", width+3, namespec(p), p.State, p.Describe(now))
+		textf.Fprintf(w, "%-*s%-10s%s\n", width+3, namespec(p), p.State, p.Describe(now))
 	}
 }
 
@@ -330,7 +332,7 @@ func writeJSON(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) error {
 	}
 	b, err := jsonlite.MarshalIndent(out, "", "  ")
 	if err != nil {
-		return fmt.Errorf("status: %w", err)
+		return textf.Errorf("status: %w", err)
 	}
 	w.Write(b)
 	w.WriteByte('\n')
@@ -360,13 +362,15 @@ func statusCode(ps []proc.ProcessStatus, unknownName bool) int {
 // to the gosinit named by the status file, then wait for the result of that
 // reload and print it as supervisorctl update does.
 func cmdReload(args []string, stdout, stderr io.Writer) error {
-	fset := newFlagSet("reload", reloadUsage, stderr)
-	file := fset.String("status-file", "", "the status file (default $GOSINIT_STATUS_FILE, "+proc.DefaultStatusFile+", then a per-user path)")
+	usage := func() { io.WriteString(stderr, reloadUsage) }
+	fset := newFlags(stderr, usage)
+	var file string
+	fset.StringVar(&file, "status-file")
 	timeout := defaultReloadTimeout
-	fset.Func("timeout", "how long to wait for the reload (default 30s)", func(s string) error {
+	fset.Func("timeout", func(s string) error {
 		d, err := parseDuration(s)
 		if err == nil && d <= 0 {
-			err = fmt.Errorf("%q is not a positive duration", s)
+			err = textf.Errorf("%q is not a positive duration", s)
 		}
 		timeout = d
 		return err
@@ -376,18 +380,18 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "gosinit reload: unexpected argument %q\n", rest[0])
-		fset.Usage()
+		textf.Fprintf(stderr, "gosinit reload: unexpected argument %q\n", rest[0])
+		usage()
 		return errUsage
 	}
 
-	path, other := statusFilePath(*file)
+	path, other := statusFilePath(file)
 	st, err := readLive(path, other)
 	if err != nil {
 		return &exitStatus{code: reloadFailed, msg: "reload: " + err.Error()}
 	}
 	if st.Shutdown {
-		return &exitStatus{code: reloadFailed, msg: fmt.Sprintf("reload: gosinit (pid %d) is shutting down: it would ignore a reload", st.Pid)}
+		return &exitStatus{code: reloadFailed, msg: textf.Sprintf("reload: gosinit (pid %d) is shutting down: it would ignore a reload", st.Pid)}
 	}
 	res, err := reload(path, st.Pid, timeout)
 	if err != nil {
@@ -396,7 +400,7 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 	if res.Reload == "error" || len(res.ReloadErrors) > 0 {
 		msg := "reload: the new config was rejected, nothing changed"
 		if res.Config != "" {
-			msg = fmt.Sprintf("reload: %s was rejected, nothing changed", res.Config)
+			msg = textf.Sprintf("reload: %s was rejected, nothing changed", res.Config)
 		}
 		if len(res.ReloadErrors) == 0 {
 			msg += " (the status file gives no reason)"
@@ -414,7 +418,7 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 		buf.WriteByte('\n')
 	}
 	if _, err := stdout.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("reload: %w", err)
+		return textf.Errorf("reload: %w", err)
 	}
 	return nil
 }
@@ -432,7 +436,7 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 	deadline := time.Now().Add(timeout)
 	in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
-		return nil, fmt.Errorf("inotify: %w", err)
+		return nil, textf.Errorf("inotify: %w", err)
 	}
 	defer unix.Close(in)
 	watched := path
@@ -442,12 +446,12 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 	dir, base := filepath.Dir(watched), filepath.Base(watched)
 	const mask = unix.IN_MOVED_TO | unix.IN_CLOSE_WRITE | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
 	if _, err := unix.InotifyAddWatch(in, dir, mask); err != nil {
-		return nil, fmt.Errorf("watch %s: %w", dir, err)
+		return nil, textf.Errorf("watch %s: %w", dir, err)
 	}
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	switch {
 	case err == unix.ESRCH:
-		return nil, fmt.Errorf("gosinit (pid %d) is gone", pid)
+		return nil, textf.Errorf("gosinit (pid %d) is gone", pid)
 	case err != nil:
 		pidfd = -1 // an old kernel: poll ignores negative descriptors
 	default:
@@ -456,13 +460,13 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 
 	before, err := proc.ReadStatus(path)
 	if err != nil {
-		return nil, fmt.Errorf("read status: %w", err)
+		return nil, textf.Errorf("read status: %w", err)
 	}
 	if before.Pid != pid {
-		return nil, fmt.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, before.Pid, pid)
+		return nil, textf.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, before.Pid, pid)
 	}
 	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
-		return nil, fmt.Errorf("send SIGHUP to gosinit (pid %d): %w", pid, err)
+		return nil, textf.Errorf("send SIGHUP to gosinit (pid %d): %w", pid, err)
 	}
 
 	buf := make([]byte, 16*1024)
@@ -471,7 +475,7 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 	for {
 		left := time.Until(deadline)
 		if left <= 0 {
-			msg := fmt.Sprintf("gosinit (pid %d) did not report the reload within %v: status file %s is still at generation %d",
+			msg := textf.Sprintf("gosinit (pid %d) did not report the reload within %v: status file %s is still at generation %d",
 				pid, timeout, path, before.Generation)
 			if lastErr != nil {
 				msg += " (last read: " + lastErr.Error() + ")"
@@ -483,14 +487,14 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("poll: %w", err)
+			return nil, textf.Errorf("poll: %w", err)
 		}
 		exited := fds[1].Revents != 0
 		changed := exited
 		if fds[0].Revents != 0 {
 			c, err := drainInotify(in, buf, base)
 			if err != nil {
-				return nil, fmt.Errorf("watch %s: %w", dir, err)
+				return nil, textf.Errorf("watch %s: %w", dir, err)
 			}
 			changed = changed || c
 		}
@@ -502,16 +506,16 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 		case err != nil:
 			lastErr = err // not replaced yet, or removed: wait for the next write
 		case st.Pid != pid:
-			return nil, fmt.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, st.Pid, pid)
+			return nil, textf.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, st.Pid, pid)
 		case st.Generation != before.Generation && st.ReloadRequests > before.ReloadRequests && !st.Reloading:
 			// A reload that read the configuration after our SIGHUP is
 			// done, and nothing is queued behind it.
 			return st, nil
 		case st.Shutdown:
-			return nil, fmt.Errorf("gosinit (pid %d) began shutting down: the reload was ignored", pid)
+			return nil, textf.Errorf("gosinit (pid %d) began shutting down: the reload was ignored", pid)
 		}
 		if exited {
-			return nil, fmt.Errorf("gosinit (pid %d) exited before it reported the reload", pid)
+			return nil, textf.Errorf("gosinit (pid %d) exited before it reported the reload", pid)
 		}
 	}
 }

@@ -76,7 +76,7 @@ func runCmd(cmd func([]string, io.Writer, io.Writer) error, args ...string) (std
 		}
 	case errors.Is(err, errUsage):
 		code = 2
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errHelp):
 	default:
 		code = 1
 		fmt.Fprintln(&errb, "gosinit: "+err.Error())
@@ -301,15 +301,15 @@ func TestParseArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			fset := flag.NewFlagSet("t", flag.ContinueOnError)
-			fset.SetOutput(io.Discard)
-			j := fset.Bool("json", false, "")
+			fset := newFlags(nil, nil)
+			var j bool
+			fset.BoolVar(&j, "json")
 			got, err := parseArgs(fset, tt.args)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(got, "|") != strings.Join(tt.wantNames, "|") || *j != tt.wantJSON {
-				t.Errorf("parseArgs(%q) = %q, json=%v; want %q, json=%v", tt.args, got, *j, tt.wantNames, tt.wantJSON)
+			if strings.Join(got, "|") != strings.Join(tt.wantNames, "|") || j != tt.wantJSON {
+				t.Errorf("parseArgs(%q) = %q, json=%v; want %q, json=%v", tt.args, got, j, tt.wantNames, tt.wantJSON)
 			}
 		})
 	}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestFlagSetMatchesFlag holds flagSet to package flag: the same command
+// lines give the same values, the same remaining arguments and the same
+// error texts.
+func TestFlagSetMatchesFlag(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"cmd", "-x"},
+		{"-c", "a.conf", "cmd"},
+		{"--c", "a.conf"},
+		{"-c=a.conf", "--", "-g"},
+		{"-c=", "x"},
+		{"-g", "cmd"},
+		{"-g=false", "cmd"},
+		{"--g=0", "-n"},
+		{"-g=maybe"},
+		{"-g", "false"}, // a boolean takes no separate value: "false" is the command
+		{"-c"},
+		{"-bogus"},
+		{"--bogus=1"},
+		{"-h"},
+		{"--help"},
+		{"-help=1"},
+		{"---c", "x"},
+		{"-=x"},
+		{"-", "x"},
+		{"--"},
+		{"--", "--"},
+		{"-e", "3", "-e=4", "cmd"},
+		{"-e", "bad"},
+		{"-n", "-e", "x"},
+		{"-n=nope"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			type result struct {
+				c    string
+				g, n bool
+				e    []string
+				rest []string
+				err  string
+			}
+			eFunc := func(r *result) func(string) error {
+				return func(s string) error {
+					if s == "bad" {
+						return errors.New("not a code")
+					}
+					r.e = append(r.e, s)
+					return nil
+				}
+			}
+			nFunc := func(r *result) func(string) error {
+				return func(s string) error {
+					if s != "true" {
+						return errors.New("no value allowed")
+					}
+					r.n = true
+					return nil
+				}
+			}
+			var want result
+			ref := flag.NewFlagSet("t", flag.ContinueOnError)
+			ref.SetOutput(io.Discard)
+			ref.StringVar(&want.c, "c", "", "")
+			ref.BoolVar(&want.g, "g", false, "")
+			ref.Func("e", "", eFunc(&want))
+			ref.BoolFunc("n", "", nFunc(&want))
+			if err := ref.Parse(args); err != nil {
+				want.err = err.Error()
+			}
+			want.rest = ref.Args()
+
+			var got result
+			var out strings.Builder
+			usages := 0
+			fs := newFlags(&out, func() { usages++ })
+			fs.StringVar(&got.c, "c")
+			fs.BoolVar(&got.g, "g")
+			fs.Func("e", eFunc(&got))
+			fs.BoolFunc("n", nFunc(&got))
+			err := fs.Parse(args)
+			if err != nil {
+				got.err = err.Error()
+				if errors.Is(err, errHelp) {
+					got.err = flag.ErrHelp.Error()
+				} else if out.String() != got.err+"\n" {
+					t.Errorf("printed %q, want the error %q", out.String(), got.err)
+				}
+				if usages != 1 {
+					t.Errorf("usage shown %d times, want once", usages)
+				}
+			}
+			got.rest = fs.Args()
+			if got.c != want.c || got.g != want.g || got.n != want.n ||
+				strings.Join(got.e, ",") != strings.Join(want.e, ",") ||
+				strings.Join(got.rest, "|") != strings.Join(want.rest, "|") || got.err != want.err {
+				t.Errorf("got %+v\nflag %+v", got, want)
+			}
+		})
+	}
+}
