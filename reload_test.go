@@ -91,6 +91,34 @@ startsecs=0
 	r.stop(t)
 }
 
+// A reload compares settings, not where they are written: comment lines
+// added above a program that sets user= and stdout_logfile= leave it
+// running (reflect.DeepEqual on the process restarted it: it compared the
+// keys' line numbers too).
+func TestReloadIgnoresMovedLines(t *testing.T) {
+	conf := base + `
+[program:logged]
+command=/bin/sleep 1000
+startsecs=0
+user=root
+stdout_logfile=@DIR@/logged.log
+stderr_logfile=@DIR@/logged.err
+`
+	r := startConf(t, conf)
+	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "logged"))
+	r.rewrite(t, "; a comment\n; and another\n\n"+conf)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 10*time.Second)
+	if st.Reload != "ok" || len(st.Changes) != 0 {
+		t.Errorf("reload %q, changes %q; want ok and none", st.Reload, st.Changes)
+	}
+	after := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "logged"))
+	if after["logged"].Pid != before["logged"].Pid {
+		t.Errorf("a program whose lines only moved was restarted: pid %d -> %d", before["logged"].Pid, after["logged"].Pid)
+	}
+	r.stop(t)
+}
+
 func TestReloadBrokenConfigChangesNothing(t *testing.T) {
 	r := startConf(t, reloadBase)
 	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))

@@ -3,7 +3,6 @@ package proc
 import (
 	"errors"
 	"os"
-	"reflect"
 
 	"github.com/gosinit/gosinit/config"
 )
@@ -134,9 +133,7 @@ func groupChanged(old []*process, g *config.Group) bool {
 		return true
 	}
 	for i, p := range old {
-		a, b := *p.cfg, *g.Processes[i]
-		a.Pos, b.Pos = config.Pos{}, config.Pos{}
-		if !reflect.DeepEqual(a, b) {
+		if !p.cfg.Equal(g.Processes[i]) {
 			return true
 		}
 	}

@@ -1,0 +1,34 @@
+package config
+
+import (
+	"maps"
+	"slices"
+)
+
+// Equal says p and q are the same process to supervisord's reread: every
+// effective setting is equal (options.py ProcessConfig.__eq__ compares the
+// settings, not where they were written). A program whose section moved
+// down the file, or whose user= moved a line, is unchanged and keeps
+// running across a reload.
+//
+// It replaces reflect.DeepEqual, which also compared the key positions and
+// linked reflect into the binary. TestProcessEqualCoversEveryField fails
+// when a field is added to Process and not here.
+func (p *Process) Equal(q *Process) bool {
+	return p.Name == q.Name && p.Group == q.Group && p.Program == q.Program && p.Num == q.Num &&
+		p.Command == q.Command && slices.Equal(p.Argv, q.Argv) &&
+		p.Priority == q.Priority && p.Autostart == q.Autostart && p.Autorestart == q.Autorestart &&
+		p.Startsecs == q.Startsecs && p.Startretries == q.Startretries &&
+		slices.Equal(p.Exitcodes, q.Exitcodes) && p.Stopsignal == q.Stopsignal &&
+		p.Stopwaitsecs == q.Stopwaitsecs && p.Stopasgroup == q.Stopasgroup && p.Killasgroup == q.Killasgroup &&
+		equalPtr(p.User, q.User) && equalPtr(p.Directory, q.Directory) && equalPtr(p.Umask, q.Umask) &&
+		p.RedirectStderr == q.RedirectStderr && p.Stdout == q.Stdout && p.Stderr == q.Stderr &&
+		maps.Equal(p.Environment, q.Environment) && p.Essential == q.Essential
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}

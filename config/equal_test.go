@@ -1,0 +1,109 @@
+package config
+
+import (
+	"reflect"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// positionFields are the fields of Process that say where a setting was
+// written, not what it is: Equal ignores them.
+var positionFields = map[string]bool{"Pos": true, "userPos": true, "stdoutPos": true, "stderrPos": true}
+
+func sampleProcess() *Process {
+	user, dir, um := "app", "/srv", Umask(0o22)
+	return &Process{
+		Name: "web", Group: "web", Program: "web", Num: 0,
+		Command: "/bin/web -p 80", Argv: []string{"/bin/web", "-p", "80"},
+		Priority: 999, Autostart: true, Autorestart: AutorestartUnexpected,
+		Startsecs: time.Second, Startretries: 3, Exitcodes: []int{0}, Stopsignal: 15,
+		Stopwaitsecs: 10 * time.Second, User: &user, Directory: &dir, Umask: &um,
+		Stdout:      LogSpec{Path: "/var/log/web.log", Maxbytes: 50 << 20, Backups: 10, Prefix: "web | "},
+		Stderr:      LogSpec{Auto: true, Maxbytes: 50 << 20, Backups: 10},
+		Environment: map[string]string{"A": "1"},
+		Pos:         Pos{"/etc/supervisord.conf", 10},
+	}
+}
+
+// mutate changes v (settable) to a different value of its type.
+func mutate(t *testing.T, v reflect.Value, name string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(v.Int() + 1)
+	case reflect.Uint32, reflect.Uint64:
+		v.SetUint(v.Uint() + 1)
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		m.SetMapIndex(reflect.ValueOf("NEW"), reflect.ValueOf("1"))
+		v.Set(m)
+	case reflect.Pointer:
+		n := reflect.New(v.Type().Elem())
+		n.Elem().Set(v.Elem())
+		mutate(t, n.Elem(), name)
+		v.Set(n)
+	default:
+		t.Fatalf("field %s: kind %s: teach mutate and Equal about it", name, v.Kind())
+	}
+}
+
+// settable is field i of the struct at v, settable even when unexported.
+func settable(v reflect.Value, i int) reflect.Value {
+	f := v.Field(i)
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+}
+
+func TestProcessEqualCoversEveryField(t *testing.T) {
+	base := sampleProcess()
+	if !base.Equal(sampleProcess()) {
+		t.Fatal("two equal processes are not Equal")
+	}
+	typ := reflect.TypeOf(*base)
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		// Each field, and each field of a struct-typed field, changed alone.
+		type target struct {
+			name string
+			path []int
+		}
+		var targets []target
+		if f.Type.Kind() == reflect.Struct && !positionFields[f.Name] {
+			for j := 0; j < f.Type.NumField(); j++ {
+				targets = append(targets, target{f.Name + "." + f.Type.Field(j).Name, []int{i, j}})
+			}
+		} else {
+			targets = append(targets, target{f.Name, []int{i}})
+		}
+		for _, tg := range targets {
+			q := sampleProcess()
+			v := reflect.ValueOf(q).Elem()
+			for _, k := range tg.path {
+				v = settable(v, k)
+			}
+			if positionFields[f.Name] {
+				v.Set(reflect.ValueOf(Pos{"/etc/other.conf", 99}))
+				if !base.Equal(q) {
+					t.Errorf("changing %s (where a key is written) makes the process unequal", tg.name)
+				}
+				continue
+			}
+			mutate(t, v, tg.name)
+			if base.Equal(q) || q.Equal(base) {
+				t.Errorf("changing %s alone leaves the process Equal: Equal misses it", tg.name)
+			}
+		}
+	}
+	// nil against set pointers, both ways
+	q := sampleProcess()
+	q.User = nil
+	if base.Equal(q) || q.Equal(base) {
+		t.Error("user= set and unset compare Equal")
+	}
+}
