@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +20,6 @@ import (
 	"github.com/gosinit/gosinit/internal/textf"
 	"github.com/gosinit/gosinit/proc"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	// The subcommands are short-lived tools (a probe may run `gosinit
@@ -99,14 +95,6 @@ func subcommand(args []string, stdout, stderr io.Writer) (ok bool, err error) {
 		return true, cmdReload(args[1:], stdout, stderr)
 	}
 	return false, nil
-}
-
-func versionString() string {
-	v := version
-	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	return v
 }
 
 const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND as PID 1 (tini-style)
