@@ -18,6 +18,9 @@ test: unit fuzz corpus engine
 unit:
 	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 	$(GO) vet ./...
+	# again with internal/textf as fmt itself, so vet checks textf's calls
+	# as fmt's (internal/textf/vet.go)
+	$(GO) vet -tags gosinit_fmt ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
 # A short, bounded fuzz run of the INI front end (its corpus: config/testdata/fuzz).

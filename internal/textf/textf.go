@@ -1,3 +1,5 @@
+//go:build !gosinit_fmt
+
 // Package textf is the part of fmt that gosinit's messages use: Sprintf,
 // Errorf (with %w), Fprintf and Appendf over strings, numbers, booleans,
 // errors, Stringers and slices of strings and ints.
