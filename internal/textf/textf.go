@@ -26,8 +26,8 @@
 // may be *). A type outside that list prints as %!v(unsupported) instead of
 // fmt's rendering (textf cannot see a type's name without reflect), and a
 // named type is supported only through a String or Error method: a named
-// int without one is unsupported. `go vet` checks the calls as it checks
-// fmt's (the Makefile names these functions with -printf.funcs).
+// int without one is unsupported. `make unit` vets the calls as fmt's
+// (see vet.go).
 package textf
 
 import (
