@@ -27,9 +27,10 @@
 package config
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/gosinit/gosinit/internal/textf"
 	"golang.org/x/sys/unix"
 )
 
@@ -189,7 +190,7 @@ type Signal unix.Signal
 // Umask is a file mode creation mask; it prints as 3-digit octal ("022").
 type Umask uint32
 
-func (u Umask) String() string { return fmt.Sprintf("%03o", uint32(u)) }
+func (u Umask) String() string { return textf.Sprintf("%03o", uint32(u)) }
 
 // Level is an activity log level, supervisord's words.
 type Level int
@@ -224,7 +225,7 @@ type Diag struct {
 func (d Diag) String() string {
 	s := d.File
 	if d.Line > 0 {
-		s += fmt.Sprintf(":%d", d.Line)
+		s += ":" + strconv.Itoa(d.Line)
 	}
 	s += ": "
 	if d.Section != "" {

@@ -2,12 +2,13 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // supervisord expands %(name)s in option values with Python's % operator
@@ -67,20 +68,20 @@ func (e *expandError) Error() string {
 
 func unknownName(name string, v vars) error {
 	if env, ok := strings.CutPrefix(name, "ENV_"); ok {
-		return &expandError{msg: fmt.Sprintf("%%(%s)s: environment variable %s is not set", name, env)}
+		return &expandError{msg: textf.Sprintf("%%(%s)s: environment variable %s is not set", name, env)}
 	}
-	return &expandError{msg: fmt.Sprintf("%%(%s)s: unknown name (available: %s, and ENV_X for each environment variable X)", name, strings.Join(v.names(), ", "))}
+	return &expandError{msg: textf.Sprintf("%%(%s)s: unknown name (available: %s, and ENV_X for each environment variable X)", name, strings.Join(v.names(), ", "))}
 }
 
 func badFormat(format string, a ...any) error {
-	return &expandError{msg: "bad % format: " + fmt.Sprintf(format, a...), percent: true}
+	return &expandError{msg: "bad % format: " + textf.Sprintf(format, a...), percent: true}
 }
 
 // twice explains an error of a value supervisord expands twice.
 func twice(err error, what string) error {
 	var e *expandError
 	if errors.As(err, &e) && e.percent {
-		return fmt.Errorf("%s (supervisord expands %s twice: write %%%%%%%% for a literal %%)", e.msg, what)
+		return textf.Errorf("%s (supervisord expands %s twice: write %%%%%%%% for a literal %%)", e.msg, what)
 	}
 	return err
 }
@@ -185,7 +186,7 @@ func pyFormat(s string, v vars) (string, error) {
 			return "", badFormat("unsupported format character %q in %q", conv, s)
 		}
 		if !hasKey {
-			return "", &expandError{msg: fmt.Sprintf("bare %%%c without a (name) in %q: supervisord would insert its whole table of names here", conv, s), percent: true}
+			return "", &expandError{msg: textf.Sprintf("bare %%%c without a (name) in %q: supervisord would insert its whole table of names here", conv, s), percent: true}
 		}
 		out, err := sp.format(conv, key, val)
 		if err != nil {
@@ -351,7 +352,7 @@ func pyRepr(s string) string {
 		case r == '\t':
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			textf.Fprintf(&b, `\x%02x`, r)
 		default:
 			b.WriteRune(r)
 		}

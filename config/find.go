@@ -1,10 +1,11 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // Find returns the configuration file to use when none is given: the
@@ -36,5 +37,5 @@ func Find(environ []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("find config: GOSINIT_CONFIG is not set and none of these exists: %s", strings.Join(paths, ", "))
+	return "", textf.Errorf("find config: GOSINIT_CONFIG is not set and none of these exists: %s", strings.Join(paths, ", "))
 }

@@ -1,11 +1,12 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // User is a resolved user= setting.
@@ -36,9 +37,9 @@ func lookupUser(name, passwd, group string) (*User, error) {
 	u, err := findUser(passwd, name, byID)
 	if err != nil || u == nil {
 		if byID {
-			return nil, fmt.Errorf("unknown user id %s", name)
+			return nil, textf.Errorf("unknown user id %s", name)
 		}
-		return nil, fmt.Errorf("unknown user %q", name)
+		return nil, textf.Errorf("unknown user %q", name)
 	}
 	u.Groups = []uint32{u.Gid}
 	b, err := os.ReadFile(group)
@@ -67,7 +68,7 @@ func lookupUser(name, passwd, group string) (*User, error) {
 func lookupUserName(name string) (*User, error) {
 	u, err := findUser(passwdFile, name, false)
 	if err != nil || u == nil {
-		return nil, fmt.Errorf("unknown user %q", name)
+		return nil, textf.Errorf("unknown user %q", name)
 	}
 	return u, nil
 }
@@ -86,7 +87,7 @@ func findUser(passwd, key string, byID bool) (*User, error) {
 		uid, err1 := strconv.ParseUint(f[2], 10, 32)
 		gid, err2 := strconv.ParseUint(f[3], 10, 32)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("user %q: non-numeric uid %q or gid %q", f[0], f[2], f[3])
+			return nil, textf.Errorf("user %q: non-numeric uid %q or gid %q", f[0], f[2], f[3])
 		}
 		return &User{Name: f[0], Uid: uint32(uid), Gid: uint32(gid), Home: f[5]}, nil
 	}
@@ -119,7 +120,7 @@ func (c *Config) CheckHost() []Diag {
 	var ds []Diag
 	seen := map[Diag]bool{}
 	add := func(at Pos, sec, key, format string, a ...any) {
-		d := Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)}
+		d := Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)}
 		if !seen[d] { // numprocs: processes share their settings' lines
 			seen[d] = true
 			ds = append(ds, d)

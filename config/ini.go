@@ -1,7 +1,7 @@
 package config
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -280,9 +280,9 @@ func (l *loader) parseINI(doc *document, file string, data []byte) {
 // the same file, "FILE:12" in another.
 func (p Pos) short(file string) string {
 	if p.File == file {
-		return fmt.Sprintf("line %d", p.Line)
+		return "line " + strconv.Itoa(p.Line)
 	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line)
+	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
 func truncate(s string) string {

@@ -1,12 +1,14 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // Env is what Load needs from the machine: the environment for %(ENV_X)s
@@ -71,11 +73,11 @@ var SupervisordFlags = []SupervisordFlag{
 func Load(path string, env Env) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, textf.Errorf("read config: %w", err)
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, textf.Errorf("read config: %w", err)
 	}
 	l := newLoader(abs, env)
 	return l.load(data)
@@ -127,15 +129,15 @@ func newLoader(mainFile string, env Env) *loader {
 }
 
 func (l *loader) errorf(at Pos, sec, key, format string, a ...any) {
-	l.errs = append(l.errs, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+	l.errs = append(l.errs, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)})
 }
 
 func (l *loader) warnf(at Pos, sec, key, format string, a ...any) {
-	l.warns = append(l.warns, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+	l.warns = append(l.warns, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)})
 }
 
 func (l *loader) infof(at Pos, sec, key, format string, a ...any) {
-	l.infos = append(l.infos, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: fmt.Sprintf(format, a...)})
+	l.infos = append(l.infos, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)})
 }
 
 // parseFile reads one file with the front end its name asks for.
@@ -240,7 +242,7 @@ func (l *loader) include() {
 			var data []byte
 			st, err := os.Stat(m)
 			if err == nil && !st.Mode().IsRegular() {
-				err = fmt.Errorf("%s is not a regular file", m)
+				err = textf.Errorf("%s is not a regular file", m)
 			}
 			if err == nil {
 				data, err = os.ReadFile(m)
@@ -331,7 +333,7 @@ func nonNegative(parse func(string) (int, error)) func(string) (int, error) {
 	return func(s string) (int, error) {
 		n, err := parse(s)
 		if err == nil && n < 0 {
-			return 0, fmt.Errorf("%q must not be negative", s)
+			return 0, textf.Errorf("%q must not be negative", s)
 		}
 		return n, err
 	}
@@ -399,7 +401,7 @@ func (l *loader) expanduser(p string) string {
 	if i == 1 {
 		h, ok := l.environ["HOME"]
 		if !ok {
-			u, err := LookupUser(fmt.Sprint(os.Getuid()))
+			u, err := LookupUser(strconv.Itoa(os.Getuid()))
 			if err != nil {
 				return p
 			}
@@ -597,7 +599,7 @@ func (l *loader) checkSections() {
 		default:
 			msg := "unknown section: supervisord ignores it"
 			if sug := suggestSection(s.name); sug != "" {
-				msg += fmt.Sprintf("; did you mean [%s]?", sug)
+				msg += textf.Sprintf("; did you mean [%s]?", sug)
 			}
 			l.warnf(s.pos, s.name, "", "%s", msg)
 			continue
@@ -608,7 +610,7 @@ func (l *loader) checkSections() {
 			}
 			msg := "unknown key: supervisord ignores it"
 			if sug := suggestKey(k, known); sug != "" {
-				msg += fmt.Sprintf("; did you mean %s?", sug)
+				msg += textf.Sprintf("; did you mean %s?", sug)
 			}
 			l.warnf(s.keys[k].pos, s.name, k, "%s", msg)
 		}

@@ -2,10 +2,11 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // The TOML front end maps a .toml file onto the same sections and keys as
@@ -125,7 +126,7 @@ func tomlEntry(key string, v any) (*entry, error) {
 	case int64:
 		if key == "umask" {
 			if x < 0 {
-				return nil, fmt.Errorf("%d is not a umask", x)
+				return nil, textf.Errorf("%d is not a umask", x)
 			}
 			e.value = strconv.FormatInt(x, 8)
 		} else {
@@ -142,7 +143,7 @@ func tomlEntry(key string, v any) (*entry, error) {
 			case int64:
 				parts = append(parts, strconv.FormatInt(y, 10))
 			default:
-				return nil, fmt.Errorf("list items must be strings or integers, not %s", tomlType(item))
+				return nil, textf.Errorf("list items must be strings or integers, not %s", tomlType(item))
 			}
 		}
 		switch key {
@@ -155,11 +156,11 @@ func tomlEntry(key string, v any) (*entry, error) {
 		case "exitcodes", "programs", "events":
 			e.value = strings.Join(parts, ",")
 		default:
-			return nil, fmt.Errorf("must be a single value, not a list")
+			return nil, textf.Errorf("must be a single value, not a list")
 		}
 	case map[string]any:
 		if key != "environment" {
-			return nil, fmt.Errorf("must be a single value, not a table")
+			return nil, textf.Errorf("must be a single value, not a table")
 		}
 		e.isEnv = true
 		names := make([]string, 0, len(x))
@@ -177,14 +178,14 @@ func tomlEntry(key string, v any) (*entry, error) {
 			case bool:
 				s = strconv.FormatBool(y)
 			default:
-				return nil, fmt.Errorf("%s: values must be strings, integers or booleans, not %s", k, tomlType(x[k]))
+				return nil, textf.Errorf("%s: values must be strings, integers or booleans, not %s", k, tomlType(x[k]))
 			}
 			e.env = append(e.env, envPair{k, s})
 		}
 	case float64:
-		return nil, fmt.Errorf("%v: must be an integer or a string", x)
+		return nil, textf.Errorf("%v: must be an integer or a string", x)
 	default:
-		return nil, fmt.Errorf("a %s is not a value supervisord knows", tomlType(v))
+		return nil, textf.Errorf("a %s is not a value supervisord knows", tomlType(v))
 	}
 	return e, nil
 }

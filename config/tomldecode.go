@@ -1,12 +1,13 @@
 package config
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // decodeTOML is gosinit's TOML decoder. It gives what
@@ -150,7 +151,7 @@ func (p *tomlParser) errf(format string, args ...any) error {
 }
 
 func errAt(line int, format string, args ...any) error {
-	return &tomlError{line, fmt.Sprintf(format, args...)}
+	return &tomlError{line, textf.Sprintf(format, args...)}
 }
 
 func (p *tomlParser) peek() byte {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosinit/gosinit/internal/jsonlite"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // Value types, as supervisor/datatypes.py converts them. Each parser takes
@@ -75,9 +75,9 @@ func parseInt(s string) (int, error) {
 	}
 	if err != nil {
 		if err == errRange {
-			return 0, fmt.Errorf("%q is out of range", s)
+			return 0, textf.Errorf("%q is out of range", s)
 		}
-		return 0, fmt.Errorf("%q is not an integer", s)
+		return 0, textf.Errorf("%q is not an integer", s)
 	}
 	return int(n), nil
 }
@@ -104,7 +104,7 @@ func parseBool(s string) (bool, error) {
 	case oneOf(ls, falsy):
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not a boolean (true/false, yes/no, on/off, 1/0)", s)
+	return false, textf.Errorf("%q is not a boolean (true/false, yes/no, on/off, 1/0)", s)
 }
 
 func parseAutorestart(s string) (Autorestart, error) {
@@ -117,7 +117,7 @@ func parseAutorestart(s string) (Autorestart, error) {
 	case ls == "unexpected":
 		return AutorestartUnexpected, nil
 	}
-	return 0, fmt.Errorf("%q is not one of true, false, unexpected", s)
+	return 0, textf.Errorf("%q is not one of true, false, unexpected", s)
 }
 
 // parseByteSize is datatypes.byte_size: an integer with an optional KB, MB
@@ -141,7 +141,7 @@ func parseByteSize(s string) (int64, error) {
 		err = errRange
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a byte size (an integer with an optional KB, MB or GB)", s)
+		return 0, textf.Errorf("%q is not a byte size (an integer with an optional KB, MB or GB)", s)
 	}
 	return n * mult, nil
 }
@@ -150,7 +150,7 @@ func parseByteSize(s string) (int64, error) {
 func parseUmask(s string) (Umask, error) {
 	n, err := pyIntBase(s, 8)
 	if err != nil || n < 0 || n > 0o7777 {
-		return 0, fmt.Errorf("%q is not an octal umask", s)
+		return 0, textf.Errorf("%q is not an octal umask", s)
 	}
 	return Umask(n), nil
 }
@@ -165,7 +165,7 @@ func parseExitcodes(s string) ([]int, error) {
 	for _, f := range strings.Split(s, ",") {
 		n, err := pyInt(f)
 		if err != nil || n < 0 || n > 255 {
-			return nil, fmt.Errorf("%q is not a list of exit codes (integers 0-255 separated by commas)", s)
+			return nil, textf.Errorf("%q is not a list of exit codes (integers 0-255 separated by commas)", s)
 		}
 		codes = append(codes, int(n))
 	}
@@ -193,7 +193,7 @@ func ParseLevel(s string) (Level, error) {
 	if ls == "warning" {
 		hint = "; supervisord's word is warn"
 	}
-	return 0, fmt.Errorf("unknown log level %q (critical, error, warn, info, debug, trace, blather)%s", s, hint)
+	return 0, textf.Errorf("unknown log level %q (critical, error, warn, info, debug, trace, blather)%s", s, hint)
 }
 
 // String returns supervisord's word for the level ("info").
@@ -245,7 +245,7 @@ func ParseSignal(s string) (Signal, error) {
 		if _, ok := signalCanon[Signal(n)]; ok || n == 0 {
 			return Signal(n), nil
 		}
-		return 0, fmt.Errorf("unknown signal number %q", s)
+		return 0, textf.Errorf("unknown signal number %q", s)
 	}
 	name := strings.ToUpper(pyStrip(s))
 	if !strings.HasPrefix(name, "SIG") {
@@ -254,7 +254,7 @@ func ParseSignal(s string) (Signal, error) {
 	if n, ok := signalNames[name]; ok {
 		return n, nil
 	}
-	return 0, fmt.Errorf("unknown signal %q", s)
+	return 0, textf.Errorf("unknown signal %q", s)
 }
 
 // String returns the name without SIG ("TERM"), or the number.
@@ -272,7 +272,7 @@ func (s Signal) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(s.String
 func validName(s string) error {
 	for _, c := range " :/" {
 		if strings.ContainsRune(s, c) {
-			return fmt.Errorf("name %q contains %q (names must not contain a space, ':' or '/')", s, c)
+			return textf.Errorf("name %q contains %q (names must not contain a space, ':' or '/')", s, c)
 		}
 	}
 	return nil
