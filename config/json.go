@@ -1,8 +1,6 @@
 package config
 
 import (
-	"bytes"
-
 	"github.com/gosinit/gosinit/internal/jsonlite"
 )
 
@@ -11,27 +9,48 @@ import (
 // with what supervisord reads (startsecs in whole seconds, stopsignal as
 // "TERM", umask as "022" or null, autorestart as "true"/"false"/
 // "unexpected", a log file as a path, "AUTO" or null for NONE).
+//
+// It is written field by field with jsonlite.Writer (no reflect: issue 2's
+// binary budget), compact and without HTML escaping: commands are full of
+// '<', '>' and '&'. The MarshalJSON methods let encoding/json (the tests)
+// print the same.
 
 // MarshalJSON writes {"supervisord", "gosinit", "groups", "warnings"}.
 func (c *Config) MarshalJSON() ([]byte, error) {
-	w := c.Warnings
-	if w == nil {
-		w = []Diag{}
+	var w jsonlite.Writer
+	c.writeJSON(&w)
+	return w.B, nil
+}
+
+func (c *Config) writeJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	w.Key("supervisord")
+	c.Supervisord.writeJSON(w)
+	w.Key("gosinit")
+	c.Gosinit.writeJSON(w)
+	w.Key("groups")
+	w.BeginArray()
+	for _, g := range c.Groups {
+		g.writeJSON(w)
 	}
-	g := c.Groups
-	if g == nil {
-		g = []*Group{}
+	w.EndArray()
+	w.Key("warnings")
+	w.BeginArray()
+	for _, d := range c.Warnings {
+		d.writeJSON(w)
 	}
-	return marshal(struct {
-		Supervisord *Supervisord `json:"supervisord"`
-		Gosinit     Gosinit      `json:"gosinit"`
-		Groups      []*Group     `json:"groups"`
-		Warnings    []Diag       `json:"warnings"`
-	}{&c.Supervisord, c.Gosinit, g, w})
+	w.EndArray()
+	w.EndObject()
 }
 
 // MarshalJSON writes the [supervisord] settings as supervisord holds them.
 func (s *Supervisord) MarshalJSON() ([]byte, error) {
+	var w jsonlite.Writer
+	s.writeJSON(&w)
+	return w.B, nil
+}
+
+func (s *Supervisord) writeJSON(w *jsonlite.Writer) {
 	logfile := s.Logfile
 	if s.LogfileSyslog {
 		logfile = "syslog"
@@ -40,105 +59,203 @@ func (s *Supervisord) MarshalJSON() ([]byte, error) {
 	if env == nil {
 		env = map[string]string{}
 	}
-	return marshal(struct {
-		Logfile         string            `json:"logfile"`
-		LogfileMaxbytes int64             `json:"logfile_maxbytes"`
-		LogfileBackups  int               `json:"logfile_backups"`
-		Loglevel        Level             `json:"loglevel"`
-		Pidfile         string            `json:"pidfile"`
-		Nodaemon        bool              `json:"nodaemon"`
-		Minfds          uint64            `json:"minfds"`
-		Minprocs        uint64            `json:"minprocs"`
-		Umask           Umask             `json:"umask"`
-		User            *string           `json:"user"`
-		Directory       *string           `json:"directory"`
-		Environment     map[string]string `json:"environment"`
-		Identifier      string            `json:"identifier"`
-		Childlogdir     string            `json:"childlogdir"`
-		Nocleanup       bool              `json:"nocleanup"`
-		StripAnsi       bool              `json:"strip_ansi"`
-		Silent          bool              `json:"silent"`
-	}{logfile, s.LogfileMaxbytes, s.LogfileBackups, s.Loglevel, s.Pidfile, s.Nodaemon,
-		s.Minfds, s.Minprocs, s.Umask, s.User, s.Directory, env, s.Identifier,
-		s.Childlogdir, s.Nocleanup, s.StripAnsi, s.Silent})
+	w.BeginObject()
+	w.Key("logfile")
+	w.String(logfile)
+	w.Key("logfile_maxbytes")
+	w.Int(s.LogfileMaxbytes)
+	w.Key("logfile_backups")
+	w.Int(int64(s.LogfileBackups))
+	w.Key("loglevel")
+	w.String(s.Loglevel.String())
+	w.Key("pidfile")
+	w.String(s.Pidfile)
+	w.Key("nodaemon")
+	w.Bool(s.Nodaemon)
+	w.Key("minfds")
+	w.Uint(s.Minfds)
+	w.Key("minprocs")
+	w.Uint(s.Minprocs)
+	w.Key("umask")
+	w.String(s.Umask.String())
+	w.Key("user")
+	optString(w, s.User)
+	w.Key("directory")
+	optString(w, s.Directory)
+	w.Key("environment")
+	w.StringMap(env)
+	w.Key("identifier")
+	w.String(s.Identifier)
+	w.Key("childlogdir")
+	w.String(s.Childlogdir)
+	w.Key("nocleanup")
+	w.Bool(s.Nocleanup)
+	w.Key("strip_ansi")
+	w.Bool(s.StripAnsi)
+	w.Key("silent")
+	w.Bool(s.Silent)
+	w.EndObject()
 }
 
-// logfileJSON is a LogSpec path as supervisor shows it.
-func logfileJSON(l LogSpec) *string {
-	if l.Auto {
-		s := "AUTO"
-		return &s
+// writeJSON writes the [gosinit] section; empty keys are left out.
+func (g *Gosinit) writeJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	for _, kv := range [...]struct{ k, v string }{
+		{"status_file", g.StatusFile}, {"stdout_prefix", g.StdoutPrefix}, {"stderr_prefix", g.StderrPrefix},
+	} {
+		if kv.v != "" {
+			w.Key(kv.k)
+			w.String(kv.v)
+		}
 	}
-	if l.Path == "" {
-		return nil
+	w.EndObject()
+}
+
+func (g *Group) writeJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	w.Key("name")
+	w.String(g.Name)
+	w.Key("kind")
+	w.String(g.Kind)
+	w.Key("priority")
+	w.Int(int64(g.Priority))
+	w.Key("processes")
+	if g.Processes == nil {
+		w.Null()
+	} else {
+		w.BeginArray()
+		for _, p := range g.Processes {
+			p.writeJSON(w)
+		}
+		w.EndArray()
 	}
-	s := l.Path
-	return &s
+	w.EndObject()
+}
+
+func (d Diag) writeJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	w.Key("file")
+	w.String(d.File)
+	w.Key("line")
+	w.Int(int64(d.Line))
+	if d.Section != "" {
+		w.Key("section")
+		w.String(d.Section)
+	}
+	if d.Key != "" {
+		w.Key("key")
+		w.String(d.Key)
+	}
+	w.Key("message")
+	w.String(d.Msg)
+	w.EndObject()
+}
+
+func optString(w *jsonlite.Writer, s *string) {
+	if s == nil {
+		w.Null()
+		return
+	}
+	w.String(*s)
+}
+
+// logfileJSON writes a LogSpec's path as supervisor shows it.
+func logfileJSON(w *jsonlite.Writer, l LogSpec) {
+	switch {
+	case l.Auto:
+		w.String("AUTO")
+	case l.Path == "":
+		w.Null()
+	default:
+		w.String(l.Path)
+	}
 }
 
 // MarshalJSON writes one process in supervisor's names.
 func (p *Process) MarshalJSON() ([]byte, error) {
+	var w jsonlite.Writer
+	p.writeJSON(&w)
+	return w.B, nil
+}
+
+func (p *Process) writeJSON(w *jsonlite.Writer) {
 	argv := p.Argv
 	if argv == nil {
 		argv = []string{}
-	}
-	codes := p.Exitcodes
-	if codes == nil {
-		codes = []int{}
 	}
 	env := p.Environment
 	if env == nil {
 		env = map[string]string{}
 	}
-	return marshal(struct {
-		Name                  string            `json:"name"`
-		Group                 string            `json:"group"`
-		Program               string            `json:"program"`
-		Command               string            `json:"command"`
-		Argv                  []string          `json:"argv"`
-		Priority              int               `json:"priority"`
-		Autostart             bool              `json:"autostart"`
-		Autorestart           Autorestart       `json:"autorestart"`
-		Startsecs             int64             `json:"startsecs"`
-		Startretries          int               `json:"startretries"`
-		Exitcodes             []int             `json:"exitcodes"`
-		Stopsignal            Signal            `json:"stopsignal"`
-		Stopwaitsecs          int64             `json:"stopwaitsecs"`
-		Stopasgroup           bool              `json:"stopasgroup"`
-		Killasgroup           bool              `json:"killasgroup"`
-		User                  *string           `json:"user"`
-		Directory             *string           `json:"directory"`
-		Umask                 *Umask            `json:"umask"`
-		RedirectStderr        bool              `json:"redirect_stderr"`
-		StdoutLogfile         *string           `json:"stdout_logfile"`
-		StdoutLogfileMaxbytes int64             `json:"stdout_logfile_maxbytes"`
-		StdoutLogfileBackups  int               `json:"stdout_logfile_backups"`
-		StderrLogfile         *string           `json:"stderr_logfile"`
-		StderrLogfileMaxbytes int64             `json:"stderr_logfile_maxbytes"`
-		StderrLogfileBackups  int               `json:"stderr_logfile_backups"`
-		Environment           map[string]string `json:"environment"`
-		Essential             bool              `json:"essential"`
-		StdoutPrefix          string            `json:"stdout_prefix,omitempty"`
-		StderrPrefix          string            `json:"stderr_prefix,omitempty"`
-	}{
-		p.Name, p.Group, p.Program, p.Command, argv, p.Priority, p.Autostart, p.Autorestart,
-		int64(p.Startsecs.Seconds()), p.Startretries, codes, p.Stopsignal,
-		int64(p.Stopwaitsecs.Seconds()), p.Stopasgroup, p.Killasgroup, p.User, p.Directory,
-		p.Umask, p.RedirectStderr,
-		logfileJSON(p.Stdout), p.Stdout.Maxbytes, p.Stdout.Backups,
-		logfileJSON(p.Stderr), p.Stderr.Maxbytes, p.Stderr.Backups,
-		env, p.Essential, p.Stdout.Prefix, p.Stderr.Prefix,
-	})
-}
-
-// marshal is jsonlite.Marshal without HTML escaping: commands are full of
-// '<', '>' and '&'.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := jsonlite.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	w.BeginObject()
+	w.Key("name")
+	w.String(p.Name)
+	w.Key("group")
+	w.String(p.Group)
+	w.Key("program")
+	w.String(p.Program)
+	w.Key("command")
+	w.String(p.Command)
+	w.Key("argv")
+	w.Strings(argv)
+	w.Key("priority")
+	w.Int(int64(p.Priority))
+	w.Key("autostart")
+	w.Bool(p.Autostart)
+	w.Key("autorestart")
+	w.String(p.Autorestart.String())
+	w.Key("startsecs")
+	w.Int(int64(p.Startsecs.Seconds()))
+	w.Key("startretries")
+	w.Int(int64(p.Startretries))
+	w.Key("exitcodes")
+	w.BeginArray()
+	for _, c := range p.Exitcodes {
+		w.Int(int64(c))
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	w.EndArray()
+	w.Key("stopsignal")
+	w.String(p.Stopsignal.String())
+	w.Key("stopwaitsecs")
+	w.Int(int64(p.Stopwaitsecs.Seconds()))
+	w.Key("stopasgroup")
+	w.Bool(p.Stopasgroup)
+	w.Key("killasgroup")
+	w.Bool(p.Killasgroup)
+	w.Key("user")
+	optString(w, p.User)
+	w.Key("directory")
+	optString(w, p.Directory)
+	w.Key("umask")
+	if p.Umask == nil {
+		w.Null()
+	} else {
+		w.String(p.Umask.String())
+	}
+	w.Key("redirect_stderr")
+	w.Bool(p.RedirectStderr)
+	for _, s := range [...]struct {
+		name string
+		l    LogSpec
+	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
+		w.Key(s.name + "_logfile")
+		logfileJSON(w, s.l)
+		w.Key(s.name + "_logfile_maxbytes")
+		w.Int(s.l.Maxbytes)
+		w.Key(s.name + "_logfile_backups")
+		w.Int(int64(s.l.Backups))
+	}
+	w.Key("environment")
+	w.StringMap(env)
+	w.Key("essential")
+	w.Bool(p.Essential)
+	if p.Stdout.Prefix != "" {
+		w.Key("stdout_prefix")
+		w.String(p.Stdout.Prefix)
+	}
+	if p.Stderr.Prefix != "" {
+		w.Key("stderr_prefix")
+		w.String(p.Stderr.Prefix)
+	}
+	w.EndObject()
 }

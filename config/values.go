@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gosinit/gosinit/internal/jsonlite"
 	"github.com/gosinit/gosinit/internal/textf"
 )
 
@@ -206,15 +205,6 @@ func (l Level) String() string {
 	return strconv.Itoa(int(l))
 }
 
-// MarshalJSON writes the level's word.
-func (l Level) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(l.String()) }
-
-// MarshalJSON writes the umask as a 3-digit octal string ("022").
-func (u Umask) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(u.String()) }
-
-// MarshalJSON writes "true", "false" or "unexpected".
-func (a Autorestart) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(a.String()) }
-
 // Signal names, as Python's signal module has them on Linux: every name
 // that supervisord's datatypes.signal_number accepts (with or without
 // SIG), and the numbers it accepts (the values of those names).
@@ -264,9 +254,6 @@ func (s Signal) String() string {
 	}
 	return strconv.Itoa(int(s))
 }
-
-// MarshalJSON writes the name without SIG.
-func (s Signal) MarshalJSON() ([]byte, error) { return jsonlite.Marshal(s.String()) }
 
 // validName is datatypes.process_or_group_name: no space, colon or slash.
 func validName(s string) error {
