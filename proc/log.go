@@ -1,12 +1,12 @@
 package proc
 
 import (
-	"fmt"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // logger writes gosinit's activity log in supervisord's format
@@ -48,8 +48,11 @@ func (l *logger) logf(level config.Level, format string, args ...any) {
 	defer l.mu.Unlock()
 	now := time.Now()
 	b := now.AppendFormat(l.buf[:0], "2006-01-02 15:04:05")
-	b = fmt.Appendf(b, ",%03d %s ", now.Nanosecond()/1e6, levelNames[level])
-	b = fmt.Appendf(b, format, args...)
+	ms := now.Nanosecond() / 1e6
+	b = append(b, ',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), ' ')
+	b = append(b, levelNames[level]...)
+	b = append(b, ' ')
+	b = textf.Appendf(b, format, args...)
 	b = append(b, '\n')
 	for _, w := range l.outs {
 		w.Write(b) // a failing log sink must not stop anything
