@@ -46,13 +46,43 @@ func (l *logger) logf(level config.Level, format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.begin(level)
+	b = textf.Appendf(b, format, args...)
+	l.end(b)
+}
+
+// debugOutput logs a chunk of a program's output at debug level, as
+// supervisord does: "'web' stdout output:" and the chunk on the next
+// lines. The chunk is appended as it is: through textf's %s it would be
+// copied twice.
+func (l *logger) debugOutput(name, channel string, data []byte) {
+	if !l.enabled(config.LevelDebug) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.begin(config.LevelDebug)
+	b = append(b, '\'')
+	b = append(b, name...)
+	b = append(b, "' "...)
+	b = append(b, channel...)
+	b = append(b, " output:\n"...)
+	b = append(b, data...)
+	l.end(b)
+}
+
+// begin starts a line in l.buf: the time and the level. l.mu is held.
+func (l *logger) begin(level config.Level) []byte {
 	now := time.Now()
 	b := now.AppendFormat(l.buf[:0], "2006-01-02 15:04:05")
 	ms := now.Nanosecond() / 1e6
 	b = append(b, ',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), ' ')
 	b = append(b, levelNames[level]...)
-	b = append(b, ' ')
-	b = textf.Appendf(b, format, args...)
+	return append(b, ' ')
+}
+
+// end finishes the line begin started and writes it. l.mu is held.
+func (l *logger) end(b []byte) {
 	b = append(b, '\n')
 	for _, w := range l.outs {
 		w.Write(b) // a failing log sink must not stop anything

@@ -275,7 +275,7 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		var debug func([]byte)
 		if o.s.log.enabled(config.LevelDebug) {
 			name := p.cfg.Name
-			debug = func(b []byte) { o.s.log.debugf("'%s' %s output:\n%s", name, channel, b) }
+			debug = func(b []byte) { o.s.log.debugOutput(name, channel, b) }
 		}
 		o.s.openDrains++
 		p.openPipes++
