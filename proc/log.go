@@ -2,6 +2,7 @@ package proc
 
 import (
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,12 +74,36 @@ func (l *logger) debugOutput(name, channel string, data []byte) {
 
 // begin starts a line in l.buf: the time and the level. l.mu is held.
 func (l *logger) begin(level config.Level) []byte {
-	now := time.Now()
-	b := now.AppendFormat(l.buf[:0], "2006-01-02 15:04:05")
-	ms := now.Nanosecond() / 1e6
-	b = append(b, ',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), ' ')
+	b := appendLogTime(l.buf[:0], time.Now())
+	b = append(b, ' ')
 	b = append(b, levelNames[level]...)
 	return append(b, ' ')
+}
+
+// appendLogTime appends t as supervisord stamps its log lines,
+// "2026-11-26 04:41:35,123": time's Format("2006-01-02 15:04:05") and the
+// milliseconds, by hand. Format would link Go's whole time formatter into
+// the binary (issue 2).
+func appendLogTime(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	if year < 0 {
+		b = append(b, '-')
+		year = -year
+	}
+	if year < 1e4 {
+		b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	} else {
+		b = strconv.AppendInt(b, int64(year), 10)
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(b,
+		'-', byte('0'+month/10), byte('0'+month%10),
+		'-', byte('0'+day/10), byte('0'+day%10),
+		' ', byte('0'+hour/10), byte('0'+hour%10),
+		':', byte('0'+minute/10), byte('0'+minute%10),
+		':', byte('0'+sec/10), byte('0'+sec%10),
+		',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }
 
 // end finishes the line begin started and writes it. l.mu is held.
