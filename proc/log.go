@@ -1,12 +1,13 @@
 package proc
 
 import (
-	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // logger writes gosinit's activity log in supervisord's format
@@ -46,10 +47,67 @@ func (l *logger) logf(level config.Level, format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	b := now.AppendFormat(l.buf[:0], "2006-01-02 15:04:05")
-	b = fmt.Appendf(b, ",%03d %s ", now.Nanosecond()/1e6, levelNames[level])
-	b = fmt.Appendf(b, format, args...)
+	b := l.begin(level)
+	b = textf.Appendf(b, format, args...)
+	l.end(b)
+}
+
+// debugOutput logs a chunk of a program's output at debug level, as
+// supervisord does: "'web' stdout output:" and the chunk on the next
+// lines. The chunk is appended as it is: through textf's %s it would be
+// copied twice.
+func (l *logger) debugOutput(name, channel string, data []byte) {
+	if !l.enabled(config.LevelDebug) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.begin(config.LevelDebug)
+	b = append(b, '\'')
+	b = append(b, name...)
+	b = append(b, "' "...)
+	b = append(b, channel...)
+	b = append(b, " output:\n"...)
+	b = append(b, data...)
+	l.end(b)
+}
+
+// begin starts a line in l.buf: the time and the level. l.mu is held.
+func (l *logger) begin(level config.Level) []byte {
+	b := appendLogTime(l.buf[:0], time.Now())
+	b = append(b, ' ')
+	b = append(b, levelNames[level]...)
+	return append(b, ' ')
+}
+
+// appendLogTime appends t as supervisord stamps its log lines,
+// "2026-11-26 04:41:35,123": time's Format("2006-01-02 15:04:05") and the
+// milliseconds, by hand. Format would link Go's whole time formatter into
+// the binary (issue 2).
+func appendLogTime(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	if year < 0 {
+		b = append(b, '-')
+		year = -year
+	}
+	if year < 1e4 {
+		b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	} else {
+		b = strconv.AppendInt(b, int64(year), 10)
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(b,
+		'-', byte('0'+month/10), byte('0'+month%10),
+		'-', byte('0'+day/10), byte('0'+day%10),
+		' ', byte('0'+hour/10), byte('0'+hour%10),
+		':', byte('0'+minute/10), byte('0'+minute%10),
+		':', byte('0'+sec/10), byte('0'+sec%10),
+		',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+}
+
+// end finishes the line begin started and writes it. l.mu is held.
+func (l *logger) end(b []byte) {
 	b = append(b, '\n')
 	for _, w := range l.outs {
 		w.Write(b) // a failing log sink must not stop anything

@@ -28,7 +28,6 @@ package proc
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -37,6 +36,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // logFileFlags opens a log file for appending. O_NONBLOCK only keeps open(2)
@@ -86,11 +87,11 @@ type logFile struct {
 // /proc/self/fd/1 ...) are not special here: the caller maps them to stdSink.
 func openLogFile(path string, maxbytes int64, backups int, warn func(msg string)) (*logFile, error) {
 	if maxbytes < 0 || backups < 0 {
-		return nil, fmt.Errorf("open log file %q: negative maxbytes (%d) or backups (%d)", path, maxbytes, backups)
+		return nil, textf.Errorf("open log file %q: negative maxbytes (%d) or backups (%d)", path, maxbytes, backups)
 	}
 	l := &logFile{path: path, maxbytes: maxbytes, backups: backups, warn: warn}
 	if err := l.open(0); err != nil {
-		return nil, fmt.Errorf("open log file %q: %w", path, err)
+		return nil, textf.Errorf("open log file %q: %w", path, err)
 	}
 	return l, nil
 }
@@ -170,7 +171,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 	if l.f == nil {
 		// The open after a rotation failed: try again, appending.
 		if oerr := l.open(0); oerr != nil {
-			err = fmt.Errorf("open %q: %w", l.path, oerr)
+			err = textf.Errorf("open %q: %w", l.path, oerr)
 		}
 	}
 	n := 0
@@ -178,7 +179,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 		n, err = l.f.Write(p)
 		l.size += int64(n)
 		if err != nil {
-			err = fmt.Errorf("write %q: %w", l.path, unwrapPath(err))
+			err = textf.Errorf("write %q: %w", l.path, unwrapPath(err))
 		}
 	}
 	if err != nil {
@@ -245,7 +246,7 @@ func (l *logFile) rotate() {
 	fail := func(err error) {
 		if !l.rotateFailed {
 			l.rotateFailed = true
-			l.report(fmt.Sprintf("rotate log file %q: %v; still writing to it", l.path, err))
+			l.report(textf.Sprintf("rotate log file %q: %v; still writing to it", l.path, err))
 		}
 	}
 	extra := 0
@@ -276,7 +277,7 @@ func (l *logFile) rotate() {
 			l.f = nil
 			if !l.dropping {
 				l.dropping = true
-				l.report(fmt.Sprintf("open %q after rotation: %v; dropping output", l.path, err))
+				l.report(textf.Sprintf("open %q after rotation: %v; dropping output", l.path, err))
 			}
 			return
 		}
@@ -307,7 +308,7 @@ func (l *logFile) prepare() {
 	}
 	if err := l.open(0); err != nil && !l.dropping {
 		l.dropping = true
-		l.report(fmt.Sprintf("open %q: %v; dropping output", l.path, err))
+		l.report(textf.Sprintf("open %q: %v; dropping output", l.path, err))
 	}
 }
 
@@ -325,7 +326,7 @@ func (l *logFile) Reopen() error {
 		return nil
 	}
 	if err := l.open(0); err != nil {
-		return fmt.Errorf("reopen log file %q: %w", l.path, err)
+		return textf.Errorf("reopen log file %q: %w", l.path, err)
 	}
 	return nil
 }

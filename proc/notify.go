@@ -26,11 +26,12 @@ package proc
 //     Other forms (vsock:, relative paths) are refused with an error.
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 const notifySocketEnv = "NOTIFY_SOCKET"
@@ -60,12 +61,12 @@ func newNotifier(environ []string) *notifier {
 	case strings.HasPrefix(addr, "/"), strings.HasPrefix(addr, "@") && len(addr) > 1:
 		n.sa = &unix.SockaddrUnix{Name: addr}
 	default:
-		n.err = fmt.Errorf("%s=%q: not an absolute path or @abstract socket name", notifySocketEnv, addr)
+		n.err = textf.Errorf("%s=%q: not an absolute path or @abstract socket name", notifySocketEnv, addr)
 		return n
 	}
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
-		n.err = fmt.Errorf("%s=%q: socket: %w", notifySocketEnv, addr, err)
+		n.err = textf.Errorf("%s=%q: socket: %w", notifySocketEnv, addr, err)
 		return n
 	}
 	n.fd = fd
@@ -87,10 +88,10 @@ func (n *notifier) Reloading() error {
 	}
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		return fmt.Errorf("sd_notify RELOADING=1: clock_gettime: %w", err)
+		return textf.Errorf("sd_notify RELOADING=1: clock_gettime: %w", err)
 	}
 	usec := ts.Sec*1e6 + ts.Nsec/1e3
-	return n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", usec))
+	return n.send(textf.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", usec))
 }
 
 // Status sets the one-line status `systemctl status` shows. A newline would
@@ -112,10 +113,10 @@ func (n *notifier) Close() error {
 	err := unix.Close(n.fd)
 	n.fd = -1
 	if n.err == nil {
-		n.err = fmt.Errorf("%s=%q: notifier closed", notifySocketEnv, n.addr)
+		n.err = textf.Errorf("%s=%q: notifier closed", notifySocketEnv, n.addr)
 	}
 	if err != nil {
-		return fmt.Errorf("%s=%q: close: %w", notifySocketEnv, n.addr, err)
+		return textf.Errorf("%s=%q: close: %w", notifySocketEnv, n.addr, err)
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (n *notifier) send(state string) error {
 		what = what[:i]
 	}
 	if n.err != nil {
-		return fmt.Errorf("sd_notify %s: %w", what, n.err)
+		return textf.Errorf("sd_notify %s: %w", what, n.err)
 	}
 	for {
 		err := unix.Sendto(n.fd, []byte(state), 0, n.sa)
@@ -139,7 +140,7 @@ func (n *notifier) send(state string) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("sd_notify %s: sendto %s: %w", what, n.addr, err)
+			return textf.Errorf("sd_notify %s: sendto %s: %w", what, n.addr, err)
 		}
 		return nil
 	}

@@ -1,7 +1,6 @@
 package proc
 
 import (
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // Where a program's output goes. Three cases, cheapest first:
@@ -168,7 +168,7 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	path := spec.Path
 	if spec.Auto {
 		sd := o.s.cfg.Supervisord
-		path = filepath.Join(sd.Childlogdir, fmt.Sprintf("%s-%s---%s-%s.log", p.cfg.Name, channel, sd.Identifier, randName()))
+		path = filepath.Join(sd.Childlogdir, p.cfg.Name+"-"+channel+"---"+sd.Identifier+"-"+randName()+".log")
 		t.path = path
 	}
 	if path == "" { // NONE: a prefix has nothing to prefix
@@ -275,7 +275,7 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		var debug func([]byte)
 		if o.s.log.enabled(config.LevelDebug) {
 			name := p.cfg.Name
-			debug = func(b []byte) { o.s.log.debugf("'%s' %s output:\n%s", name, channel, b) }
+			debug = func(b []byte) { o.s.log.debugOutput(name, channel, b) }
 		}
 		o.s.openDrains++
 		p.openPipes++
@@ -337,7 +337,7 @@ func (s *Supervisor) setupActivityLog() error {
 		default:
 			lf, err := openLogFile(sd.Logfile, sd.LogfileMaxbytes, sd.LogfileBackups, func(msg string) { s.log.warnf("%s", msg) })
 			if err != nil {
-				return fmt.Errorf("[supervisord] logfile: %w", err)
+				return textf.Errorf("[supervisord] logfile: %w", err)
 			}
 			s.outputs.activity = lf
 			outs = append(outs, lf)

@@ -29,11 +29,11 @@ package proc
 // process, not only the calling one, so no thread of PID 1 keeps root.
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // configUser is the user [supervisord] user= names, or nil.
@@ -80,7 +80,7 @@ func (s *Supervisor) dropPrivileges(u *config.User) (bool, error) {
 // userError is a configuration error at [supervisord] user=.
 func (s *Supervisor) userError(format string, a ...any) error {
 	at := s.cfg.Supervisord.UserPos()
-	return config.Errors{{File: at.File, Line: at.Line, Section: "supervisord", Key: "user", Msg: fmt.Sprintf(format, a...)}}
+	return config.Errors{{File: at.File, Line: at.Line, Section: "supervisord", Key: "user", Msg: textf.Sprintf(format, a...)}}
 }
 
 // handStatusDir creates the status file's directory when it does not

@@ -2,7 +2,6 @@ package proc
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // spawn starts one process of a program, on the owner goroutine, and
@@ -26,7 +26,7 @@ import (
 func (s *Supervisor) spawn(p *process) (int, error) {
 	c := p.cfg
 	if len(c.Argv) == 0 {
-		return 0, fmt.Errorf("command is empty")
+		return 0, errors.New("command is empty")
 	}
 	path, err := resolveCommand(c.Argv[0], c.Environment["PATH"])
 	if err != nil {
@@ -37,11 +37,11 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 	if c.User != nil {
 		u, err = config.LookupUser(*c.User)
 		if err != nil {
-			return 0, fmt.Errorf("couldn't setuid to %s: %v", *c.User, err)
+			return 0, textf.Errorf("couldn't setuid to %s: %v", *c.User, err)
 		}
 		if uint32(os.Geteuid()) != u.Uid {
 			if os.Geteuid() != 0 {
-				return 0, fmt.Errorf("couldn't setuid to %d: Can't drop privilege as nonroot user", u.Uid)
+				return 0, textf.Errorf("couldn't setuid to %d: Can't drop privilege as nonroot user", u.Uid)
 			}
 			attr.Credential = &syscall.Credential{Uid: u.Uid, Gid: u.Gid, Groups: u.Groups}
 		}
@@ -54,13 +54,13 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 		}
 	}()
 	if err != nil {
-		return 0, fmt.Errorf("couldn't set up output: %v", err)
+		return 0, textf.Errorf("couldn't set up output: %v", err)
 	}
 	if c.Directory != nil {
 		// The child's chdir failure would come back as a bare errno;
 		// supervisord names the directory.
 		if _, err := os.Stat(*c.Directory); err != nil {
-			return 0, fmt.Errorf("couldn't chdir to %s: %s", *c.Directory, errnoName(err))
+			return 0, textf.Errorf("couldn't chdir to %s: %s", *c.Directory, errnoName(err))
 		}
 	}
 	pa := &syscall.ProcAttr{
@@ -85,7 +85,7 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 		pid, err = syscall.ForkExec(path, c.Argv, pa)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(err))
+		return 0, textf.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(err))
 	}
 	return pid, nil
 }
@@ -127,20 +127,20 @@ func resolveCommand(name, envPath string) (string, error) {
 		}
 	}
 	if found == "" {
-		return "", fmt.Errorf("can't find command '%s'", name)
+		return "", textf.Errorf("can't find command '%s'", name)
 	}
 	st, err := os.Stat(found)
 	if err != nil {
-		return "", fmt.Errorf("can't find command '%s'", name)
+		return "", textf.Errorf("can't find command '%s'", name)
 	}
 	if st.IsDir() {
-		return "", fmt.Errorf("command at '%s' is a directory", found)
+		return "", textf.Errorf("command at '%s' is a directory", found)
 	}
 	if st.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("command at '%s' is not executable", found)
+		return "", textf.Errorf("command at '%s' is not executable", found)
 	}
 	if unix.Access(found, unix.X_OK) != nil {
-		return "", fmt.Errorf("no permission to run command '%s'", found)
+		return "", textf.Errorf("no permission to run command '%s'", found)
 	}
 	abs, err := filepath.Abs(found)
 	if err != nil {

@@ -1,14 +1,15 @@
 package proc
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gosinit/gosinit/internal/jsonlite"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // DefaultStatusFile is where PID 1 writes its status when it may write /run.
@@ -21,7 +22,7 @@ func FallbackStatusFile() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "gosinit", "status.json")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("gosinit-%d", os.Getuid()), "status.json")
+	return filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(os.Getuid()), "status.json")
 }
 
 // Status is the content of the status file. PID 1 writes it after every
@@ -78,19 +79,43 @@ func (p ProcessStatus) Describe(now time.Time) string {
 		if up < 0 {
 			up = 0
 		}
-		return fmt.Sprintf("pid %d, uptime %s", p.Pid, timedelta(up))
+		return textf.Sprintf("pid %d, uptime %s", p.Pid, timedelta(up))
 	case Backoff, Fatal:
 		if p.Spawnerr == "" {
-			return fmt.Sprintf("unknown error (try \"tail %s\")", p.Name)
+			return textf.Sprintf("unknown error (try \"tail %s\")", p.Name)
 		}
 		return p.Spawnerr
 	case Stopped, Exited:
 		if p.Start == 0 {
 			return "Not started"
 		}
-		return time.Unix(p.Stop, 0).Format("Jan 02 03:04 PM")
+		return stopStamp(time.Unix(p.Stop, 0))
 	}
 	return ""
+}
+
+// stopStamp is t.Format("Jan 02 03:04 PM") in t's location, by hand:
+// Format would link Go's whole time formatter into the binary (issue 2).
+func stopStamp(t time.Time) string {
+	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+	_, month, day := t.Date()
+	hour, minute, _ := t.Clock()
+	ampm := "AM"
+	if hour >= 12 {
+		ampm = "PM"
+	}
+	hour %= 12
+	if hour == 0 {
+		hour = 12
+	}
+	m := 3 * (int(month) - 1)
+	b := make([]byte, 0, len("Jan 02 03:04 PM"))
+	b = append(b, months[m:m+3]...)
+	b = append(b, ' ', byte('0'+day/10), byte('0'+day%10),
+		' ', byte('0'+hour/10), byte('0'+hour%10),
+		':', byte('0'+minute/10), byte('0'+minute%10), ' ')
+	b = append(b, ampm...)
+	return string(b)
 }
 
 // timedelta prints seconds like Python's str(timedelta): H:MM:SS,
@@ -98,12 +123,12 @@ func (p ProcessStatus) Describe(now time.Time) string {
 func timedelta(secs int64) string {
 	days := secs / 86400
 	secs %= 86400
-	s := fmt.Sprintf("%d:%02d:%02d", secs/3600, secs%3600/60, secs%60)
+	s := textf.Sprintf("%d:%02d:%02d", secs/3600, secs%3600/60, secs%60)
 	switch {
 	case days == 1:
 		return "1 day, " + s
 	case days > 1:
-		return fmt.Sprintf("%d days, %s", days, s)
+		return textf.Sprintf("%d days, %s", days, s)
 	}
 	return s
 }
@@ -120,20 +145,20 @@ func writeStatus(path string, s *Status) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o644)
 	if err != nil {
-		return fmt.Errorf("write status file: %w", err)
+		return textf.Errorf("write status file: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
 		os.Remove(tmp)
-		return fmt.Errorf("write status file: %w", err)
+		return textf.Errorf("write status file: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("write status file: %w", err)
+		return textf.Errorf("write status file: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("write status file: %w", err)
+		return textf.Errorf("write status file: %w", err)
 	}
 	return nil
 }
@@ -146,7 +171,7 @@ func ReadStatus(path string) (*Status, error) {
 	}
 	var s Status
 	if err := jsonlite.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("status file %s: %w", path, err)
+		return nil, textf.Errorf("status file %s: %w", path, err)
 	}
 	return &s, nil
 }

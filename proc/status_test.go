@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	_ "time/tzdata" // America/New_York even where the system has no zoneinfo
 
 	"github.com/gosinit/gosinit/config"
 )
@@ -39,5 +40,58 @@ func TestStatusWriteRoundTrip(t *testing.T) {
 	}
 	if len(st.Processes) != 3 || st.Processes[0].Statename != "RUNNING" || st.Processes[0].Description == "" {
 		t.Fatalf("status %+v", st)
+	}
+}
+
+// stopStamp must print what time.Format("Jan 02 03:04 PM") prints, for
+// every hour and minute (12 AM and 12 PM included), every day of a leap
+// year, in UTC, in zones east and west of it with odd offsets and in one
+// with daylight saving time (its switch days included).
+func TestStopStamp(t *testing.T) {
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := []*time.Location{
+		time.UTC,
+		time.FixedZone("NST", -(3*3600 + 30*60)),
+		time.FixedZone("CHAST", 13*3600+45*60),
+		newYork,
+	}
+	for _, loc := range zones {
+		t.Run(loc.String(), func(t *testing.T) {
+			check := func(tm time.Time) {
+				t.Helper()
+				if got, want := stopStamp(tm), tm.Format("Jan 02 03:04 PM"); got != want {
+					t.Fatalf("stopStamp(%v) = %q, want %q", tm, got, want)
+				}
+			}
+			// Every minute of some days: the DST switches, a leap
+			// day, the ends of years, the epoch.
+			days := []time.Time{
+				time.Date(2026, 3, 8, 0, 0, 0, 0, loc),
+				time.Date(2026, 11, 1, 0, 0, 0, 0, loc),
+				time.Date(2024, 2, 29, 0, 0, 0, 0, loc),
+				time.Date(2025, 12, 31, 0, 0, 0, 0, loc),
+				time.Date(1969, 12, 31, 12, 0, 0, 0, loc),
+			}
+			for _, day := range days {
+				for m := 0; m < 24*60; m++ {
+					check(day.Add(time.Duration(m)*time.Minute + 59*time.Second))
+				}
+			}
+			// Every day of a leap year, at every hour.
+			start := time.Date(2024, 1, 1, 0, 30, 7, 0, loc)
+			for d := 0; d < 366; d++ {
+				for h := 0; h < 24; h++ {
+					check(start.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour))
+				}
+			}
+			// As Describe calls it: from unix seconds, in the local zone.
+			for _, sec := range []int64{0, 1, -1, 1e9, 1798245695, 4102444799, 253402300799} {
+				check(time.Unix(sec, 0).In(loc))
+				check(time.Unix(sec, 0))
+			}
+		})
 	}
 }

@@ -13,7 +13,6 @@ package proc
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosinit/gosinit/config"
+	"github.com/gosinit/gosinit/internal/textf"
 )
 
 // Options configure Run.
@@ -70,7 +70,7 @@ type StartError struct {
 }
 
 func (e *StartError) Error() string {
-	return fmt.Sprintf("start %q: %v", e.Command, e.Err)
+	return textf.Sprintf("start %q: %v", e.Command, e.Err)
 }
 
 func (e *StartError) Unwrap() error { return e.Err }
