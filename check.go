@@ -104,10 +104,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	if jsonOut {
 		cfg.Warnings = warnings
-		enc := jsonlite.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(cfg); err != nil {
+		// as an Encoder with SetEscapeHTML(false) and SetIndent("", "  ")
+		compact, _ := cfg.MarshalJSON()
+		out := append(jsonlite.Indent(nil, compact, "", "  "), '\n')
+		if _, err := stdout.Write(out); err != nil {
 			return textf.Errorf("check: write json: %w", err)
 		}
 	}

@@ -418,7 +418,7 @@ func TestStatusNoGosinit(t *testing.T) {
 		{"not_gosinit", "", notGosinit, 4, fmt.Sprintf(`^gosinit: no gosinit is running: pid %d is not gosinit \(it is sleep\) \(status file PATH\)\n$`, notGosinit)},
 		{"pid_zero", "", 0, 4, `^gosinit: status file PATH: pid 0 is not a process id\n$`},
 		{"negative_pid", "", -1, 4, `^gosinit: status file PATH: pid -1 is not a process id\n$`},
-		{"corrupt", "{\"pid\": 1, \"proc", 0, 4, `^gosinit: read status: status file PATH: unexpected end of JSON input\n$`},
+		{"corrupt", "{\"pid\": 1, \"proc", 0, 4, `^gosinit: read status: status file PATH: byte 16: unexpected end of JSON input\n$`},
 		{"argv0_gosinit", "", byArgv0, 0, `^$`},
 		{"exe_gosinit", "", byExe, 0, `^$`},
 		{"this_executable", "", os.Getpid(), 0, `^$`},

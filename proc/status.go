@@ -137,11 +137,9 @@ func timedelta(secs int64) string {
 // directory, then rename, so a reader sees the old or the new file, never a
 // torn one. The file is 0644: it holds nothing secret.
 func writeStatus(path string, s *Status) error {
-	b, err := jsonlite.Marshal(s)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
+	w := jsonlite.Writer{EscapeHTML: true}
+	s.writeJSON(&w)
+	b := append(w.B, '\n')
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o644)
 	if err != nil {
@@ -169,9 +167,202 @@ func ReadStatus(path string) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s Status
-	if err := jsonlite.Unmarshal(b, &s); err != nil {
+	s, err := parseStatus(b)
+	if err != nil {
 		return nil, textf.Errorf("status file %s: %w", path, err)
 	}
+	return s, nil
+}
+
+// writeJSON writes s as encoding/json would write Status: the field tags
+// above, in order (jsonlite has no reflect: issue 2's binary budget).
+func (s *Status) writeJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	w.Key("pid")
+	w.Int(int64(s.Pid))
+	w.Key("started")
+	w.Int(s.Started)
+	if s.Config != "" {
+		w.Key("config")
+		w.String(s.Config)
+	}
+	w.Key("generation")
+	w.Int(int64(s.Generation))
+	w.Key("reload_requests")
+	w.Int(int64(s.ReloadRequests))
+	w.Key("reloading")
+	w.Bool(s.Reloading)
+	if s.Reload != "" {
+		w.Key("reload")
+		w.String(s.Reload)
+	}
+	if len(s.ReloadErrors) > 0 {
+		w.Key("reload_errors")
+		w.Strings(s.ReloadErrors)
+	}
+	if len(s.Changes) > 0 {
+		w.Key("changes")
+		w.Strings(s.Changes)
+	}
+	w.Key("shutdown")
+	w.Bool(s.Shutdown)
+	w.Key("processes")
+	if s.Processes == nil {
+		w.Null()
+	} else {
+		w.BeginArray()
+		for i := range s.Processes {
+			s.Processes[i].WriteJSON(w)
+		}
+		w.EndArray()
+	}
+	w.EndObject()
+}
+
+// WriteJSON writes p as encoding/json would write ProcessStatus.
+func (p *ProcessStatus) WriteJSON(w *jsonlite.Writer) {
+	w.BeginObject()
+	w.Key("name")
+	w.String(p.Name)
+	w.Key("group")
+	w.String(p.Group)
+	w.Key("state")
+	w.Int(int64(p.State))
+	w.Key("statename")
+	w.String(p.Statename)
+	w.Key("description")
+	w.String(p.Description)
+	w.Key("start")
+	w.Int(p.Start)
+	w.Key("stop")
+	w.Int(p.Stop)
+	w.Key("now")
+	w.Int(p.Now)
+	w.Key("pid")
+	w.Int(int64(p.Pid))
+	w.Key("exitstatus")
+	w.Int(int64(p.Exitstatus))
+	w.Key("spawnerr")
+	w.String(p.Spawnerr)
+	w.Key("stdout_logfile")
+	w.String(p.StdoutLogfile)
+	w.Key("stderr_logfile")
+	w.String(p.StderrLogfile)
+	w.Key("restarts")
+	w.Int(int64(p.Restarts))
+	w.Key("essential")
+	w.Bool(p.Essential)
+	w.EndObject()
+}
+
+// parseStatus reads a status file's JSON: the keys of Status and
+// ProcessStatus, matched exactly; unknown keys are ignored, so that a newer
+// gosinit's file still reads.
+func parseStatus(data []byte) (*Status, error) {
+	v, err := jsonlite.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := v.Members()
+	if err != nil {
+		return nil, err
+	}
+	var s Status
+	for _, m := range ms {
+		var err error
+		switch m.Key {
+		case "pid":
+			s.Pid, err = intValue(m.Value)
+		case "started":
+			s.Started, err = m.Value.Int()
+		case "config":
+			s.Config, err = m.Value.Str()
+		case "generation":
+			s.Generation, err = intValue(m.Value)
+		case "reload_requests":
+			s.ReloadRequests, err = intValue(m.Value)
+		case "reloading":
+			s.Reloading, err = m.Value.Bool()
+		case "reload":
+			s.Reload, err = m.Value.Str()
+		case "reload_errors":
+			s.ReloadErrors, err = m.Value.Strings()
+		case "changes":
+			s.Changes, err = m.Value.Strings()
+		case "shutdown":
+			s.Shutdown, err = m.Value.Bool()
+		case "processes":
+			var a []jsonlite.Value
+			a, err = m.Value.Array()
+			if a != nil {
+				s.Processes = make([]ProcessStatus, len(a))
+			}
+			for i := range a {
+				if err = s.Processes[i].parse(a[i]); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return nil, textf.Errorf("%s: %w", m.Key, err)
+		}
+	}
 	return &s, nil
+}
+
+func (p *ProcessStatus) parse(v jsonlite.Value) error {
+	ms, err := v.Members()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		var err error
+		var n int
+		switch m.Key {
+		case "name":
+			p.Name, err = m.Value.Str()
+		case "group":
+			p.Group, err = m.Value.Str()
+		case "state":
+			n, err = intValue(m.Value)
+			p.State = State(n)
+		case "statename":
+			p.Statename, err = m.Value.Str()
+		case "description":
+			p.Description, err = m.Value.Str()
+		case "start":
+			p.Start, err = m.Value.Int()
+		case "stop":
+			p.Stop, err = m.Value.Int()
+		case "now":
+			p.Now, err = m.Value.Int()
+		case "pid":
+			p.Pid, err = intValue(m.Value)
+		case "exitstatus":
+			p.Exitstatus, err = intValue(m.Value)
+		case "spawnerr":
+			p.Spawnerr, err = m.Value.Str()
+		case "stdout_logfile":
+			p.StdoutLogfile, err = m.Value.Str()
+		case "stderr_logfile":
+			p.StderrLogfile, err = m.Value.Str()
+		case "restarts":
+			p.Restarts, err = intValue(m.Value)
+		case "essential":
+			p.Essential, err = m.Value.Bool()
+		}
+		if err != nil {
+			return textf.Errorf("%s: %w", m.Key, err)
+		}
+	}
+	return nil
+}
+
+// intValue reads a number into an int, which must hold it.
+func intValue(v jsonlite.Value) (int, error) {
+	n, err := v.Int()
+	if err == nil && int64(int(n)) != n {
+		return 0, textf.Errorf("%d does not fit an int", n)
+	}
+	return int(n), err
 }

@@ -24,6 +24,10 @@ import (
 // SetEscapeHTML(false) without (less its trailing newline), and with
 // Indent its MarshalIndent. The Writer does not check the order: a Key
 // in an array, or two values after one Key, make invalid JSON.
+//
+// Its methods are marked go:noinline: callers write a few hundred of them
+// in a row, and inlined they cost 12 kB of the binary (issue 2's budget)
+// to save a call per value on paths that are not hot.
 type Writer struct {
 	B []byte
 	// EscapeHTML writes '<', '>' and '&' in strings as \u003c, \u003e and
@@ -44,6 +48,8 @@ func (w *Writer) comma() {
 
 // BeginObject starts an object: Key and a value for each member, then
 // EndObject.
+//
+//go:noinline
 func (w *Writer) BeginObject() {
 	w.comma()
 	w.B = append(w.B, '{')
@@ -51,12 +57,16 @@ func (w *Writer) BeginObject() {
 }
 
 // EndObject ends the object BeginObject started.
+//
+//go:noinline
 func (w *Writer) EndObject() {
 	w.B = append(w.B, '}')
 	w.more = true
 }
 
 // BeginArray starts an array: its values, then EndArray.
+//
+//go:noinline
 func (w *Writer) BeginArray() {
 	w.comma()
 	w.B = append(w.B, '[')
@@ -64,12 +74,16 @@ func (w *Writer) BeginArray() {
 }
 
 // EndArray ends the array BeginArray started.
+//
+//go:noinline
 func (w *Writer) EndArray() {
 	w.B = append(w.B, ']')
 	w.more = true
 }
 
 // Key writes an object member's key; its value comes next.
+//
+//go:noinline
 func (w *Writer) Key(k string) {
 	w.comma()
 	w.B = AppendString(w.B, k, w.EscapeHTML)
@@ -78,6 +92,8 @@ func (w *Writer) Key(k string) {
 }
 
 // String writes a string.
+//
+//go:noinline
 func (w *Writer) String(s string) {
 	w.comma()
 	w.B = AppendString(w.B, s, w.EscapeHTML)
@@ -85,6 +101,8 @@ func (w *Writer) String(s string) {
 }
 
 // Int writes an integer.
+//
+//go:noinline
 func (w *Writer) Int(n int64) {
 	w.comma()
 	w.B = strconv.AppendInt(w.B, n, 10)
@@ -92,6 +110,8 @@ func (w *Writer) Int(n int64) {
 }
 
 // Uint writes an unsigned integer.
+//
+//go:noinline
 func (w *Writer) Uint(n uint64) {
 	w.comma()
 	w.B = strconv.AppendUint(w.B, n, 10)
@@ -99,6 +119,8 @@ func (w *Writer) Uint(n uint64) {
 }
 
 // Bool writes true or false.
+//
+//go:noinline
 func (w *Writer) Bool(b bool) {
 	w.comma()
 	w.B = strconv.AppendBool(w.B, b)
@@ -106,6 +128,8 @@ func (w *Writer) Bool(b bool) {
 }
 
 // Null writes null.
+//
+//go:noinline
 func (w *Writer) Null() {
 	w.comma()
 	w.B = append(w.B, "null"...)
