@@ -135,11 +135,20 @@ func timedelta(secs int64) string {
 
 // writeStatus writes s to path atomically: a temp file in the same
 // directory, then rename, so a reader sees the old or the new file, never a
-// torn one. The file is 0644: it holds nothing secret.
-func writeStatus(path string, s *Status) error {
-	w := jsonlite.Writer{EscapeHTML: true}
+// torn one. The file is 0644: it holds nothing secret. The JSON is built
+// in buf, which is returned for the next write: PID 1 rewrites the file
+// after every state change, and a start of 50 programs would otherwise
+// leave a few MB of buffers to the collector.
+func writeStatus(path string, s *Status, buf []byte) ([]byte, error) {
+	w := jsonlite.Writer{B: buf[:0], EscapeHTML: true}
 	s.writeJSON(&w)
 	b := append(w.B, '\n')
+	err := replaceFile(path, b)
+	return b, err
+}
+
+// replaceFile writes b to path through a temp file and a rename.
+func replaceFile(path string, b []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o644)
 	if err != nil {

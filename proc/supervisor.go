@@ -153,6 +153,7 @@ type Supervisor struct {
 
 	statusPath string
 	status     Status
+	statusBuf  []byte // the status file's last JSON, reused
 	dirty      bool
 	generation int
 	started    time.Time
@@ -1016,7 +1017,8 @@ func (s *Supervisor) writeStatus() {
 		return a.Name < b.Name
 	})
 	s.notifyCounts(st)
-	if err := writeStatus(s.statusPath, st); err != nil {
+	var err error
+	if s.statusBuf, err = writeStatus(s.statusPath, st, s.statusBuf); err != nil {
 		if err.Error() != s.lastStatusErr {
 			s.log.warnf("%v", err)
 			s.lastStatusErr = err.Error()

@@ -39,7 +39,7 @@ import (
 
 // Sprintf formats according to format, as fmt.Sprintf.
 func Sprintf(format string, a ...any) string {
-	p := printer{wrapOK: false}
+	p := printer{buf: make([]byte, 0, len(format)+32)}
 	p.printf(format, a)
 	return string(p.buf)
 }
@@ -53,7 +53,7 @@ func Appendf(b []byte, format string, a ...any) []byte {
 
 // Fprintf writes the formatted text to w, as fmt.Fprintf.
 func Fprintf(w io.Writer, format string, a ...any) (int, error) {
-	p := printer{}
+	p := printer{buf: make([]byte, 0, len(format)+32)}
 	p.printf(format, a)
 	return w.Write(p.buf)
 }
@@ -63,7 +63,7 @@ func Fprintf(w io.Writer, format string, a ...any) (int, error) {
 // and errors.As see through one %w (Unwrap() error) or several
 // (Unwrap() []error).
 func Errorf(format string, a ...any) error {
-	p := printer{wrapOK: true}
+	p := printer{buf: make([]byte, 0, len(format)+32), wrapOK: true}
 	p.printf(format, a)
 	msg := string(p.buf)
 	switch len(p.wrapped) {
@@ -444,6 +444,10 @@ func (p *printer) str(s *spec, v string) {
 	}
 	switch s.verb {
 	case 'v', 's':
+		if s.width <= 0 {
+			p.buf = append(p.buf, v...)
+			return
+		}
 		p.pad(s, []byte(v))
 	case 'q':
 		var b []byte
@@ -535,7 +539,15 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	if neg {
 		mag = -u
 	}
-	digits := strconv.AppendUint(nil, mag, base)
+	if base == 10 && s.width < 0 && s.prec < 0 && !s.plus && !s.space {
+		if neg {
+			p.buf = append(p.buf, '-')
+		}
+		p.buf = strconv.AppendUint(p.buf, mag, 10)
+		return
+	}
+	var tmp [72]byte
+	digits := strconv.AppendUint(tmp[:0], mag, base)
 	if s.verb == 'X' {
 		for i, c := range digits {
 			if 'a' <= c && c <= 'f' {
@@ -546,10 +558,8 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	if s.prec == 0 && mag == 0 {
 		digits = digits[:0]
 	}
-	for len(digits) < s.prec {
-		digits = append([]byte{'0'}, digits...)
-	}
-	var b []byte
+	var bb [80]byte
+	b := bb[:0]
 	switch {
 	case neg:
 		b = append(b, '-')
@@ -566,11 +576,14 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 			b = append(b, '0', 'X')
 		case s.verb == 'O':
 			b = append(b, '0', 'o')
-		case s.verb == 'o' && (len(digits) == 0 || digits[0] != '0'):
+		case s.verb == 'o' && s.prec <= len(digits) && (len(digits) == 0 || digits[0] != '0'):
 			b = append(b, '0')
 		case s.verb == 'b':
 			b = append(b, '0', 'b')
 		}
+	}
+	for i := len(digits); i < s.prec; i++ {
+		b = append(b, '0')
 	}
 	b = append(b, digits...)
 	// fmt ignores the 0 flag when a precision is given
