@@ -27,7 +27,8 @@
 // fmt's rendering (textf cannot see a type's name without reflect), and a
 // named type is supported only through a String or Error method: a named
 // int without one is unsupported. `make unit` vets the calls as fmt's
-// (see vet.go).
+// (see vet.go), and TestCallSitesUseSupportedOperands checks every call's
+// operands against the list above.
 package textf
 
 import (
