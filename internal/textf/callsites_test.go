@@ -134,7 +134,9 @@ func checkCall(format string, args []ast.Expr, info *types.Info) []string {
 			continue
 		}
 		i++
+		sharp := false
 		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			sharp = sharp || format[i] == '#'
 			i++
 		}
 		for i < len(format) && format[i] == '*' { // a width or precision operand
@@ -151,6 +153,10 @@ func checkCall(format string, args []ast.Expr, info *types.Info) []string {
 		typ := next()
 		if typ == nil {
 			continue // missing operand: vet reports it
+		}
+		if sharp && strings.IndexByte("xXoOqUb", verb) < 0 {
+			problems = append(problems, "%#"+string(verb)+" is not supported (# only with x X o O q U b)")
+			continue
 		}
 		if !supportedOperand(verb, typ) {
 			problems = append(problems, "%"+string(verb)+" with an operand of type "+typ.String())

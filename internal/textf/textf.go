@@ -22,8 +22,8 @@
 //	%w     error (Errorf only; any number of them, as fmt)
 //	%%
 //
-// with the flags '-', '+', '#', ' ' and '0', a width and a precision (both
-// may be *). A type outside that list prints as %!v(unsupported) instead of
+// with the flags '-', '+', ' ' and '0', a width and a precision (both may
+// be *), and '#' with x X o O q U b only (not %#v, Go syntax). A type outside that list prints as %!v(unsupported) instead of
 // fmt's rendering (textf cannot see a type's name without reflect), and a
 // named type is supported only through a String or Error method: a named
 // int without one is unsupported. `make unit` vets the calls as fmt's
@@ -189,6 +189,9 @@ func (p *printer) printf(format string, a []any) {
 		}
 		i += size
 		s.verb = verb
+		if verb == 'v' {
+			s.plus = false // fmt's %+v adds struct field names; numbers get no sign
+		}
 		switch {
 		case verb == '%':
 			p.buf = append(p.buf, '%')
@@ -506,7 +509,7 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	case 'U':
 		b := []byte("U+")
 		h := strconv.FormatUint(u, 16)
-		for i := len(h); i < 4; i++ {
+		for i := len(h); i < max(4, s.prec); i++ {
 			b = append(b, '0')
 		}
 		for _, c := range []byte(h) {
@@ -520,7 +523,7 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 			b = utf8.AppendRune(b, rune(u))
 			b = append(b, '\'')
 		}
-		p.pad(s, b)
+		p.padFill(s, b, fillSpace)
 		return
 	}
 	base := 10
@@ -547,6 +550,23 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 		p.buf = strconv.AppendUint(p.buf, mag, 10)
 		return
 	}
+	// As fmt: %.3d and %03d both ask for leading zero digits (the width,
+	// less room for a sign, counts the digits alone); a precision of 0
+	// prints a zero as nothing but padding; the field is then padded
+	// with spaces.
+	prec := 0
+	if s.prec >= 0 {
+		prec = s.prec
+		if prec == 0 && mag == 0 {
+			p.padFill(s, nil, fillSpace)
+			return
+		}
+	} else if s.zero && !s.minus && s.width > 0 {
+		prec = s.width
+		if neg || s.plus || s.space {
+			prec--
+		}
+	}
 	var tmp [72]byte
 	digits := strconv.AppendUint(tmp[:0], mag, base)
 	if s.verb == 'X' {
@@ -556,9 +576,7 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 			}
 		}
 	}
-	if s.prec == 0 && mag == 0 {
-		digits = digits[:0]
-	}
+	zeros := max(prec-len(digits), 0)
 	var bb [80]byte
 	b := bb[:0]
 	switch {
@@ -569,30 +587,27 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	case s.space:
 		b = append(b, ' ')
 	}
-	if s.sharp || s.verb == 'O' {
-		switch {
-		case s.verb == 'x':
+	if s.sharp {
+		switch s.verb {
+		case 'x':
 			b = append(b, '0', 'x')
-		case s.verb == 'X':
+		case 'X':
 			b = append(b, '0', 'X')
-		case s.verb == 'O':
-			b = append(b, '0', 'o')
-		case s.verb == 'o' && s.prec <= len(digits) && (len(digits) == 0 || digits[0] != '0'):
-			b = append(b, '0')
-		case s.verb == 'b':
+		case 'b':
 			b = append(b, '0', 'b')
 		}
 	}
-	for i := len(digits); i < s.prec; i++ {
+	if s.verb == 'O' {
+		b = append(b, '0', 'o')
+	}
+	if s.sharp && (s.verb == 'o' || s.verb == 'O') && zeros == 0 && digits[0] != '0' {
+		b = append(b, '0')
+	}
+	for ; zeros > 0; zeros-- {
 		b = append(b, '0')
 	}
 	b = append(b, digits...)
-	// fmt ignores the 0 flag when a precision is given
-	if s.prec >= 0 {
-		p.padFill(s, b, fillSpace)
-		return
-	}
-	p.padFill(s, b, fillNumber)
+	p.padFill(s, b, fillSpace)
 }
 
 func (p *printer) float(s *spec, a any, f float64, bits int) {

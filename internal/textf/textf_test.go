@@ -216,3 +216,94 @@ func TestAllocs(t *testing.T) {
 		t.Errorf("Appendf allocates %.0f times a call", allocs)
 	}
 }
+
+// FuzzSprintf compares textf with fmt on arbitrary formats over operands
+// of the supported kinds, wherever every verb meets an operand it
+// supports (elsewhere textf only promises a %! marker). `go test -fuzz
+// FuzzSprintf ./internal/textf` explores; plain go test runs the seeds.
+func FuzzSprintf(f *testing.F) {
+	compared := 0
+	defer func() {
+		// the seeds alone must compare something, or the fuzz target
+		// has stopped testing
+		if !testing.Short() && compared == 0 && !strings.Contains(strings.Join(os.Args, " "), "-test.fuzz") {
+			f.Error("no seed was compared with fmt")
+		}
+	}()
+	for _, s := range []string{"%d", "%-*s|", "%05.2f %q", "%x %X %o", "%+d % d %#v", "%%%s%%", "%.3s", "%10.4q", "%c%U", "%*.*d"} {
+		f.Add(s, int64(-42), "héllo\x00", 3.25, uint8(7))
+	}
+	f.Fuzz(func(t *testing.T, format string, i int64, s string, fl float64, w uint8) {
+		args := []any{int(w % 40), i, s, fl, []string{s, "b"}, true, errors.New(s)}
+		// Rotate the operands so that each verb position sees each kind.
+		for r := range args {
+			a := append(append([]any{}, args[r:]...), args[:r]...)
+			n, ok := allSupported(format, a)
+			if !ok {
+				continue
+			}
+			a = a[:n]
+			compared++
+			got, want := Sprintf(format, a...), fmt.Sprintf(format, a...)
+			if got != want {
+				t.Fatalf("Sprintf(%q, %#v) = %q, fmt says %q", format, a, got, want)
+			}
+		}
+	})
+}
+
+// allSupported says every verb of format meets an operand textf formats
+// as fmt does, taking them from a in order, and every '*' an int; n is how
+// many it takes.
+func allSupported(format string, a []any) (n int, ok bool) {
+	argi := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		sharp := false
+		for i < len(format) && strings.IndexByte("+-# 0", format[i]) >= 0 {
+			sharp = sharp || format[i] == '#'
+			i++
+		}
+		for pass := 0; pass < 2; pass++ { // width, then precision
+			if pass == 1 {
+				if i >= len(format) || format[i] != '.' {
+					break
+				}
+				i++
+			}
+			if i < len(format) && format[i] == '*' {
+				if argi >= len(a) {
+					return 0, false
+				}
+				if _, ok := a[argi].(int); !ok {
+					return 0, false
+				}
+				argi++
+				i++
+				continue
+			}
+			n := 0
+			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
+				n++
+				i++
+			}
+			if n > 3 {
+				return 0, false // fmt's and textf's limits on huge widths differ
+			}
+		}
+		if i >= len(format) {
+			return 0, false
+		}
+		if format[i] == '%' {
+			continue
+		}
+		if format[i] >= 0x80 || argi >= len(a) || !supported(format[i], a[argi]) || sharp && strings.IndexByte("xXoOqUb", format[i]) < 0 {
+			return 0, false
+		}
+		argi++
+	}
+	return argi, true
+}
