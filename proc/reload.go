@@ -64,37 +64,25 @@ func (s *Supervisor) reloadOnce() {
 	}
 	s.changes = nil
 	oldGroups := map[string][]*process{}
-	var order []string
 	for _, p := range s.procs {
-		if _, ok := oldGroups[p.cfg.Group]; !ok {
-			order = append(order, p.cfg.Group)
-		}
 		oldGroups[p.cfg.Group] = append(oldGroups[p.cfg.Group], p)
 	}
-	newGroups := map[string]*config.Group{}
-	for _, g := range cfg.Groups {
-		newGroups[g.Name] = g
-	}
-	for _, name := range order {
-		if _, ok := newGroups[name]; !ok {
-			s.changes = append(s.changes, name+": stopped", name+": removed process group")
-			s.removeGroup(oldGroups[name])
-		}
-	}
+	removed, changed, addedGroups := diffGroups(s.cfg.Groups, cfg.Groups)
 	// supervisorctl update's order: removed, changed, then added groups.
+	for _, g := range removed {
+		s.changes = append(s.changes, g.Name+": stopped", g.Name+": removed process group")
+		s.removeGroup(oldGroups[g.Name])
+	}
+	for _, g := range changed {
+		s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
+		s.removeGroup(oldGroups[g.Name])
+		s.pendingAdd = append(s.pendingAdd, g.Processes...)
+	}
 	var added []*config.Process
 	var addedNames []string
-	for _, g := range cfg.Groups {
-		old, ok := oldGroups[g.Name]
-		switch {
-		case !ok:
-			addedNames = append(addedNames, g.Name+": added process group")
-			added = append(added, g.Processes...)
-		case groupChanged(old, g):
-			s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
-			s.removeGroup(old)
-			s.pendingAdd = append(s.pendingAdd, g.Processes...)
-		}
+	for _, g := range addedGroups {
+		addedNames = append(addedNames, g.Name+": added process group")
+		added = append(added, g.Processes...)
 	}
 	s.changes = append(s.changes, addedNames...)
 	s.cfg = cfg
@@ -126,18 +114,45 @@ func (s *Supervisor) removeGroup(ps []*process) {
 	}
 }
 
-// groupChanged is supervisord's ProcessConfig comparison: any effective
-// setting of any process, the group's priority or its membership.
-func groupChanged(old []*process, g *config.Group) bool {
-	if len(old) != len(g.Processes) {
-		return true
+// diffGroups is supervisord's diff_to_active (supervisord.py): the groups
+// of cur that next no longer has, the groups of next whose settings
+// differ from cur's (ProcessGroupConfig.__eq__: the group's priority and
+// every setting of every process, in order), and the groups next adds.
+// removed is in cur's order, changed and added in next's.
+func diffGroups(cur, next []*config.Group) (removed, changed, added []*config.Group) {
+	byName := map[string]*config.Group{}
+	for _, g := range cur {
+		byName[g.Name] = g
 	}
-	for i, p := range old {
-		if !p.cfg.Equal(g.Processes[i]) {
-			return true
+	inNext := map[string]bool{}
+	for _, g := range next {
+		inNext[g.Name] = true
+		old, ok := byName[g.Name]
+		switch {
+		case !ok:
+			added = append(added, g)
+		case !groupEqual(old, g):
+			changed = append(changed, g)
 		}
 	}
-	return false
+	for _, g := range cur {
+		if !inNext[g.Name] {
+			removed = append(removed, g)
+		}
+	}
+	return removed, changed, added
+}
+
+func groupEqual(a, b *config.Group) bool {
+	if a.Priority != b.Priority || len(a.Processes) != len(b.Processes) {
+		return false
+	}
+	for i, p := range a.Processes {
+		if !p.Equal(b.Processes[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // finishReload runs once every removed or changed process has stopped.
