@@ -915,3 +915,37 @@ stderr_logfile=NONE
 		}
 	})
 }
+
+// pidfile= is written with the pid (1, in the container's namespace) and a
+// newline once gosinit runs, as supervisord writes it, and removed when it
+// exits; one it cannot write is a CRIT line, and everything runs on.
+func TestPidfile(t *testing.T) {
+	r := startConf(t, base+`
+[program:p]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "p"))
+	pidfile := filepath.Join(r.dir, "sd.pid")
+	b, err := os.ReadFile(pidfile)
+	if err != nil || string(b) != "1\n" {
+		t.Errorf("pidfile holds %q (%v), want \"1\\n\"", b, err)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
+		t.Errorf("pidfile still there after exit (%v)", err)
+	}
+
+	r = startConf(t, strings.Replace(base, "pidfile=@DIR@/sd.pid", "pidfile=@DIR@/missing/sd.pid", 1)+`
+[program:p]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "p"))
+	if !strings.Contains(r.stderr.String(), "CRIT could not write pidfile "+r.dir+"/missing/sd.pid") {
+		t.Errorf("no CRIT line for the pidfile; stderr:\n%s", r.stderr.String())
+	}
+	r.stop(t)
+}

@@ -77,6 +77,10 @@ type Supervisord struct {
 	// LogfileSyslog says logfile=syslog (Logfile is then ""); JSON shows
 	// "syslog", as supervisord keeps it.
 	LogfileSyslog bool `json:"-"`
+	// PidfileExplicit says pidfile= (or -j) was given: gosinit writes the
+	// pidfile only then, where supervisord always writes one (by default
+	// supervisord.pid in the working directory, often / in a container).
+	PidfileExplicit bool `json:"-"`
 
 	// where user=, logfile= and childlogdir= are set, for CheckHost
 	userPos, logfilePos, childlogdirPos Pos

@@ -501,8 +501,9 @@ func (l *loader) supervisord() Supervisord {
 	sv.LogfileMaxbytes, _, _ = typed(l, s, "logfile_maxbytes", int64(50<<20), v, parseByteSize)
 	sv.LogfileBackups, _, _ = typed(l, s, "logfile_backups", 10, v, parseInt)
 	sv.Loglevel, _, _ = typed(l, s, "loglevel", LevelInfo, v, ParseLevel)
-	pidfile, _, _ := typed(l, s, "pidfile", "supervisord.pid", v, asString)
+	pidfile, _, pidfileSet := typed(l, s, "pidfile", "supervisord.pid", v, asString)
 	sv.Pidfile = l.normalizePath(pidfile)
+	sv.PidfileExplicit = pidfileSet
 	sv.Identifier, _, _ = typed(l, s, "identifier", "supervisor", v, asString)
 	var nodaemonSet bool
 	var at Pos

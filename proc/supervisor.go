@@ -152,6 +152,7 @@ type Supervisor struct {
 	baseEnv        []string
 
 	statusPath string
+	pidfile    string // the pidfile written, removed at exit
 	status     Status
 	statusBuf  []byte // the status file's last JSON, reused
 	dirty      bool
@@ -218,6 +219,7 @@ func Run(opts Options) error {
 		return err
 	}
 	if err := s.begin(); err != nil {
+		s.removePidfile()
 		return err
 	}
 	s.loop()
@@ -271,6 +273,7 @@ func (s *Supervisor) prepare() error {
 	for _, w := range s.cfg.Warnings {
 		s.log.warnf("%s", w.String())
 	}
+	s.writePidfile()
 	s.prepareStatusDir()
 	for _, pc := range s.cfg.Processes() {
 		s.procs = append(s.procs, &process{cfg: pc})
@@ -421,6 +424,7 @@ func (s *Supervisor) loop() {
 	if s.outputs != nil {
 		s.outputs.close()
 	}
+	s.removePidfile()
 }
 
 func (s *Supervisor) markDirty() { s.dirty = true }
