@@ -92,28 +92,35 @@ type action struct {
 // is its process name as supervisord's log lines print it. handled is false
 // when the event means nothing in this state (a stale or repeated request),
 // in which case the loop changes nothing, not even the armed timer.
+// addAct is append. It is not inlined: transition's closures, which
+// append, are themselves inlined at some 40 places, and with the append
+// in each they cost 5 kB of the binary (issue 2's 2.5 MB budget).
+//
+//go:noinline
+func addAct(acts []action, a action) []action { return append(acts, a) }
+
 func transition(m machine, p *config.Process, name string, ev event, f facts) (next machine, acts []action, handled bool) {
 	next = m
 	log := func(level config.Level, msg string) {
-		acts = append(acts, action{kind: actLog, level: level, msg: msg})
+		acts = addAct(acts, action{kind: actLog, level: level, msg: msg})
 	}
 	spawn := func() {
 		next.state = Starting
 		next.lastSpawn = f.now
-		acts = append(acts, action{kind: actSpawn})
+		acts = addAct(acts, action{kind: actSpawn})
 	}
 	timer := func(d time.Duration, e event) {
-		acts = append(acts, action{kind: actTimer, d: d, ev: e})
+		acts = addAct(acts, action{kind: actTimer, d: d, ev: e})
 	}
 	stop := func() {
 		next.state = Stopping
-		acts = append(acts, action{kind: actSignal})
+		acts = addAct(acts, action{kind: actSignal})
 		log(config.LevelDebug, "killing "+name+" (pid "+itoa(f.pid)+") "+groupWord(p.Stopasgroup)+"with signal "+signalName(sigOf(p.Stopsignal)))
 		timer(p.Stopwaitsecs, evKillTimer)
 	}
 	kill := func() {
 		next.state = Stopping
-		acts = append(acts, action{kind: actKillSig})
+		acts = addAct(acts, action{kind: actKillSig})
 		timer(p.Stopwaitsecs, evKillTimer)
 	}
 	// failedStart is STARTING -> BACKOFF, and BACKOFF -> FATAL when the
@@ -126,7 +133,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			if !f.shutdown {
 				log(config.LevelInfo, "gave up: "+name+" entered FATAL state, too many start retries too quickly")
 			}
-			acts = append(acts, action{kind: actGaveUp})
+			acts = addAct(acts, action{kind: actGaveUp})
 			return
 		}
 		timer(time.Duration(next.backoff)*time.Second, evBackoff)
@@ -142,7 +149,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			if m.state == Fatal || m.state == Stopped || m.state == Unknown {
 				next.backoff = 0
 			}
-			acts = append(acts, action{kind: actSetSpawnerr})
+			acts = addAct(acts, action{kind: actSetSpawnerr})
 			spawn()
 			return next, acts, true
 		case evStop:
@@ -166,7 +173,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			return next, acts, true
 		case evSpawnErr:
 			log(config.LevelInfo, "spawnerr: "+f.err)
-			acts = append(acts, action{kind: actSetSpawnerr, msg: f.err})
+			acts = addAct(acts, action{kind: actSetSpawnerr, msg: f.err})
 			failedStart()
 			return next, acts, true
 		case evStartTimer:
@@ -177,7 +184,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		case evExit:
 			// An exit before startsecs is a failed start, whatever its code.
 			log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
-			acts = append(acts, action{kind: actSetSpawnerr, msg: "Exited too quickly (process log may have details)"})
+			acts = addAct(acts, action{kind: actSetSpawnerr, msg: "Exited too quickly (process log may have details)"})
 			failedStart()
 			return next, acts, true
 		case evStop:
@@ -200,7 +207,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			restart := !f.shutdown && (p.Autorestart == config.AutorestartTrue ||
 				p.Autorestart == config.AutorestartUnexpected && !f.expected)
 			if !restart {
-				acts = append(acts, action{kind: actGaveUp})
+				acts = addAct(acts, action{kind: actGaveUp})
 				return next, acts, true
 			}
 			if wait := m.lastSpawn.Add(minRespawn).Sub(f.now); wait > 0 {
@@ -230,7 +237,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		case evStop:
 			if f.shutdown {
 				next.state = Fatal
-				acts = append(acts, action{kind: actGaveUp})
+				acts = addAct(acts, action{kind: actGaveUp})
 			} else {
 				next.state = Stopped
 				log(config.LevelDebug, "stopped: "+name+" (was in BACKOFF)")
@@ -249,7 +256,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			return next, acts, true
 		case evKillTimer:
 			log(config.LevelWarn, "killing '"+name+"' ("+itoa(f.pid)+") with SIGKILL")
-			acts = append(acts, action{kind: actKillSig})
+			acts = addAct(acts, action{kind: actKillSig})
 			timer(p.Stopwaitsecs, evKillTimer)
 			return next, acts, true
 		case evKill:
