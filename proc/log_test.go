@@ -35,16 +35,7 @@ func TestDebugOutput(t *testing.T) {
 // random instants from year -9999 to 99999, in UTC, fixed offsets either
 // side of it and America/New_York.
 func TestAppendLogTime(t *testing.T) {
-	newYork, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zones := []*time.Location{
-		time.UTC,
-		time.FixedZone("NST", -(3*3600 + 30*60)),
-		time.FixedZone("CHAST", 13*3600+45*60),
-		newYork,
-	}
+	zones := testZones(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, loc := range zones {
 		t.Run(loc.String(), func(t *testing.T) {

@@ -43,21 +43,29 @@ func TestStatusWriteRoundTrip(t *testing.T) {
 	}
 }
 
-// stopStamp must print what time.Format("Jan 02 03:04 PM") prints, for
-// every hour and minute (12 AM and 12 PM included), every day of a leap
-// year, in UTC, in zones east and west of it with odd offsets and in one
-// with daylight saving time (its switch days included).
-func TestStopStamp(t *testing.T) {
+// testZones are the zones the hand-written time formats are checked in:
+// UTC, fixed offsets either side of it with odd minutes, and one with
+// daylight saving time.
+func testZones(t *testing.T) []*time.Location {
+	t.Helper()
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)
 	}
-	zones := []*time.Location{
+	return []*time.Location{
 		time.UTC,
 		time.FixedZone("NST", -(3*3600 + 30*60)),
 		time.FixedZone("CHAST", 13*3600+45*60),
 		newYork,
 	}
+}
+
+// stopStamp must print what time.Format("Jan 02 03:04 PM") prints, for
+// every hour and minute (12 AM and 12 PM included), every day of a leap
+// year, in UTC, in zones east and west of it with odd offsets and in one
+// with daylight saving time (its switch days included).
+func TestStopStamp(t *testing.T) {
+	zones := testZones(t)
 	for _, loc := range zones {
 		t.Run(loc.String(), func(t *testing.T) {
 			check := func(tm time.Time) {
