@@ -139,18 +139,10 @@ func (p *printer) printf(format string, a []any) {
 		// width
 		if i < end && format[i] == '*' {
 			i++
-			if argi < len(a) {
-				if n, ok := intArg(a[argi]); ok {
-					s.width = n
-					if n < 0 {
-						s.minus, s.zero, s.width = true, false, -n
-					}
-				} else {
-					p.buf = append(p.buf, "%!(BADWIDTH)"...)
-				}
-				argi++
-			} else {
+			if n, ok := starArg(a, &argi); !ok {
 				p.buf = append(p.buf, "%!(BADWIDTH)"...)
+			} else if s.width = n; n < 0 {
+				s.minus, s.zero, s.width = true, false, -n
 			}
 		} else {
 			s.width, i = num(format, i)
@@ -160,17 +152,12 @@ func (p *printer) printf(format string, a []any) {
 			i++
 			if i < end && format[i] == '*' {
 				i++
-				if argi < len(a) {
-					if n, ok := intArg(a[argi]); ok && n >= 0 {
-						s.prec = n
-					} else if ok {
-						s.prec = -1
-					} else {
-						p.buf = append(p.buf, "%!(BADPREC)"...)
-					}
-					argi++
-				} else {
+				if n, ok := starArg(a, &argi); !ok {
 					p.buf = append(p.buf, "%!(BADPREC)"...)
+				} else if n >= 0 {
+					s.prec = n
+				} else {
+					s.prec = -1
 				}
 			} else {
 				s.prec, i = num(format, i)
@@ -236,6 +223,16 @@ func num(s string, i int) (int, int) {
 	return n, i
 }
 
+// starArg takes the operand of a '*' width or precision, which must be an
+// int; ok is false when it is missing or is not one.
+func starArg(a []any, argi *int) (n int, ok bool) {
+	if *argi >= len(a) {
+		return 0, false
+	}
+	*argi++
+	return intArg(a[*argi-1])
+}
+
 func intArg(a any) (int, bool) {
 	switch v := a.(type) {
 	case int:
@@ -255,7 +252,7 @@ func (p *printer) arg(s *spec, a any) {
 	if s.verb == 'w' {
 		err, ok := a.(error)
 		if !ok || !p.wrapOK {
-			p.bad(s, a)
+			p.bad(s)
 			return
 		}
 		p.wrapped = append(p.wrapped, err)
@@ -267,7 +264,7 @@ func (p *printer) arg(s *spec, a any) {
 			p.pad(s, []byte("<nil>"))
 			return
 		}
-		p.bad(s, a)
+		p.bad(s)
 	case string:
 		p.str(s, v)
 	case []byte:
@@ -278,51 +275,51 @@ func (p *printer) arg(s *spec, a any) {
 				if k > 0 {
 					p.buf = append(p.buf, ' ')
 				}
-				p.integer(s, c, uint64(c), false)
+				p.integer(s, uint64(c), false)
 			}
 			p.buf = append(p.buf, ']')
 			return
 		}
 		p.str(s, string(v))
 	case error:
-		p.stringer(s, a, v.Error)
+		p.stringer(s, v.Error)
 	case interface{ String() string }:
-		p.stringer(s, a, v.String)
+		p.stringer(s, v.String)
 	case bool:
 		if s.verb != 'v' && s.verb != 't' {
-			p.bad(s, a)
+			p.bad(s)
 			return
 		}
 		p.pad(s, strconv.AppendBool(nil, v))
 	case int:
-		p.integer(s, a, uint64(v), v < 0)
+		p.integer(s, uint64(v), v < 0)
 	case int8:
-		p.integer(s, a, uint64(v), v < 0)
+		p.integer(s, uint64(v), v < 0)
 	case int16:
-		p.integer(s, a, uint64(v), v < 0)
+		p.integer(s, uint64(v), v < 0)
 	case int32:
-		p.integer(s, a, uint64(v), v < 0)
+		p.integer(s, uint64(v), v < 0)
 	case int64:
-		p.integer(s, a, uint64(v), v < 0)
+		p.integer(s, uint64(v), v < 0)
 	case uint:
-		p.integer(s, a, uint64(v), false)
+		p.integer(s, uint64(v), false)
 	case uint8:
-		p.integer(s, a, uint64(v), false)
+		p.integer(s, uint64(v), false)
 	case uint16:
-		p.integer(s, a, uint64(v), false)
+		p.integer(s, uint64(v), false)
 	case uint32:
-		p.integer(s, a, uint64(v), false)
+		p.integer(s, uint64(v), false)
 	case uint64:
-		p.integer(s, a, v, false)
+		p.integer(s, v, false)
 	case uintptr:
-		p.integer(s, a, uint64(v), false)
+		p.integer(s, uint64(v), false)
 	case float64:
-		p.float(s, a, v, 64)
+		p.float(s, v, 64)
 	case float32:
-		p.float(s, a, float64(v), 32)
+		p.float(s, float64(v), 32)
 	case []string:
 		if s.verb != 'v' && s.verb != 's' && s.verb != 'q' {
-			p.bad(s, a)
+			p.bad(s)
 			return
 		}
 		p.buf = append(p.buf, '[')
@@ -335,7 +332,7 @@ func (p *printer) arg(s *spec, a any) {
 		p.buf = append(p.buf, ']')
 	case []int:
 		if s.verb != 'v' && s.verb != 'd' {
-			p.bad(s, a)
+			p.bad(s)
 			return
 		}
 		p.buf = append(p.buf, '[')
@@ -343,7 +340,7 @@ func (p *printer) arg(s *spec, a any) {
 			if k > 0 {
 				p.buf = append(p.buf, ' ')
 			}
-			p.integer(s, e, uint64(e), e < 0)
+			p.integer(s, uint64(e), e < 0)
 		}
 		p.buf = append(p.buf, ']')
 	default:
@@ -355,7 +352,7 @@ func (p *printer) arg(s *spec, a any) {
 
 // stringer formats an error or a Stringer, whose method fmt calls for
 // %v %s %q %x %X only.
-func (p *printer) stringer(s *spec, a any, text func() string) {
+func (p *printer) stringer(s *spec, text func() string) {
 	switch s.verb {
 	case 'v', 's', 'q', 'x', 'X':
 		p.str(s, safeText(text))
@@ -363,7 +360,7 @@ func (p *printer) stringer(s *spec, a any, text func() string) {
 	}
 	// fmt formats the underlying value for the other verbs; textf
 	// knows only the common one: a Stringer that is an integer.
-	p.bad(s, a)
+	p.bad(s)
 }
 
 // safeText calls an Error or String method; a panic in it (a nil
@@ -380,7 +377,7 @@ func safeText(text func() string) (out string) {
 // bad writes %!verb(?) for an operand the verb does not fit, where fmt
 // writes %!verb(TYPE=VALUE): textf cannot name a type without reflect, and
 // vet (make unit) rejects such calls before they are built.
-func (p *printer) bad(s *spec, a any) {
+func (p *printer) bad(s *spec) {
 	p.buf = append(p.buf, '%', '!')
 	p.buf = utf8.AppendRune(p.buf, s.verb)
 	p.buf = append(p.buf, "(?)"...)
@@ -484,13 +481,13 @@ func (p *printer) str(s *spec, v string) {
 		}
 		p.pad(s, b)
 	default:
-		p.bad(s, v)
+		p.bad(s)
 	}
 }
 
 // integer formats an integer; u holds its bits, neg says it is a negative
 // signed value.
-func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
+func (p *printer) integer(s *spec, u uint64, neg bool) {
 	switch s.verb {
 	case 'c', 'q':
 		r := rune(u)
@@ -536,7 +533,7 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	case 'b':
 		base = 2
 	default:
-		p.bad(s, a)
+		p.bad(s)
 		return
 	}
 	mag := u
@@ -610,7 +607,7 @@ func (p *printer) integer(s *spec, a any, u uint64, neg bool) {
 	p.padFill(s, b, fillSpace)
 }
 
-func (p *printer) float(s *spec, a any, f float64, bits int) {
+func (p *printer) float(s *spec, f float64, bits int) {
 	verb := byte(s.verb)
 	prec := s.prec
 	switch s.verb {
@@ -627,7 +624,7 @@ func (p *printer) float(s *spec, a any, f float64, bits int) {
 			verb = 'f'
 		}
 	default:
-		p.bad(s, a)
+		p.bad(s)
 		return
 	}
 	b := strconv.AppendFloat(nil, f, verb, prec, bits)
