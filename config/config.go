@@ -99,12 +99,22 @@ type Gosinit struct {
 	stdoutPrefixPos, stderrPrefixPos Pos
 }
 
-// Group is a [group:x], or the implicit group of one [program:x].
+// Group is a [group:x], the implicit group of one [program:x], or the
+// pool of one [eventlistener:x] (Kind "eventlistener"). fcgi-programs are
+// not run.
 type Group struct {
 	Name      string     `json:"name"`
-	Kind      string     `json:"kind"` // always "program": eventlisteners and fcgi-programs are not run
+	Kind      string     `json:"kind"` // "program" or "eventlistener"
 	Priority  int        `json:"priority"`
 	Processes []*Process `json:"processes"`
+
+	// An eventlistener pool's settings: the event types subscribed to,
+	// upper-cased as written (abstract ones such as PROCESS_STATE
+	// included; ConcreteEvents expands them), buffer_size and
+	// result_handler.
+	Events        []string `json:"events,omitempty"`
+	BufferSize    int      `json:"buffer_size,omitempty"`
+	ResultHandler string   `json:"result_handler,omitempty"`
 }
 
 // Process is one process of a [program:x] (numprocs gives several), with
@@ -143,6 +153,10 @@ type Process struct {
 
 	// gosinit's own keys (supervisord ignores them).
 	Essential bool `json:"essential"`
+
+	// Listener: this is a process of an [eventlistener:x]; its stdin and
+	// stdout speak supervisord's event listener protocol.
+	Listener bool `json:"-"`
 
 	// Where the [program:x] section starts, for messages.
 	Pos Pos `json:"-"`

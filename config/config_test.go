@@ -556,7 +556,8 @@ type oracleCase struct{ name, file string }
 
 // Deliberate differences: supervisord rejects these and gosinit loads them.
 var lenient = map[string]string{
-	"conf_d_snippet.conf": "no [supervisord] section: gosinit uses the defaults",
+	"conf_d_snippet.conf":               "no [supervisord] section: gosinit uses the defaults",
+	"eventlistener_result_handler.conf": "result_handler=foo:bar cannot be imported: gosinit cannot run Python code and warns",
 }
 
 // Deliberate differences: supervisord loads these and gosinit rejects them.
@@ -662,23 +663,42 @@ func compareOracle(want, got map[string]any) []string {
 	for k, w := range wsv {
 		field("supervisord."+k, w, gsv[k])
 	}
-	wg, gg := want["groups"].([]any), got["groups"].([]any)
-	if len(wg) != len(gg) {
-		return append(diffs, fmt.Sprintf("supervisor has %d groups, gosinit %d", len(wg), len(gg)))
-	}
-	for i := range wg {
-		a, b := wg[i].(map[string]any), gg[i].(map[string]any)
-		field(fmt.Sprintf("groups[%d].name", i), a["name"], b["name"])
-		field(fmt.Sprintf("groups[%d].priority", i), a["priority"], b["priority"])
-		ap, bp := a["processes"].([]any), b["processes"].([]any)
-		if len(ap) != len(bp) {
-			diffs = append(diffs, fmt.Sprintf("group %v: supervisor has %d processes, gosinit %d", a["name"], len(ap), len(bp)))
+	// Program groups and listener pools alike: name, priority and every
+	// process field; for a pool also buffer_size, result_handler and the
+	// set of events (supervisor keeps a set: the oracle sorts it).
+	for _, kind := range [...]string{"groups", "eventlisteners"} {
+		wg, _ := want[kind].([]any)
+		gg, ok := got[kind].([]any)
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("gosinit prints no %s list", kind))
 			continue
 		}
-		for j := range ap {
-			pa, pb := ap[j].(map[string]any), bp[j].(map[string]any)
-			for k, w := range pa {
-				field(fmt.Sprintf("%v.%v.%s", a["name"], pa["name"], k), w, pb[k])
+		if len(wg) != len(gg) {
+			diffs = append(diffs, fmt.Sprintf("supervisor has %d %s, gosinit %d", len(wg), kind, len(gg)))
+			continue
+		}
+		for i := range wg {
+			a, b := wg[i].(map[string]any), gg[i].(map[string]any)
+			field(fmt.Sprintf("%s[%d].name", kind, i), a["name"], b["name"])
+			field(fmt.Sprintf("%s[%d].priority", kind, i), a["priority"], b["priority"])
+			if kind == "eventlisteners" {
+				events, _ := b["events"].([]any)
+				events = slices.Clone(events)
+				slices.SortFunc(events, func(x, y any) int { return strings.Compare(fmt.Sprint(x), fmt.Sprint(y)) })
+				field(fmt.Sprintf("%s[%d].events", kind, i), a["events"], events)
+				field(fmt.Sprintf("%s[%d].buffer_size", kind, i), a["buffer_size"], b["buffer_size"])
+				field(fmt.Sprintf("%s[%d].result_handler", kind, i), a["result_handler"], b["result_handler"])
+			}
+			ap, bp := a["processes"].([]any), b["processes"].([]any)
+			if len(ap) != len(bp) {
+				diffs = append(diffs, fmt.Sprintf("group %v: supervisor has %d processes, gosinit %d", a["name"], len(ap), len(bp)))
+				continue
+			}
+			for j := range ap {
+				pa, pb := ap[j].(map[string]any), bp[j].(map[string]any)
+				for k, w := range pa {
+					field(fmt.Sprintf("%v.%v.%s", a["name"], pa["name"], k), w, pb[k])
+				}
 			}
 		}
 	}

@@ -23,7 +23,8 @@ func (p *Process) Equal(q *Process) bool {
 		p.Stopwaitsecs == q.Stopwaitsecs && p.Stopasgroup == q.Stopasgroup && p.Killasgroup == q.Killasgroup &&
 		equalPtr(p.User, q.User) && equalPtr(p.Directory, q.Directory) && equalPtr(p.Umask, q.Umask) &&
 		p.RedirectStderr == q.RedirectStderr && p.Stdout == q.Stdout && p.Stderr == q.Stderr &&
-		maps.Equal(p.Environment, q.Environment) && p.Essential == q.Essential
+		maps.Equal(p.Environment, q.Environment) && p.Essential == q.Essential &&
+		p.Listener == q.Listener
 }
 
 func equalPtr[T comparable](a, b *T) bool {

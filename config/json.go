@@ -15,7 +15,7 @@ import (
 // '<', '>' and '&'. The MarshalJSON methods let encoding/json (the tests)
 // print the same.
 
-// MarshalJSON writes {"supervisord", "gosinit", "groups", "warnings"}.
+// MarshalJSON writes {"supervisord", "gosinit", "groups", "eventlisteners", "warnings"}.
 func (c *Config) MarshalJSON() ([]byte, error) {
 	var w jsonlite.Writer
 	c.writeJSON(&w)
@@ -28,12 +28,18 @@ func (c *Config) writeJSON(w *jsonlite.Writer) {
 	c.Supervisord.writeJSON(w)
 	w.Key("gosinit")
 	c.Gosinit.writeJSON(w)
-	w.Key("groups")
-	w.BeginArray()
-	for _, g := range c.Groups {
-		g.writeJSON(w)
+	// Event listener pools are listed apart from the program groups, as
+	// supervisorctl shows them apart.
+	for _, kind := range [...]string{"program", "eventlistener"} {
+		w.Key(map[string]string{"program": "groups", "eventlistener": "eventlisteners"}[kind])
+		w.BeginArray()
+		for _, g := range c.Groups {
+			if g.Kind == kind {
+				g.writeJSON(w)
+			}
+		}
+		w.EndArray()
 	}
-	w.EndArray()
 	w.Key("warnings")
 	w.BeginArray()
 	for _, d := range c.Warnings {
@@ -119,6 +125,14 @@ func (g *Group) writeJSON(w *jsonlite.Writer) {
 	w.String(g.Kind)
 	w.Key("priority")
 	w.Int(int64(g.Priority))
+	if g.Kind == "eventlistener" {
+		w.Key("events")
+		w.Strings(g.Events)
+		w.Key("buffer_size")
+		w.Int(int64(g.BufferSize))
+		w.Key("result_handler")
+		w.String(g.ResultHandler)
+	}
 	w.Key("processes")
 	if g.Processes == nil {
 		w.Null()

@@ -25,6 +25,15 @@ var programKeys = keySet("command", "process_name", "numprocs", "numprocs_start"
 
 var groupKeys = keySet("programs", "priority")
 
+// listenerKeys: an [eventlistener:x] takes every program key and its own.
+var listenerKeys = func() map[string]bool {
+	m := keySet("events", "buffer_size", "result_handler")
+	for k := range programKeys {
+		m[k] = true
+	}
+	return m
+}()
+
 var includeKeys = keySet("files")
 
 var gosinitKeys = keySet("status_file", "stdout_prefix", "stderr_prefix")
@@ -51,7 +60,7 @@ func keySet(keys ...string) map[string]bool {
 // allKeys is every key some section knows, for [DEFAULT].
 func allKeys() map[string]bool {
 	m := map[string]bool{}
-	for _, set := range []map[string]bool{supervisordKeys, programKeys, groupKeys, includeKeys, gosinitKeys} {
+	for _, set := range []map[string]bool{supervisordKeys, programKeys, listenerKeys, groupKeys, includeKeys, gosinitKeys} {
 		for k := range set {
 			m[k] = true
 		}

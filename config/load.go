@@ -589,8 +589,7 @@ func (l *loader) checkSections() {
 		case strings.HasPrefix(s.name, "group:"):
 			known = groupKeys
 		case strings.HasPrefix(s.name, "eventlistener:"):
-			l.warnf(s.pos, s.name, "", "not run: gosinit has no event listeners; to stop the container when a program dies, set essential=true on that program")
-			continue
+			known = listenerKeys
 		case strings.HasPrefix(s.name, "fcgi-program:"):
 			l.warnf(s.pos, s.name, "", "not run: gosinit does not bind FastCGI sockets; run the FastCGI server as a [program:x] that binds its own socket")
 			continue
@@ -682,13 +681,144 @@ func (l *loader) groups(g *Gosinit) []*Group {
 		}
 		out = append(out, &Group{Name: name, Kind: "program", Priority: priority, Processes: l.program(s, name, g)})
 	}
+	for _, s := range l.doc.sections {
+		if strings.HasPrefix(s.name, "eventlistener:") {
+			if grp := l.listenerPool(s, g); grp != nil {
+				out = append(out, grp)
+			}
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Priority != out[j].Priority {
 			return out[i].Priority < out[j].Priority
 		}
 		return out[i].Name < out[j].Name
 	})
+	// supervisord adds groups in this order and skips a name it already
+	// has: the later one never runs there. gosinit runs both; say so.
+	first := map[string]*Group{}
+	for _, grp := range out {
+		if f := first[grp.Name]; f != nil {
+			if sec := l.groupSection(grp); sec != nil {
+				l.warnf(sec.pos, sec.name, "", "another section also makes a group named %q ([%s:%s] comes first): supervisord runs only that one; give them distinct names", grp.Name, kindWord(f), grp.Name)
+			}
+			continue
+		}
+		first[grp.Name] = grp
+	}
 	return out
+}
+
+func kindWord(g *Group) string {
+	if g.Kind == "eventlistener" {
+		return "eventlistener"
+	}
+	if len(g.Processes) > 0 && g.Processes[0].Program == g.Name {
+		return "program"
+	}
+	return "group"
+}
+
+// groupSection is the section a group comes from: its
+// [eventlistener:x], the [program:x] whose processes it holds, or its
+// [group:x].
+func (l *loader) groupSection(grp *Group) *section {
+	name := "group:" + grp.Name
+	switch {
+	case grp.Kind == "eventlistener":
+		name = "eventlistener:" + grp.Name
+	case len(grp.Processes) > 0 && grp.Processes[0].Program == grp.Name && grp.Processes[0].Group == grp.Name && l.doc.byName["program:"+grp.Name] != nil:
+		name = "program:" + grp.Name
+	}
+	for _, s := range l.doc.sections {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// listenerPool builds the pool of one [eventlistener:x], as options.py
+// does: priority -1 (listeners start first and stop last), buffer_size
+// 10, the events= line required and every name a supervisor event type,
+// redirect_stderr refused (stderr would corrupt the protocol on stdout).
+func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
+	name := pyStrip(strings.TrimPrefix(s.name, "eventlistener:"))
+	if err := validName(name); err != nil {
+		l.errorf(s.pos, s.name, "", "%v", err)
+		return nil
+	}
+	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	grp := &Group{Name: name, Kind: "eventlistener", ResultHandler: DefaultResultHandler}
+	grp.Priority, _, _ = typed(l, s, "priority", -1, v, parseInt)
+	var at Pos
+	var set bool
+	grp.BufferSize, at, set = typed(l, s, "buffer_size", 10, v, parseInt)
+	if set && grp.BufferSize < 1 {
+		l.errorf(at, s.name, "buffer_size", "invalid buffer_size (%d): it must be at least 1", grp.BufferSize)
+		grp.BufferSize = 10
+	}
+	if rh, at, set, ok := l.get(s, "result_handler", v); set && ok {
+		grp.ResultHandler = rh
+		if rh != DefaultResultHandler {
+			l.warnf(at, s.name, "result_handler", "%s is Python code gosinit cannot run: every RESULT the listener sends counts as processed", rh)
+		}
+	}
+	events, evAt, _, ok := l.get(s, "events", v)
+	seen := map[string]bool{}
+	var never []string
+	for _, e := range listOfStrings(events) {
+		e = strings.ToUpper(e)
+		if seen[e] {
+			continue
+		}
+		seen[e] = true
+		if e == "" {
+			// supervisord refuses it too: "Unknown event type  in [...] events"
+			l.errorf(evAt, s.name, "events", "an empty event type name: remove the stray comma")
+			continue
+		}
+		types := ConcreteEvents(e)
+		if types == nil {
+			l.errorf(evAt, s.name, "events", "unknown event type %s", e)
+			continue
+		}
+		grp.Events = append(grp.Events, e)
+		for _, t := range types {
+			if neverSent[t] && !seen["never:"+t] {
+				seen["never:"+t] = true
+				never = append(never, t)
+			}
+		}
+	}
+	if ok && len(seen) == 0 {
+		l.errorf(evAt, s.name, "events", "an event listener needs an events= line naming the event types it wants")
+	}
+	if len(never) > 0 && len(never) == countSent(grp.Events) {
+		l.warnf(evAt, s.name, "events", "gosinit never sends %s events (program output goes to log files and to stdout with stdout_prefix; there is no RPC interface): this listener will receive no events", strings.Join(never, ", "))
+	} else if len(never) > 0 {
+		l.infof(evAt, s.name, "events", "gosinit never sends %s events", strings.Join(never, ", "))
+	}
+	if rs, at, set := typed(l, s, "redirect_stderr", false, v, parseBool); set && rs {
+		l.errorf(at, s.name, "redirect_stderr", "redirect_stderr=true is not allowed for an event listener: its stderr would corrupt the protocol on its stdout")
+	}
+	grp.Processes = l.program(s, name, g)
+	for _, p := range grp.Processes {
+		p.Listener = true
+		p.RedirectStderr = false
+	}
+	return grp
+}
+
+// countSent is how many concrete types the events stand for.
+func countSent(events []string) int {
+	seen := map[string]bool{}
+	for _, e := range events {
+		for _, t := range ConcreteEvents(e) {
+			seen[t] = true
+		}
+	}
+	return len(seen)
 }
 
 // listOfStrings is datatypes.list_of_strings: comma-separated, stripped.
@@ -706,7 +836,8 @@ func listOfStrings(s string) []string {
 // program builds the processes of one [program:x], as options.py
 // _processes_from_section does, sorted by priority then name.
 func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
-	name := pyStrip(strings.TrimPrefix(s.name, "program:"))
+	_, rest, _ := strings.Cut(s.name, ":")
+	name := pyStrip(rest)
 	if err := validName(name); err != nil {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return []*Process{}
@@ -738,12 +869,12 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	numprocsStart, _, _ := typed(l, s, "numprocs_start", 0, v, parseInt)
 	for _, k := range [...]string{"stdout_capture_maxbytes", "stderr_capture_maxbytes"} {
 		if n, at, set := typed(l, s, k, int64(0), v, parseByteSize); set && n != 0 {
-			l.warnf(at, s.name, k, "has no effect: capture mode feeds event listeners, which gosinit does not have")
+			l.warnf(at, s.name, k, "has no effect: gosinit has no capture mode (PROCESS_COMMUNICATION events)")
 		}
 	}
 	for _, k := range [...]string{"stdout_events_enabled", "stderr_events_enabled"} {
 		if b, at, set := typed(l, s, k, false, v, parseBool); set && b {
-			l.warnf(at, s.name, k, "has no effect: gosinit has no event listeners")
+			l.warnf(at, s.name, k, "has no effect: gosinit does not send program output to event listeners (PROCESS_LOG events)")
 		}
 	}
 	if url, at, set, ok := l.get(s, "serverurl", v); set && ok && strings.ToUpper(pyStrip(url)) != "AUTO" {

@@ -5,9 +5,12 @@
 
 Runs supervisor.options.ServerOptions().realize(['-c', CONFIG, FLAGS...]), the call
 supervisord's main() makes before it starts anything, and prints
-{"supervisord": {...}, "groups": [...]} with the names and representations of
-`gosinit check --json`, or {"error": "..."} when supervisor rejects the file.
-Only [program:x] groups are printed (gosinit runs nothing else).
+{"supervisord": {...}, "groups": [...], "eventlisteners": [...]} with the
+names and representations of `gosinit check --json`, or {"error": "..."} when
+supervisor rejects the file. [program:x] and [group:x] groups are printed under
+"groups", [eventlistener:x] pools under "eventlisteners" (their "events" sorted:
+supervisor keeps a set); [fcgi-program:x] groups are not printed (gosinit does
+not run them).
 
 The environment and the working directory are the caller's; HOSTNAME stands
 in for platform.node(). Machine checks are not made (config_test.go's
@@ -26,7 +29,7 @@ warnings.filterwarnings('ignore')
 HOSTNAME, CONFIG, FLAGS = sys.argv[1], sys.argv[2], sys.argv[3:]
 platform.node = lambda: HOSTNAME
 
-from supervisor import datatypes, options  # noqa: E402
+from supervisor import datatypes, events, options  # noqa: E402
 
 _names = {}
 
@@ -119,10 +122,9 @@ def main():
         'nocleanup': bool(o.nocleanup),
         'strip_ansi': bool(o.strip_ansi),
         'silent': bool(o.silent),
-    }, 'groups': []}
+    }, 'groups': [], 'eventlisteners': []}
     for g in o.process_group_configs:
-        if isinstance(g, (options.EventListenerPoolConfig,
-                          options.FastCGIGroupConfig)):
+        if isinstance(g, options.FastCGIGroupConfig):
             continue
         procs = []
         for pc in g.process_configs:
@@ -152,8 +154,16 @@ def main():
                 'stderr_logfile_backups': pc.stderr_logfile_backups,
                 'environment': dict(pc.environment or {}),
             })
-        out['groups'].append({'name': g.name, 'priority': g.priority,
-                              'processes': procs})
+        group = {'name': g.name, 'priority': g.priority, 'processes': procs}
+        if isinstance(g, options.EventListenerPoolConfig):
+            group['events'] = sorted(events.getEventNameByType(e)
+                                     for e in g.pool_events)
+            group['buffer_size'] = g.buffer_size
+            group['result_handler'] = '%s:%s' % (g.result_handler.__module__,
+                                                 g.result_handler.__name__)
+            out['eventlisteners'].append(group)
+        else:
+            out['groups'].append(group)
     return out
 
 

@@ -1,0 +1,61 @@
+package config
+
+// Event types an [eventlistener:x] may subscribe to, as supervisor's
+// events.py names them (EventTypes). An abstract type stands for every
+// concrete type under it: EVENT for all, PROCESS_STATE for the eight
+// process states, and so on, as supervisord matches with isinstance.
+
+// EventTypes are the concrete event types, in supervisor's order.
+var EventTypes = []string{
+	"PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED", "PROCESS_STATE_STARTING",
+	"PROCESS_STATE_STOPPING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL",
+	"PROCESS_STATE_RUNNING", "PROCESS_STATE_UNKNOWN",
+	"PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
+	"PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR",
+	"REMOTE_COMMUNICATION",
+	"SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING",
+	"TICK_5", "TICK_60", "TICK_3600",
+	"PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
+}
+
+// abstractEvents are the abstract types and the prefix of their concrete
+// types ("" for EVENT: all of them).
+var abstractEvents = map[string]string{
+	"EVENT":                   "",
+	"PROCESS_STATE":           "PROCESS_STATE_",
+	"PROCESS_COMMUNICATION":   "PROCESS_COMMUNICATION_",
+	"PROCESS_LOG":             "PROCESS_LOG_",
+	"SUPERVISOR_STATE_CHANGE": "SUPERVISOR_STATE_CHANGE_",
+	"TICK":                    "TICK_",
+	"PROCESS_GROUP":           "PROCESS_GROUP_",
+}
+
+// neverSent are the concrete types gosinit never sends: it has no RPC
+// interface (REMOTE_COMMUNICATION), no capture mode (PROCESS_COMMUNICATION)
+// and does not turn program output into events (PROCESS_LOG).
+var neverSent = keySet("PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
+	"PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION")
+
+// ConcreteEvents returns the concrete types that name stands for (itself
+// when it is concrete), or nil when supervisor has no such type.
+func ConcreteEvents(name string) []string {
+	if prefix, ok := abstractEvents[name]; ok {
+		var out []string
+		for _, t := range EventTypes {
+			if len(t) >= len(prefix) && t[:len(prefix)] == prefix {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	for _, t := range EventTypes {
+		if t == name {
+			return []string{t}
+		}
+	}
+	return nil
+}
+
+// DefaultResultHandler is the result_handler supervisord uses when none
+// is set: a result of OK accepts the event, anything else rejects it.
+const DefaultResultHandler = "supervisor.dispatchers:default_handler"
