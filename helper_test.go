@@ -65,6 +65,8 @@ func appendLine(path, line string) {
 
 func runHelper(name string, args []string) int {
 	switch name {
+	case "listener":
+		return runListener(args)
 	case "sigrec":
 		// sigrec FILE ROLE [child]: record every forwardable signal as
 		// "ROLE SIGNUM"; with "child", also start a grandchild in the same

@@ -53,7 +53,8 @@ type target struct {
 	direct *os.File  // the child gets this descriptor itself
 	sink   io.Writer // else: a pipe and a copier into this
 	prefix []byte
-	path   string // for the status file: the file, "/dev/stdout", "" for none
+	path   string   // for the status file: the file, "/dev/stdout", "" for none
+	std    *logFile // gosinit's stdout or stderr, when that is the destination
 }
 
 func newOutputs(s *Supervisor) (*outputs, error) {
@@ -158,6 +159,7 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	// supervisord does whatever the destination: that needs a pipe.
 	debug := o.s.log.enabled(config.LevelDebug)
 	if std != nil {
+		t.std = std
 		if len(t.prefix) == 0 && !debug {
 			t.direct = stdFile
 		} else {
@@ -265,6 +267,19 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		}
 	}
 	open := func(t target, channel string) (*os.File, error) {
+		if p.cfg.Listener && channel == "stdout" {
+			// An event listener's stdout is its protocol: always a
+			// pipe, every chunk to the loop, and to its log as
+			// supervisord writes it there (unprefixed).
+			var inner io.Writer
+			switch {
+			case t.sink != nil:
+				inner = t.sink
+			case t.std != nil:
+				inner = t.std
+			}
+			t = target{sink: &listenerSink{events: o.s.events, p: p, spawn: p.listener.spawn, inner: inner}}
+		}
 		if t.direct != nil {
 			return t.direct, nil
 		}
@@ -294,6 +309,24 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		return nil, nil, closeAfter, err
 	}
 	return stdout, stderr, closeAfter, nil
+}
+
+// listenerSink receives an event listener's stdout from its copier: each
+// chunk goes to the owner loop, which parses the protocol, and to the
+// listener's stdout log, if any.
+type listenerSink struct {
+	events chan<- loopEvent
+	p      *process
+	spawn  int
+	inner  io.Writer
+}
+
+func (w *listenerSink) Write(b []byte) (int, error) {
+	w.events <- loopEvent{kind: leListenerOut, p: w.p, gen: w.spawn, data: append([]byte(nil), b...)}
+	if w.inner != nil {
+		w.inner.Write(b)
+	}
+	return len(b), nil
 }
 
 // describe is the log file path the status file shows for a process.

@@ -3,6 +3,7 @@ package proc
 import (
 	"errors"
 	"os"
+	"slices"
 
 	"github.com/gosinit/gosinit/config"
 )
@@ -86,6 +87,21 @@ func (s *Supervisor) reloadOnce() {
 	}
 	s.changes = append(s.changes, addedNames...)
 	s.cfg = cfg
+	gone := map[string]bool{}
+	s.reloadRemoved, s.reloadChanged = nil, nil
+	for _, g := range removed {
+		gone[g.Name] = true
+		s.reloadRemoved = append(s.reloadRemoved, g.Name)
+	}
+	for _, g := range changed {
+		gone[g.Name] = true
+		s.reloadRemoved = append(s.reloadRemoved, g.Name)
+		s.reloadChanged = append(s.reloadChanged, g.Name)
+	}
+	s.pools = newPools(cfg, s.pools, func(name string) bool { return !gone[name] })
+	for _, g := range addedGroups {
+		s.emit("PROCESS_GROUP_ADDED", "groupname:"+g.Name+"\n")
+	}
 	s.addProcesses(added)
 	s.reloading = true
 	s.stepStop()
@@ -95,7 +111,7 @@ func (s *Supervisor) reloadOnce() {
 // autostart ones.
 func (s *Supervisor) addProcesses(cs []*config.Process) {
 	for _, c := range cs {
-		p := &process{cfg: c}
+		p := s.newProcess(c)
 		s.procs = append(s.procs, p)
 		if c.Autostart {
 			s.feed(p, evStart, facts{})
@@ -144,7 +160,8 @@ func diffGroups(cur, next []*config.Group) (removed, changed, added []*config.Gr
 }
 
 func groupEqual(a, b *config.Group) bool {
-	if a.Priority != b.Priority || len(a.Processes) != len(b.Processes) {
+	if a.Kind != b.Kind || a.Priority != b.Priority || len(a.Processes) != len(b.Processes) ||
+		!slices.Equal(a.Events, b.Events) || a.BufferSize != b.BufferSize || a.ResultHandler != b.ResultHandler {
 		return false
 	}
 	for i, p := range a.Processes {
@@ -169,7 +186,15 @@ func (s *Supervisor) finishReload() {
 	add := s.pendingAdd
 	s.pendingAdd = nil
 	s.reloading = false
+	for _, name := range s.reloadRemoved {
+		s.emit("PROCESS_GROUP_REMOVED", "groupname:"+name+"\n")
+	}
+	for _, name := range s.reloadChanged {
+		s.emit("PROCESS_GROUP_ADDED", "groupname:"+name+"\n")
+	}
+	s.reloadRemoved, s.reloadChanged = nil, nil
 	s.addProcesses(add)
+	s.armTicks()
 	sortProcs(s.procs)
 	s.status.Reload = "ok"
 	s.status.Generation = s.generation
@@ -207,8 +232,8 @@ func sortProcs(ps []*process) {
 }
 
 func less(a, b *process) bool {
-	if a.cfg.Priority != b.cfg.Priority {
-		return a.cfg.Priority < b.cfg.Priority
+	if a.order != b.order {
+		return a.order < b.order
 	}
 	return a.cfg.Group < b.cfg.Group
 }

@@ -23,7 +23,7 @@ import (
 // 2, default signal dispositions and an empty signal mask (every signal
 // gosinit catches is reset to default by exec), then directory=, umask=,
 // user= and the environment.
-func (s *Supervisor) spawn(p *process) (int, error) {
+func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	c := p.cfg
 	if len(c.Argv) == 0 {
 		return 0, errors.New("command is empty")
@@ -47,6 +47,23 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 		}
 	}
 	env := s.programEnviron(c, u)
+	stdin := s.stdinR
+	if c.Listener {
+		// An event listener reads its events on stdin: a pipe of its
+		// own, set up before its stdout's copier, which tags what it
+		// reads with this spawn.
+		r, err := s.listenerSpawning(p)
+		if err != nil {
+			return 0, textf.Errorf("couldn't set up stdin: %v", err)
+		}
+		defer r.Close()
+		defer func() {
+			if err != nil {
+				s.listenerGone(p)
+			}
+		}()
+		stdin = r
+	}
 	stdout, stderr, closeAfter, err := s.outputs.childFiles(p)
 	defer func() {
 		for _, f := range closeAfter {
@@ -65,7 +82,7 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 	}
 	pa := &syscall.ProcAttr{
 		Env:   env,
-		Files: []uintptr{s.stdinR.Fd(), stdout.Fd(), stderr.Fd()},
+		Files: []uintptr{stdin.Fd(), stdout.Fd(), stderr.Fd()},
 		Sys:   attr,
 	}
 	if c.Directory != nil {
@@ -74,7 +91,6 @@ func (s *Supervisor) spawn(p *process) (int, error) {
 	// syscall.ForkExec rather than exec.Cmd: the loop reaps with wait4 and
 	// never needs the Process or its pidfd, which cost a pidfd_open, a
 	// close and, on the first spawn, a probing clone.
-	var pid int
 	if c.Umask != nil {
 		// No umask in ProcAttr: set gosinit's around the fork. Only the
 		// owner goroutine creates processes, so no other spawn races it.

@@ -109,6 +109,14 @@ type process struct {
 	// removed: a reload dropped or changed its group; it is stopped and
 	// then forgotten.
 	removed bool
+
+	// order is the priority the process starts and stops by: its own,
+	// or for an event listener its pool's (supervisord starts listeners
+	// first and stops them last).
+	order int
+	// listener is an event listener's protocol state (listener.go), nil
+	// for a program.
+	listener *listenerConn
 }
 
 // loopEvent is what other goroutines send the owner loop.
@@ -118,15 +126,20 @@ type loopEvent struct {
 	gen     int
 	ev      event
 	pending *facts // leDrainWait: the exit it was armed for
+	data    []byte // leListenerOut: a chunk of a listener's stdout
+	when    int64  // leTick: the time slice the tick starts
 }
 
 type loopEventKind int
 
 const (
-	leProcess   loopEventKind = iota // a process timer fired
-	leSweep                          // the grace period of the final sweep is over
-	leDrained                        // a copier reached EOF
-	leDrainWait                      // a process's output did not drain in time after its exit
+	leProcess         loopEventKind = iota // a process timer fired
+	leSweep                                // the grace period of the final sweep is over
+	leDrained                              // a copier reached EOF
+	leDrainWait                            // a process's output did not drain in time after its exit
+	leListenerOut                          // an event listener wrote to its stdout (gen: its spawn)
+	leListenerWritten                      // an event that did not fit the listener's stdin is written
+	leTick                                 // a TICK_ period began (gen: its index, when)
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -177,6 +190,14 @@ type Supervisor struct {
 	outputs       *outputs
 	lastStatusErr string
 	lastNotify    string
+
+	// event listeners (listener.go)
+	pools         map[string]*pool
+	eventSerial   int // the last event serial given
+	listenerSeq   int // spawns of listeners, to tell their output apart
+	tickArmed     [len(tickPeriods)]bool
+	reloadRemoved []string // groups a reload removes or changes: PROCESS_GROUP_REMOVED once gone
+	reloadChanged []string // groups a reload changes: PROCESS_GROUP_ADDED once back
 }
 
 // Run runs the main program and/or the configuration's programs until
@@ -275,10 +296,25 @@ func (s *Supervisor) prepare() error {
 	}
 	s.writePidfile()
 	s.prepareStatusDir()
+	s.eventSerial = -1
+	s.pools = newPools(s.cfg, nil, nil)
 	for _, pc := range s.cfg.Processes() {
-		s.procs = append(s.procs, &process{cfg: pc})
+		s.procs = append(s.procs, s.newProcess(pc))
 	}
 	return nil
+}
+
+// newProcess makes the loop's record of a process of the configuration.
+func (s *Supervisor) newProcess(c *config.Process) *process {
+	p := &process{cfg: c, order: c.Priority}
+	if c.Listener {
+		for _, g := range s.cfg.Groups {
+			if g.Name == c.Group && g.Kind == "eventlistener" {
+				p.order = g.Priority
+			}
+		}
+	}
+	return p
 }
 
 // prepareStatusDir makes the status file's directory, falling back to the
@@ -385,6 +421,11 @@ func (s *Supervisor) begin() error {
 		s.settling = true
 		return nil
 	}
+	for _, g := range s.cfg.Groups {
+		s.emit("PROCESS_GROUP_ADDED", "groupname:"+g.Name+"\n")
+	}
+	s.emit("SUPERVISOR_STATE_CHANGE_RUNNING", "")
+	s.armTicks()
 	for _, p := range s.procs {
 		if p.cfg.Autostart {
 			s.feed(p, evStart, facts{})
@@ -554,6 +595,15 @@ func (s *Supervisor) onEvent(e loopEvent) {
 			s.log.debugf("%s: output still open %v after its exit (a child of it holds the pipe?)", e.p.cfg.Name, drainWait)
 			s.exitNow(e.p)
 		}
+	case leListenerOut:
+		s.listenerOut(e.p, e.gen, e.data)
+	case leListenerWritten:
+		if l := e.p.listener; l != nil && l.spawn == e.gen {
+			l.writing = false
+			s.dispatch(l.pool)
+		}
+	case leTick:
+		s.onTick(e.gen, e.when)
 	}
 }
 
@@ -615,10 +665,36 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 		}
 	}
 	if p.m.state != before {
+		s.stateEvents(p, before, f)
 		s.afterChange(p)
 	}
 	if spawned {
 		s.feed(p, follow, followFacts)
+	}
+}
+
+// stateEvents sends the PROCESS_STATE events of one transition. The
+// machine takes two of supervisord's steps in one where nothing happens
+// between them: STARTING -> BACKOFF -> FATAL when the last retry fails,
+// and RUNNING -> EXITED -> STARTING for an immediate restart; listeners
+// get both events, as from supervisord.
+func (s *Supervisor) stateEvents(p *process, before State, f facts) {
+	if len(s.pools) == 0 {
+		return
+	}
+	now := p.m.state
+	switch {
+	case before == Starting && now == Fatal:
+		s.emitState(p, Starting, Backoff, p.m.backoff, f.pid, false)
+		s.emitState(p, Backoff, Fatal, 0, 0, false)
+	case before == Running && now == Starting:
+		s.emitState(p, Running, Exited, 0, f.pid, f.expected)
+		s.emitState(p, Exited, Starting, p.m.backoff, 0, false)
+	default:
+		s.emitState(p, before, now, p.m.backoff, f.pid, f.expected)
+	}
+	if l := p.listener; l != nil && now == Running {
+		s.dispatch(l.pool)
 	}
 }
 
@@ -753,6 +829,7 @@ func (s *Supervisor) exitNow(p *process) {
 		return
 	}
 	p.pendingExit = nil
+	s.listenerGone(p)
 	s.feed(p, evExit, *f)
 }
 
@@ -795,6 +872,7 @@ func (s *Supervisor) beginShutdown(code int) {
 	s.shutdown = true
 	s.exitCode = code
 	s.markDirty()
+	s.emit("SUPERVISOR_STATE_CHANGE_STOPPING", "")
 	if err := s.notify.Stopping(); err != nil {
 		s.log.warnf("systemd notify: %v", err)
 	}
@@ -832,13 +910,13 @@ func (s *Supervisor) stepStop() {
 	}
 	top, live := 0, false
 	for _, p := range stopping {
-		if p.pid != 0 && (!live || p.cfg.Priority > top) {
-			top, live = p.cfg.Priority, true
+		if p.pid != 0 && (!live || p.order > top) {
+			top, live = p.order, true
 		}
 	}
 	if live {
 		for _, p := range stopping {
-			if p.pid != 0 && p.cfg.Priority == top && p.m.state != Stopping {
+			if p.pid != 0 && p.order == top && p.m.state != Stopping {
 				s.feed(p, evStop, facts{})
 			}
 		}

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+// Event listeners ([eventlistener:x]) as users meet them: supervisord's
+// protocol on a real listener process, the events it receives, and the
+// listeners people write to stop the container when a program dies.
+
+// runListener is the listener helper: `listener FILE [MODE]`. It speaks
+// supervisord's protocol and appends one line per event to FILE:
+// "EVENTNAME<TAB>PAYLOAD<TAB>HEADER", newlines in the payload as \n.
+// MODE:
+//   - ok (default): answer OK;
+//   - reject-once: answer FAIL the first time it sees a serial, OK after;
+//   - die-once: exit 3 holding its first event unanswered, once (a marker
+//     file FILE.died remembers it);
+//   - badresult: answer "RESULT x" (a bad result line) to its first event.
+func runListener(args []string) int {
+	file, mode := args[0], "ok"
+	if len(args) > 1 {
+		mode = args[1]
+	}
+	in := bufio.NewReader(os.Stdin)
+	seen := map[string]bool{}
+	for n := 0; ; n++ {
+		os.Stdout.WriteString("READY\n")
+		header, err := in.ReadString('\n')
+		if err != nil {
+			return 0
+		}
+		fields := map[string]string{}
+		for _, f := range strings.Fields(header) {
+			k, v, _ := strings.Cut(f, ":")
+			fields[k] = v
+		}
+		size, _ := strconv.Atoi(fields["len"])
+		payload := make([]byte, size)
+		if _, err := io.ReadFull(in, payload); err != nil {
+			return 0
+		}
+		appendLine(file, fields["eventname"]+"\t"+strings.ReplaceAll(string(payload), "\n", `\n`)+"\t"+strings.TrimSpace(header))
+		answer := "OK"
+		switch mode {
+		case "reject-once":
+			if !seen[fields["serial"]] {
+				seen[fields["serial"]] = true
+				answer = "FAIL"
+			}
+		case "die-once":
+			if _, err := os.Stat(file + ".died"); err != nil {
+				os.WriteFile(file+".died", nil, 0o644)
+				return 3
+			}
+		case "badresult":
+			if n == 0 {
+				os.Stdout.WriteString("RESULT x\n")
+				continue
+			}
+		}
+		os.Stdout.WriteString("RESULT " + strconv.Itoa(len(answer)) + "\n" + answer)
+	}
+}
+
+// listenerEvent is one line of a listener helper's file.
+type listenerEvent struct {
+	name, payload string
+	header        map[string]string
+}
+
+func readEvents(path string) []listenerEvent {
+	b, _ := os.ReadFile(path)
+	var out []listenerEvent
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		parts := strings.SplitN(l, "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		h := map[string]string{}
+		for _, f := range strings.Fields(parts[2]) {
+			k, v, _ := strings.Cut(f, ":")
+			h[k] = v
+		}
+		out = append(out, listenerEvent{name: parts[0], payload: parts[1], header: h})
+	}
+	return out
+}
+
+// waitEvents waits until cond holds for the events recorded in path.
+func waitEvents(t *testing.T, path string, d time.Duration, what string, alive func() bool, cond func([]listenerEvent) bool) []listenerEvent {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		evs := readEvents(path)
+		if cond(evs) {
+			return evs
+		}
+		if time.Now().After(deadline) || (alive != nil && !alive()) {
+			t.Fatalf("waiting for %s; events so far:\n%s", what, formatEvents(evs))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func formatEvents(evs []listenerEvent) string {
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "  %s %s  [serial %s poolserial %s]\n", e.name, e.payload, e.header["serial"], e.header["poolserial"])
+	}
+	return b.String()
+}
+
+func hasEvent(evs []listenerEvent, name, payloadPart string) bool {
+	for _, e := range evs {
+		if e.name == name && strings.Contains(e.payload, payloadPart) {
+			return true
+		}
+	}
+	return false
+}
+
+func listenerCmd(file string, mode ...string) string {
+	return strings.Join(helperCmd("listener", append([]string{file}, mode...)...), " ")
+}
+
+// The scenario of the differential test: a program that goes FATAL, one
+// that stays RUNNING, one that exits expectedly once, one that exits
+// after it counted as RUNNING and is restarted at once, all watched by
+// one listener subscribed to everything.
+const listenerScenario = `
+[program:fail]
+command=/bin/sh -c "exit 3"
+startsecs=1
+startretries=1
+priority=10
+
+[program:ok]
+command=/bin/sleep 1000
+startsecs=1
+priority=20
+
+[program:once]
+command=/bin/sh -c "exit 0"
+startsecs=0
+autorestart=false
+priority=30
+
+[program:flaky]
+command=/bin/sh -c 'if [ -e @DIR@/flaky ]; then exec sleep 1000; fi; touch @DIR@/flaky; sleep 1.2; exit 4'
+startsecs=1
+autorestart=true
+priority=40
+
+[eventlistener:watch]
+command=@LISTENER@
+events=EVENT
+buffer_size=100
+startsecs=0
+`
+
+var pidField = regexp.MustCompile(`pid:\d+`)
+
+// eventsByProcess groups process state events by process name, pids
+// replaced, for comparing two inits whose processes interleave
+// differently; other events are listed in order under "".
+func eventsByProcess(evs []listenerEvent) map[string][]string {
+	out := map[string][]string{}
+	for _, e := range evs {
+		if e.name == "SUPERVISOR_STATE_CHANGE_STOPPING" {
+			break // from here on, gosinit differs on purpose (listener.go)
+		}
+		if strings.HasPrefix(e.name, "TICK_") {
+			continue // when they fall depends on how long each run took
+		}
+		key := ""
+		if strings.HasPrefix(e.name, "PROCESS_STATE_") {
+			key = strings.TrimPrefix(strings.Fields(e.payload)[0], "processname:")
+		}
+		out[key] = append(out[key], e.name+" "+pidField.ReplaceAllString(e.payload, "pid:N"))
+	}
+	return out
+}
+
+func TestEventListenerMatchesSupervisord(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Skip("Debian's supervisor package is not installed: no /usr/bin/supervisord")
+	}
+	settled := func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_STATE_FATAL", "processname:fail") &&
+			hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:ok") &&
+			hasEvent(evs, "PROCESS_STATE_EXITED", "processname:once") &&
+			strings.Count(formatEvents(evs), "PROCESS_STATE_RUNNING processname:flaky") == 2
+	}
+
+	// gosinit
+	dir := t.TempDir()
+	ourFile := filepath.Join(dir, "events")
+	r := startConf(t, base+strings.ReplaceAll(listenerScenario, "@LISTENER@", listenerCmd(ourFile)))
+	waitEvents(t, ourFile, 20*time.Second, "fail FATAL, ok RUNNING, once EXITED", r.alive, settled)
+	if code := r.stop(t); code != 0 {
+		t.Errorf("gosinit exit %d", code)
+	}
+	ours := readEvents(ourFile)
+
+	// supervisord, as PID 1 of its own namespace too
+	sdir := t.TempDir()
+	theirFile := filepath.Join(sdir, "events")
+	sconf := strings.ReplaceAll(strings.Replace(base, "logfile=/dev/null", "logfile="+sdir+"/sd.log", 1)+
+		strings.ReplaceAll(listenerScenario, "@LISTENER@", listenerCmd(theirFile)), "@DIR@", sdir)
+	os.WriteFile(filepath.Join(sdir, "s.conf"), []byte(sconf), 0o644)
+	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(sdir, "s.conf"))
+	waitEvents(t, theirFile, 20*time.Second, "supervisord: fail FATAL, ok RUNNING, once EXITED", sd.alive, settled)
+	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
+	sd.wait(t, 30*time.Second)
+	theirs := readEvents(theirFile)
+
+	want, got := eventsByProcess(theirs), eventsByProcess(ours)
+	keys := []string{"", "fail", "ok", "once", "flaky", "watch"}
+	for k := range want {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if strings.Join(got[k], "\n") != strings.Join(want[k], "\n") {
+			t.Errorf("events of %q differ\ngosinit:\n  %s\nsupervisord:\n  %s", k, strings.Join(got[k], "\n  "), strings.Join(want[k], "\n  "))
+		}
+	}
+	if len(want["fail"]) == 0 || len(want[""]) == 0 || len(want["flaky"]) < 5 {
+		t.Errorf("supervisord's listener saw too little to compare:\n%s", formatEvents(theirs))
+	}
+
+	// The envelope: supervisord's header fields, serials counting up from
+	// 0 in both the global and the pool's numbering, len the payload's.
+	for i, e := range ours {
+		h := e.header
+		if h["ver"] != "3.0" || h["server"] != "supervisor" || h["pool"] != "watch" || h["eventname"] != e.name {
+			t.Errorf("event %d: header %v", i, h)
+		}
+		if h["serial"] != strconv.Itoa(i) || h["poolserial"] != strconv.Itoa(i) {
+			t.Errorf("event %d: serial %s poolserial %s, want %d", i, h["serial"], h["poolserial"], i)
+		}
+		if n, _ := strconv.Atoi(h["len"]); n != len(strings.ReplaceAll(e.payload, `\n`, "\n")) {
+			t.Errorf("event %d: len %s for a payload of %d bytes", i, h["len"], len(e.payload))
+		}
+	}
+}
+
+// The listener people put in supervisord.conf to stop the container when a
+// program goes FATAL (the shape of several public images): it signals its
+// parent. Under gosinit the parent is PID 1, which shuts down cleanly.
+func TestEventListenerStopsContainerOnFatal(t *testing.T) {
+	r := startConf(t, base+`
+[program:web]
+command=/bin/sleep 1000
+priority=10
+
+[program:broken]
+command=/bin/sh -c "exit 1"
+startsecs=1
+startretries=2
+priority=20
+
+[eventlistener:fatalexit]
+events=PROCESS_STATE_FATAL
+command=sh -c 'while true; do printf "READY\n"; read line; kill -15 $PPID; printf "RESULT 2\n"; printf "OK"; done'
+startsecs=0
+startretries=0
+`)
+	code := r.wait(t, 30*time.Second)
+	if code != 0 {
+		t.Errorf("exit %d, want 0 (SIGTERM from the listener, as supervisord exits)", code)
+	}
+	log := r.logLines()
+	fatal, term := indexOf(log, "gave up: broken entered FATAL state"), indexOf(log, "received SIGTERM indicating exit request")
+	if fatal < 0 || term < fatal {
+		t.Errorf("want FATAL then the listener's SIGTERM; log:\n%s", strings.Join(log, "\n"))
+	}
+	if indexOf(log, "stopped: web") < 0 || indexOf(log, "killing everything now") >= 0 {
+		t.Errorf("want web stopped by a clean shutdown; log:\n%s", strings.Join(log, "\n"))
+	}
+}
+
+// Listeners written for supervisord signal it again on every STOPPED or
+// EXITED event, also during shutdown. To gosinit a second SIGTERM during
+// shutdown kills everything at once, so it sends no process state events
+// once shutdown has begun: docker stop stays a clean stop.
+func TestEventListenerShutdownStaysClean(t *testing.T) {
+	r := startConf(t, base+`
+[program:slow]
+command=/bin/sh -c 'trap "sleep 0.3; echo term >> @DIR@/slow; exit 0" TERM; echo slow >> @DIR@/ready; while :; do sleep 0.05; done'
+startsecs=0
+priority=10
+
+[program:quick]
+command=/bin/sleep 1000
+startsecs=0
+priority=20
+
+[eventlistener:stopper]
+events=PROCESS_STATE_STOPPED,PROCESS_STATE_EXITED,PROCESS_STATE_FATAL
+command=sh -c 'printf "READY\n"; while read line; do kill -15 1; done'
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "slow", "quick", "stopper"))
+	r.waitReady(t, "slow")
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if got := waitFileContent(filepath.Join(r.dir, "slow"), "term\n", 5*time.Second); got != "term\n" {
+		t.Errorf("slow did not finish its TERM trap (%q): the stop was not clean; stderr:\n%s", got, r.stderr.String())
+	}
+	if strings.Contains(r.stderr.String(), "killing everything now") {
+		t.Errorf("a listener's signal turned the stop into a kill; stderr:\n%s", r.stderr.String())
+	}
+}
+
+// A rejected event (FAIL) is sent again, with the same serial, and a
+// listener that dies holding an event gets it again once respawned.
+func TestEventListenerRejectAndRedeliver(t *testing.T) {
+	dir := t.TempDir()
+	rej, die := filepath.Join(dir, "rej"), filepath.Join(dir, "die")
+	r := startConf(t, base+`
+[program:one]
+command=/bin/sh -c "exit 0"
+startsecs=0
+autorestart=false
+
+[eventlistener:rej]
+events=PROCESS_STATE_EXITED
+command=`+listenerCmd(rej, "reject-once")+`
+startsecs=0
+
+[eventlistener:die]
+events=PROCESS_STATE_EXITED
+command=`+listenerCmd(die, "die-once")+`
+startsecs=0
+`)
+	evs := waitEvents(t, rej, 20*time.Second, "the EXITED event twice (FAIL, then OK)", r.alive, func(evs []listenerEvent) bool { return len(evs) >= 2 })
+	if evs[0].header["serial"] != evs[1].header["serial"] || evs[0].name != "PROCESS_STATE_EXITED" {
+		t.Errorf("a rejected event must come back with its serial:\n%s", formatEvents(evs))
+	}
+	evs = waitEvents(t, die, 20*time.Second, "the EXITED event again after the listener died", r.alive, func(evs []listenerEvent) bool { return len(evs) >= 2 })
+	if evs[0].header["serial"] != evs[1].header["serial"] || !strings.Contains(evs[1].payload, "processname:one") {
+		t.Errorf("the event a dead listener held must go to its next spawn:\n%s", formatEvents(evs))
+	}
+	if !strings.Contains(r.stderr.String(), "rej: event was rejected") {
+		t.Errorf("no 'event was rejected' line; stderr:\n%s", r.stderr.String())
+	}
+	r.stop(t)
+}
+
+// A bad RESULT line makes the listener UNKNOWN (no more events until it
+// restarts), with supervisord's warning. Its first event is its own
+// RUNNING; a second pool shows when q's RUNNING, a second later, was sent.
+func TestEventListenerBadResult(t *testing.T) {
+	dir := t.TempDir()
+	bad, good := filepath.Join(dir, "bad"), filepath.Join(dir, "good")
+	r := startConf(t, base+`
+[eventlistener:bad]
+events=PROCESS_STATE_RUNNING
+command=`+listenerCmd(bad, "badresult")+`
+startsecs=0
+
+[eventlistener:good]
+events=PROCESS_STATE_RUNNING
+command=`+listenerCmd(good)+`
+startsecs=0
+
+[program:q]
+command=/bin/sleep 1000
+startsecs=1
+`)
+	waitEvents(t, good, 10*time.Second, "q RUNNING", r.alive, func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:q")
+	})
+	if !strings.Contains(r.stderr.String(), "bad: bad result line: 'RESULT x'") {
+		t.Errorf("no bad result warning; stderr:\n%s", r.stderr.String())
+	}
+	// The bad pool is served first (pools go by priority, then name):
+	// had q's event gone to its UNKNOWN listener, it would be in its file
+	// within moments.
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if evs := readEvents(bad); len(evs) != 1 {
+			t.Fatalf("an UNKNOWN listener got another event (or none):\n%s", formatEvents(evs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.stop(t)
+}
+
+// TICK_5 comes at each multiple of 5 s of the wall clock, as supervisord
+// sends it, and only to a pool that asks for it.
+func TestEventListenerTick(t *testing.T) {
+	dir := t.TempDir()
+	ticks := filepath.Join(dir, "ticks")
+	r := startConf(t, base+`
+[eventlistener:ticks]
+events=TICK_5
+command=`+listenerCmd(ticks)+`
+startsecs=0
+`)
+	evs := waitEvents(t, ticks, 15*time.Second, "two TICK_5", r.alive, func(evs []listenerEvent) bool { return len(evs) >= 2 })
+	for _, e := range evs[:2] {
+		when, err := strconv.ParseInt(strings.TrimPrefix(e.payload, "when:"), 10, 64)
+		if e.name != "TICK_5" || err != nil || when%5 != 0 {
+			t.Errorf("want TICK_5 when:<multiple of 5>, got %s %s", e.name, e.payload)
+		}
+	}
+	if a, b := readWhen(evs[0]), readWhen(evs[1]); b-a != 5 {
+		t.Errorf("ticks %d and %d are not 5 s apart", a, b)
+	}
+	r.stop(t)
+}
+
+func readWhen(e listenerEvent) int64 {
+	n, _ := strconv.ParseInt(strings.TrimPrefix(e.payload, "when:"), 10, 64)
+	return n
+}
+
+// A reload that removes and adds groups tells listeners, as supervisorctl
+// update does through supervisord.
+func TestEventListenerGroupEventsOnReload(t *testing.T) {
+	dir := t.TempDir()
+	groups := filepath.Join(dir, "groups")
+	r := startConf(t, base+`
+[eventlistener:groups]
+events=PROCESS_GROUP
+command=`+listenerCmd(groups)+`
+startsecs=0
+
+[program:old]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	waitEvents(t, groups, 10*time.Second, "PROCESS_GROUP_ADDED at start", r.alive, func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_GROUP_ADDED", "groupname:old")
+	})
+	conf := filepath.Join(r.dir, "supervisord.conf")
+	b, _ := os.ReadFile(conf)
+	os.WriteFile(conf, []byte(strings.Replace(string(b), "[program:old]", "[program:new]", 1)), 0o644)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	waitEvents(t, groups, 10*time.Second, "old REMOVED and new ADDED", r.alive, func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_GROUP_REMOVED", "groupname:old") && hasEvent(evs, "PROCESS_GROUP_ADDED", "groupname:new")
+	})
+	r.stop(t)
+}

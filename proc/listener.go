@@ -1,0 +1,455 @@
+package proc
+
+// Event listeners: supervisord's [eventlistener:x], its protocol and its
+// events, so that the configurations people wrote for supervisord, often
+// to stop the container when a program dies, run unchanged.
+//
+// The protocol (supervisor's docs/events.rst, dispatchers.py, process.py):
+// a listener writes READY\n on its stdout; gosinit writes one event on its
+// stdin, a header line
+//
+//	ver:3.0 server:IDENT serial:N pool:NAME poolserial:N eventname:TYPE len:N
+//
+// then the payload; the listener answers RESULT <len>\n and that many
+// bytes, OK to accept the event, anything else to reject it (it is
+// buffered again at the head of the pool's queue). A listener is
+// ACKNOWLEDGED when spawned and after each result, READY after its READY,
+// BUSY while it holds an event, and UNKNOWN (no more events until it is
+// restarted) after anything else on its stdout. Each pool queues up to
+// buffer_size events; past that the oldest is dropped with an error line.
+// An event is sent only to a listener that is RUNNING and READY.
+//
+// All of it runs on the owner loop: a copier reads the listener's stdout
+// like any program's output and hands the loop every chunk (leListenerOut);
+// the loop parses it and writes events to the listener's stdin pipe without
+// blocking. Events cost nothing when no pool exists, and nothing when
+// idle: TICK timers are armed only while a pool subscribes to them.
+//
+// Differences from supervisord, on purpose:
+//   - No PROCESS_LOG, PROCESS_COMMUNICATION or REMOTE_COMMUNICATION events
+//     (config warns): program output goes to files and stdout, with
+//     prefixes, and there is no RPC interface.
+//   - No PROCESS_STATE events once shutdown has begun. Listeners written
+//     for supervisord answer a STOPPED or EXITED event by signalling
+//     supervisord to exit; to gosinit a second SIGTERM or SIGINT during
+//     shutdown means "kill everything now", which would turn docker stop
+//     into a SIGKILL. SUPERVISOR_STATE_CHANGE_STOPPING is still sent.
+//   - A result_handler other than supervisord's default is Python code
+//     gosinit cannot run: every result counts as processed.
+//   - An event is dispatched as soon as a listener is READY, not on the
+//     next turn of a one-second loop.
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/config"
+)
+
+// listenerState is supervisord's EventListenerStates.
+type listenerState int
+
+const (
+	lsAcknowledged listenerState = iota
+	lsReady
+	lsBusy
+	lsUnknown
+)
+
+func (l listenerState) String() string {
+	return [...]string{"ACKNOWLEDGED", "READY", "BUSY", "UNKNOWN"}[l]
+}
+
+// pool is one [eventlistener:x]'s event queue.
+type pool struct {
+	grp    *config.Group
+	subs   map[string]bool // concrete event types subscribed to
+	buffer []*queuedEvent
+	serial int // the last poolserial given
+	// anyResult: result_handler is not supervisord's default, so every
+	// result counts as processed.
+	anyResult bool
+}
+
+// queuedEvent is one event in one pool's queue.
+type queuedEvent struct {
+	serial, poolSerial int
+	name, payload      string
+}
+
+// listenerConn is one spawn of a listener process: its protocol state.
+type listenerConn struct {
+	pool      *pool
+	spawn     int // which spawn the stdout data belongs to
+	state     listenerState
+	buf       []byte // stdout not yet parsed
+	resultLen int    // -1: waiting for the RESULT line
+	result    []byte
+	event     *queuedEvent // held while BUSY
+	stdin     *os.File     // gosinit's end of the listener's stdin
+	writing   bool         // a write that did not fit is still going on
+}
+
+const readyToken = "READY\n"
+
+// newPools makes the pools of cfg, keeping the queue of every pool in old
+// whose group is unchanged (keep).
+func newPools(cfg *config.Config, old map[string]*pool, keep func(name string) bool) map[string]*pool {
+	pools := map[string]*pool{}
+	for _, g := range cfg.Groups {
+		if g.Kind != "eventlistener" {
+			continue
+		}
+		if p := old[g.Name]; p != nil && keep(g.Name) {
+			p.grp = g
+			pools[g.Name] = p
+			continue
+		}
+		p := &pool{grp: g, subs: map[string]bool{}, serial: -1,
+			anyResult: g.ResultHandler != "" && g.ResultHandler != config.DefaultResultHandler}
+		for _, e := range g.Events {
+			for _, t := range config.ConcreteEvents(e) {
+				p.subs[t] = true
+			}
+		}
+		pools[g.Name] = p
+	}
+	return pools
+}
+
+// poolOrder is the pools in supervisord's group order.
+func (s *Supervisor) poolOrder() []*pool {
+	var out []*pool
+	for _, g := range s.cfg.Groups {
+		if p := s.pools[g.Name]; p != nil && g.Kind == "eventlistener" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// emit sends an event to every pool subscribed to its type.
+func (s *Supervisor) emit(name, payload string) {
+	if len(s.pools) == 0 {
+		return
+	}
+	if s.shutdown && strings.HasPrefix(name, "PROCESS_STATE_") {
+		return
+	}
+	serial := -1
+	for _, pl := range s.poolOrder() {
+		if !pl.subs[name] {
+			continue
+		}
+		if serial < 0 {
+			s.eventSerial++
+			serial = s.eventSerial
+		}
+		pl.serial++
+		s.accept(pl, &queuedEvent{serial: serial, poolSerial: pl.serial, name: name, payload: payload}, false)
+		s.dispatch(pl)
+	}
+}
+
+// emitState sends PROCESS_STATE_<to> for p, with supervisord's payload:
+// processname, groupname, from_state, then tries (STARTING, BACKOFF),
+// expected and pid (EXITED) or pid (RUNNING, STOPPING, STOPPED).
+func (s *Supervisor) emitState(p *process, from, to State, backoff, pid int, expected bool) {
+	if len(s.pools) == 0 {
+		return
+	}
+	payload := "processname:" + p.cfg.Name + " groupname:" + p.cfg.Group + " from_state:" + from.String()
+	switch to {
+	case Starting, Backoff:
+		payload += " tries:" + itoa(backoff)
+	case Exited:
+		e := "0"
+		if expected {
+			e = "1"
+		}
+		payload += " expected:" + e + " pid:" + itoa(pid)
+	case Running, Stopping, Stopped:
+		payload += " pid:" + itoa(pid)
+	}
+	s.emit("PROCESS_STATE_"+to.String(), payload)
+}
+
+// accept queues ev in pl (at the head when it comes back rejected),
+// dropping the oldest event when the queue is full.
+func (s *Supervisor) accept(pl *pool, ev *queuedEvent, head bool) {
+	if head {
+		s.log.debugf("rebuffering event %d for pool %s (buf size=%d, max=%d)", ev.serial, pl.grp.Name, len(pl.buffer), pl.grp.BufferSize)
+	}
+	if len(pl.buffer) >= pl.grp.BufferSize && len(pl.buffer) > 0 {
+		s.log.errorf("pool %s event buffer overflowed, discarding event %d", pl.grp.Name, pl.buffer[0].serial)
+		pl.buffer = pl.buffer[1:]
+	}
+	if head {
+		pl.buffer = append([]*queuedEvent{ev}, pl.buffer...)
+	} else {
+		pl.buffer = append(pl.buffer, ev)
+	}
+}
+
+// dispatch sends pl's queued events, oldest first, while a listener of
+// the pool is RUNNING and READY.
+func (s *Supervisor) dispatch(pl *pool) {
+	for len(pl.buffer) > 0 {
+		if !s.sendEvent(pl, pl.buffer[0]) {
+			return
+		}
+		pl.buffer = pl.buffer[1:]
+	}
+}
+
+// sendEvent writes ev to the first RUNNING and READY listener of pl.
+func (s *Supervisor) sendEvent(pl *pool, ev *queuedEvent) bool {
+	for _, p := range s.procs {
+		l := p.listener
+		if l == nil || l.pool != pl || p.removed || p.m.state != Running || l.state != lsReady || l.writing {
+			continue
+		}
+		// len is in characters, as Python counts the payload (str)
+		// before encoding it: listeners written with supervisor's
+		// childutils read that many characters.
+		msg := "ver:3.0 server:" + s.cfg.Supervisord.Identifier + " serial:" + itoa(ev.serial) +
+			" pool:" + pl.grp.Name + " poolserial:" + itoa(ev.poolSerial) + " eventname:" + ev.name +
+			" len:" + itoa(utf8.RuneCountInString(ev.payload)) + "\n" + ev.payload
+		if !s.writeListener(p, []byte(msg)) {
+			s.log.debugf("epipe occurred while sending event %d to listener %s, listener state unchanged", ev.serial, p.cfg.Name)
+			continue
+		}
+		l.state = lsBusy
+		l.event = ev
+		s.log.debugf("event %d sent to listener %s", ev.serial, p.cfg.Name)
+		return true
+	}
+	return false
+}
+
+// writeListener writes msg to p's stdin without blocking the loop. An
+// event is small and the listener has read the one before it, so the pipe
+// takes it at once; if it does not fit, a goroutine writes the rest and
+// the listener gets no other event meanwhile. false: nothing was written
+// (the listener closed its stdin, or does not read it).
+func (s *Supervisor) writeListener(p *process, msg []byte) bool {
+	l := p.listener
+	if l.stdin == nil {
+		return false
+	}
+	rc, err := l.stdin.SyscallConn()
+	if err != nil {
+		return false
+	}
+	n, werr := 0, error(nil)
+	rc.Write(func(fd uintptr) bool {
+		n, werr = unix.Write(int(fd), msg)
+		return true // never wait in the poller: this is the owner loop
+	})
+	if n < 0 {
+		n = 0
+	}
+	if n == 0 && werr != nil {
+		return false
+	}
+	if n < len(msg) {
+		l.writing = true
+		rest, f, spawn := msg[n:], l.stdin, l.spawn
+		events := s.events
+		go func() {
+			f.Write(rest) // waits in the poller; an error ends the listener's events anyway
+			events <- loopEvent{kind: leListenerWritten, p: p, gen: spawn}
+		}()
+	}
+	return true
+}
+
+// listenerOut is a chunk of a listener's stdout, from its copier.
+func (s *Supervisor) listenerOut(p *process, spawn int, data []byte) {
+	l := p.listener
+	if l == nil || l.spawn != spawn {
+		return // from an earlier spawn
+	}
+	l.buf = append(l.buf, data...)
+	s.parseListener(p)
+}
+
+// parseListener reads the protocol tokens in a listener's stdout, as
+// dispatchers.py's handle_listener_state_change does.
+func (s *Supervisor) parseListener(p *process) {
+	l := p.listener
+	name := p.cfg.Name
+	for len(l.buf) > 0 {
+		switch l.state {
+		case lsUnknown:
+			l.buf = l.buf[:0]
+			return
+		case lsAcknowledged:
+			if len(l.buf) < len(readyToken) {
+				return
+			}
+			if !bytes.HasPrefix(l.buf, []byte(readyToken)) {
+				s.setListenerState(p, lsUnknown)
+				l.buf = l.buf[:0]
+				return
+			}
+			l.buf = l.buf[len(readyToken):]
+			s.setListenerState(p, lsReady)
+			s.dispatch(l.pool)
+		case lsReady:
+			// Anything but an answer to an event is spurious: be strict.
+			s.setListenerState(p, lsUnknown)
+			l.buf = l.buf[:0]
+			return
+		case lsBusy:
+			if l.resultLen < 0 {
+				i := bytes.IndexByte(l.buf, '\n')
+				if i < 0 {
+					return
+				}
+				line := string(l.buf[:i])
+				l.buf = l.buf[i+1:]
+				// supervisord takes what follows the 7 bytes of
+				// "RESULT " as a Python int.
+				n, err := -1, error(nil)
+				if len(line) > len("RESULT ") {
+					n, err = strconv.Atoi(strings.TrimSpace(line[len("RESULT "):]))
+				}
+				if err != nil || n < 0 {
+					s.log.warnf("%s: bad result line: '%s'", name, line)
+					s.setListenerState(p, lsUnknown)
+					l.buf = l.buf[:0]
+					s.rejected(p)
+					return
+				}
+				l.resultLen = n
+				l.result = l.result[:0]
+			}
+			need := l.resultLen - len(l.result)
+			take := min(need, len(l.buf))
+			l.result = append(l.result, l.buf[:take]...)
+			l.buf = l.buf[take:]
+			if len(l.result) < l.resultLen {
+				return
+			}
+			s.listenerResult(p)
+		}
+	}
+}
+
+// listenerResult handles a complete RESULT: OK accepts the event, anything
+// else rejects it (supervisord's default_handler).
+func (s *Supervisor) listenerResult(p *process) {
+	l := p.listener
+	ok := l.pool.anyResult || string(l.result) == "OK"
+	l.resultLen = -1
+	l.result = l.result[:0]
+	if ok {
+		s.log.debugf("%s: event was processed", p.cfg.Name)
+		l.event = nil
+		s.setListenerState(p, lsAcknowledged)
+		return
+	}
+	s.log.warnf("%s: event was rejected", p.cfg.Name)
+	s.setListenerState(p, lsAcknowledged)
+	s.rejected(p)
+}
+
+// rejected puts the event p held back at the head of its pool's queue.
+func (s *Supervisor) rejected(p *process) {
+	l := p.listener
+	ev := l.event
+	l.event = nil
+	if ev == nil {
+		return
+	}
+	s.accept(l.pool, ev, true)
+	s.dispatch(l.pool)
+}
+
+func (s *Supervisor) setListenerState(p *process, st listenerState) {
+	l := p.listener
+	s.log.debugf("%s: %s -> %s", p.cfg.Name, l.state, st)
+	l.state = st
+}
+
+// listenerSpawning gives a listener process a fresh connection and the
+// read end of its stdin pipe for the child; gosinit keeps the write end,
+// non-blocking, in the runtime poller.
+func (s *Supervisor) listenerSpawning(p *process) (childStdin *os.File, err error) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return nil, os.NewSyscallError("pipe2", err)
+	}
+	if err := unix.SetNonblock(fds[1], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	s.listenerSeq++
+	p.listener = &listenerConn{pool: s.pools[p.cfg.Group], spawn: s.listenerSeq, resultLen: -1,
+		stdin: os.NewFile(uintptr(fds[1]), "|stdin")}
+	return os.NewFile(uintptr(fds[0]), "|stdin-r"), nil
+}
+
+// listenerGone: a listener process exited (or failed to spawn). The event
+// it held goes back to its pool, for another listener or its next spawn.
+func (s *Supervisor) listenerGone(p *process) {
+	l := p.listener
+	if l == nil {
+		return
+	}
+	if l.stdin != nil {
+		l.stdin.Close()
+		l.stdin = nil
+	}
+	s.rejected(p)
+	l.state = lsUnknown
+}
+
+// tickPeriods are supervisord's TICK_5, TICK_60 and TICK_3600.
+var tickPeriods = [...]int64{5, 60, 3600}
+
+// armTicks arms the timer of every TICK period some pool subscribes to
+// and that is not armed yet. Each fires when the wall clock crosses a
+// multiple of its period, as supervisord's tick() sends them.
+func (s *Supervisor) armTicks() {
+	for i, period := range tickPeriods {
+		if s.tickArmed[i] || !s.subscribed("TICK_"+itoa(int(period))) {
+			continue
+		}
+		s.tickArmed[i] = true
+		now := s.now()
+		next := (now.Unix()/period + 1) * period
+		i := i
+		time.AfterFunc(time.Unix(next, 0).Sub(now), func() {
+			s.events <- loopEvent{kind: leTick, gen: i, when: next}
+		})
+	}
+}
+
+// subscribed reports whether some pool wants events of type name.
+func (s *Supervisor) subscribed(name string) bool {
+	for _, pl := range s.pools {
+		if pl.subs[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// onTick sends the TICK event of period i for the time slice that began
+// at when, and arms the next one while a pool still wants it.
+func (s *Supervisor) onTick(i int, when int64) {
+	s.tickArmed[i] = false
+	s.emit("TICK_"+itoa(int(tickPeriods[i])), "when:"+strconv.FormatInt(when, 10))
+	if !s.shutdown {
+		s.armTicks()
+	}
+}
