@@ -461,3 +461,35 @@ startsecs=0
 	})
 	r.stop(t)
 }
+
+// Listeners in public images read supervisord's default pidfile,
+// supervisord.pid in its working directory. With a listener configured
+// and no pidfile=, gosinit writes it there too (and removes it at exit).
+func TestEventListenerDefaultPidfile(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	os.WriteFile(conf, []byte(`[supervisord]
+nodaemon=true
+logfile=/dev/null
+
+[program:broken]
+command=/bin/sh -c "exit 1"
+startsecs=1
+startretries=0
+
+[eventlistener:quit_on_failure]
+events=PROCESS_STATE_FATAL
+command=sh -c 'printf "READY\n"; while read line; do kill -TERM $(cat supervisord.pid); done'
+startsecs=0
+`), 0o644)
+	r := launch(t, gosinitBin, dir, true, nil, "-c", conf, "--status-file", filepath.Join(dir, "status.json"))
+	if code := r.wait(t, 20*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(r.stderr.String(), "received SIGTERM indicating exit request") {
+		t.Errorf("the listener's kill did not reach gosinit; stderr:\n%s", r.stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "supervisord.pid")); !os.IsNotExist(err) {
+		t.Errorf("default pidfile still there after exit (%v)", err)
+	}
+}
