@@ -30,7 +30,8 @@ import (
 //   - reject-once: answer FAIL the first time it sees a serial, OK after;
 //   - die-once: exit 3 holding its first event unanswered, once (a marker
 //     file FILE.died remembers it);
-//   - badresult: answer "RESULT x" (a bad result line) to its first event.
+//   - badresult: answer "RESULT x" (a bad result line) to its first event;
+//   - echo: answer with the payload, as supervisor_stdout does.
 func runListener(args []string) int {
 	file, mode := args[0], "ok"
 	if len(args) > 1 {
@@ -67,6 +68,8 @@ func runListener(args []string) int {
 				os.WriteFile(file+".died", nil, 0o644)
 				return 3
 			}
+		case "echo":
+			answer = string(payload)
 		case "badresult":
 			if n == 0 {
 				os.Stdout.WriteString("RESULT x\n")
@@ -166,6 +169,12 @@ startsecs=1
 autorestart=true
 priority=40
 
+[program:talker]
+command=/bin/sh -c 'echo hello; echo world >&2; exec sleep 1000'
+stdout_events_enabled=true
+stderr_events_enabled=true
+priority=50
+
 [eventlistener:watch]
 command=@LISTENER@
 events=EVENT
@@ -188,8 +197,12 @@ func eventsByProcess(evs []listenerEvent) map[string][]string {
 			continue // when they fall depends on how long each run took
 		}
 		key := ""
-		if strings.HasPrefix(e.name, "PROCESS_STATE_") {
+		switch {
+		case strings.HasPrefix(e.name, "PROCESS_STATE_"):
 			key = strings.TrimPrefix(strings.Fields(e.payload)[0], "processname:")
+		case strings.HasPrefix(e.name, "PROCESS_LOG_"):
+			// the two pipes are read independently: one list each
+			key = strings.TrimPrefix(strings.Fields(e.payload)[0], "processname:") + " " + e.name
 		}
 		out[key] = append(out[key], e.name+" "+pidField.ReplaceAllString(e.payload, "pid:N"))
 	}
@@ -204,7 +217,9 @@ func TestEventListenerMatchesSupervisord(t *testing.T) {
 		return hasEvent(evs, "PROCESS_STATE_FATAL", "processname:fail") &&
 			hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:ok") &&
 			hasEvent(evs, "PROCESS_STATE_EXITED", "processname:once") &&
-			strings.Count(formatEvents(evs), "PROCESS_STATE_RUNNING processname:flaky") == 2
+			strings.Count(formatEvents(evs), "PROCESS_STATE_RUNNING processname:flaky") == 2 &&
+			hasEvent(evs, "PROCESS_LOG_STDOUT", "hello") && hasEvent(evs, "PROCESS_LOG_STDERR", "world") &&
+			hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:talker")
 	}
 
 	// gosinit
@@ -230,7 +245,7 @@ func TestEventListenerMatchesSupervisord(t *testing.T) {
 	theirs := readEvents(theirFile)
 
 	want, got := eventsByProcess(theirs), eventsByProcess(ours)
-	keys := []string{"", "fail", "ok", "once", "flaky", "watch"}
+	keys := []string{"", "fail", "ok", "once", "flaky", "talker", "talker PROCESS_LOG_STDOUT", "talker PROCESS_LOG_STDERR", "watch"}
 	for k := range want {
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
@@ -241,7 +256,7 @@ func TestEventListenerMatchesSupervisord(t *testing.T) {
 			t.Errorf("events of %q differ\ngosinit:\n  %s\nsupervisord:\n  %s", k, strings.Join(got[k], "\n  "), strings.Join(want[k], "\n  "))
 		}
 	}
-	if len(want["fail"]) == 0 || len(want[""]) == 0 || len(want["flaky"]) < 5 {
+	if len(want["fail"]) == 0 || len(want[""]) == 0 || len(want["flaky"]) < 5 || len(want["talker PROCESS_LOG_STDERR"]) != 1 {
 		t.Errorf("supervisord's listener saw too little to compare:\n%s", formatEvents(theirs))
 	}
 
@@ -492,4 +507,38 @@ startsecs=0
 	if _, err := os.Stat(filepath.Join(dir, "supervisord.pid")); !os.IsNotExist(err) {
 		t.Errorf("default pidfile still there after exit (%v)", err)
 	}
+}
+
+// supervisor_stdout, the listener images use to get program output onto
+// the container's stdout: programs send PROCESS_LOG events, the listener
+// echoes each payload as its result, and supervisord's result_handler
+// supervisor_stdout:event_handler prints it as "name | channel | data".
+// gosinit does what that handler does.
+func TestEventListenerSupervisorStdout(t *testing.T) {
+	dir := t.TempDir()
+	r := startConf(t, base+`
+[program:app]
+command=/bin/sh -c 'echo line one; echo oops >&2; exec sleep 1000'
+stdout_logfile=NONE
+stderr_logfile=NONE
+stdout_events_enabled=true
+stderr_events_enabled=true
+
+[eventlistener:stdout]
+command=`+listenerCmd(filepath.Join(dir, "events"), "echo")+`
+buffer_size=100
+events=PROCESS_LOG
+result_handler=supervisor_stdout:event_handler
+`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.stdout.String(), "app | stdout | line one\n") || !strings.Contains(r.stdout.String(), "app | stderr | oops\n") {
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("stdout %q; stderr:\n%s", r.stdout.String(), r.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(r.stderr.String(), "event was rejected") {
+		t.Errorf("supervisor_stdout's results must count as processed; stderr:\n%s", r.stderr.String())
+	}
+	r.stop(t)
 }

@@ -180,6 +180,9 @@ type LogSpec struct {
 	// Prefix is written before every line (gosinit's stdout_prefix /
 	// stderr_prefix, expanded); "" means raw, unframed output.
 	Prefix string
+	// Events: *_events_enabled, every chunk read is also a PROCESS_LOG
+	// event for event listeners.
+	Events bool
 	// supervisord's *_syslog is not supported: a warning at load.
 }
 

@@ -134,14 +134,13 @@ func TestEventListenerDiags(t *testing.T) {
 		{name: "redirect_stderr false", body: "events=TICK_5\nredirect_stderr=false"},
 		{name: "priority not a number", body: "events=TICK_5\npriority=high",
 			errs: []string{`7 [eventlistener:x] priority: "high" is not an integer`}},
-		{name: "only PROCESS_LOG", body: "events=PROCESS_LOG",
-			warns: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_LOG_STDOUT, PROCESS_LOG_STDERR events"}},
-		{name: "only types never sent", body: "events=process_log_stderr, PROCESS_COMMUNICATION, REMOTE_COMMUNICATION",
-			warns: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_LOG_STDERR, PROCESS_COMMUNICATION_STDOUT, PROCESS_COMMUNICATION_STDERR, REMOTE_COMMUNICATION events"}},
+		{name: "only PROCESS_LOG", body: "events=PROCESS_LOG", infos: []string{}},
+		{name: "only types never sent", body: "events=process_communication_stderr, PROCESS_COMMUNICATION, REMOTE_COMMUNICATION",
+			warns: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_COMMUNICATION_STDERR, PROCESS_COMMUNICATION_STDOUT, REMOTE_COMMUNICATION events"}},
 		{name: "EVENT", body: "events=EVENT",
-			infos: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_COMMUNICATION_STDOUT, PROCESS_COMMUNICATION_STDERR, PROCESS_LOG_STDOUT, PROCESS_LOG_STDERR, REMOTE_COMMUNICATION events"}},
-		{name: "PROCESS_LOG and a sent type", body: "events=PROCESS_LOG,TICK_60",
-			infos: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_LOG_STDOUT, PROCESS_LOG_STDERR events"}},
+			infos: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_COMMUNICATION_STDOUT, PROCESS_COMMUNICATION_STDERR, REMOTE_COMMUNICATION events"}},
+		{name: "PROCESS_COMMUNICATION and a sent type", body: "events=PROCESS_COMMUNICATION,PROCESS_LOG_STDERR",
+			infos: []string{"6 [eventlistener:x] events: gosinit never sends PROCESS_COMMUNICATION_STDOUT, PROCESS_COMMUNICATION_STDERR events"}},
 		{name: "result_handler not the default", body: "events=TICK_5\nresult_handler=foo:bar",
 			warns: []string{"7 [eventlistener:x] result_handler: foo:bar is Python code gosinit cannot run"}},
 		{name: "result_handler the default", body: "events=TICK_5\nresult_handler=supervisor.dispatchers:default_handler"},
@@ -367,5 +366,26 @@ func TestDuplicateGroupNames(t *testing.T) {
 				t.Errorf("got %q, want %s:%s: %s", got, file, line, rest)
 			}
 		})
+	}
+}
+
+// TestEventsEnabled: stdout_events_enabled and stderr_events_enabled
+// mark a stream's output as PROCESS_LOG events, for each process of the
+// program.
+func TestEventsEnabled(t *testing.T) {
+	file := listenerConf(t, "events=PROCESS_LOG", "[program:p]\ncommand=/bin/p\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=2\nstdout_events_enabled=true\n\n[program:q]\ncommand=/bin/q\nstderr_events_enabled=1\n")
+	cfg, err := Load(file, testEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]bool{}
+	for _, p := range cfg.Processes() {
+		got[p.Name] = [2]bool{p.Stdout.Events, p.Stderr.Events}
+	}
+	want := map[string][2]bool{"x": {false, false}, "p_0": {true, false}, "p_1": {true, false}, "q": {false, true}}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: stdout/stderr events %v, want %v", name, got[name], w)
+		}
 	}
 }

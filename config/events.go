@@ -31,10 +31,10 @@ var abstractEvents = map[string]string{
 }
 
 // neverSent are the concrete types gosinit never sends: it has no RPC
-// interface (REMOTE_COMMUNICATION), no capture mode (PROCESS_COMMUNICATION)
-// and does not turn program output into events (PROCESS_LOG).
+// interface (REMOTE_COMMUNICATION) and no capture mode
+// (PROCESS_COMMUNICATION).
 var neverSent = keySet("PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
-	"PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION")
+	"REMOTE_COMMUNICATION")
 
 // ConcreteEvents returns the concrete types that name stands for (itself
 // when it is concrete), or nil when supervisor has no such type.

@@ -760,7 +760,11 @@ func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
 	}
 	if rh, at, set, ok := l.get(s, "result_handler", v); set && ok {
 		grp.ResultHandler = rh
-		if rh != DefaultResultHandler {
+		switch rh {
+		case DefaultResultHandler:
+		case "supervisor_stdout:event_handler":
+			l.infof(at, s.name, "result_handler", "done by gosinit: each result is written to stdout as \"NAME | CHANNEL | DATA\"")
+		default:
 			l.warnf(at, s.name, "result_handler", "%s is Python code gosinit cannot run: every RESULT the listener sends counts as processed", rh)
 		}
 	}
@@ -795,7 +799,7 @@ func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
 		l.errorf(evAt, s.name, "events", "an event listener needs an events= line naming the event types it wants")
 	}
 	if len(never) > 0 && len(never) == countSent(grp.Events) {
-		l.warnf(evAt, s.name, "events", "gosinit never sends %s events (program output goes to log files and to stdout with stdout_prefix; there is no RPC interface): this listener will receive no events", strings.Join(never, ", "))
+		l.warnf(evAt, s.name, "events", "gosinit never sends %s events (it has no capture mode and no RPC interface): this listener will receive no events", strings.Join(never, ", "))
 	} else if len(never) > 0 {
 		l.infof(evAt, s.name, "events", "gosinit never sends %s events", strings.Join(never, ", "))
 	}
@@ -872,11 +876,8 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 			l.warnf(at, s.name, k, "has no effect: gosinit has no capture mode (PROCESS_COMMUNICATION events)")
 		}
 	}
-	for _, k := range [...]string{"stdout_events_enabled", "stderr_events_enabled"} {
-		if b, at, set := typed(l, s, k, false, v, parseBool); set && b {
-			l.warnf(at, s.name, k, "has no effect: gosinit does not send program output to event listeners (PROCESS_LOG events)")
-		}
-	}
+	stdoutEvents, _, _ := typed(l, s, "stdout_events_enabled", false, v, parseBool)
+	stderrEvents, _, _ := typed(l, s, "stderr_events_enabled", false, v, parseBool)
 	if url, at, set, ok := l.get(s, "serverurl", v); set && ok && strings.ToUpper(pyStrip(url)) != "AUTO" {
 		l.warnf(at, s.name, "serverurl", "has no effect: gosinit has no RPC interface, and SUPERVISOR_SERVER_URL is not set")
 	}
@@ -953,6 +954,7 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 		}
 		proc.Stdout, proc.stdoutPos = l.logSpec(s, "stdout", pv)
 		proc.Stderr, proc.stderrPos = l.logSpec(s, "stderr", pv)
+		proc.Stdout.Events, proc.Stderr.Events = stdoutEvents, stderrEvents
 		if proc.RedirectStderr {
 			if proc.Stderr.Path != "" {
 				l.warnf(proc.stderrPos, s.name, "stderr_logfile", "ignored because redirect_stderr=true")

@@ -26,16 +26,19 @@ package proc
 // idle: TICK timers are armed only while a pool subscribes to them.
 //
 // Differences from supervisord, on purpose:
-//   - No PROCESS_LOG, PROCESS_COMMUNICATION or REMOTE_COMMUNICATION events
-//     (config warns): program output goes to files and stdout, with
-//     prefixes, and there is no RPC interface.
+//   - No PROCESS_COMMUNICATION or REMOTE_COMMUNICATION events (config
+//     warns): there is no capture mode and no RPC interface.
 //   - No PROCESS_STATE events once shutdown has begun. Listeners written
 //     for supervisord answer a STOPPED or EXITED event by signalling
 //     supervisord to exit; to gosinit a second SIGTERM or SIGINT during
 //     shutdown means "kill everything now", which would turn docker stop
 //     into a SIGKILL. SUPERVISOR_STATE_CHANGE_STOPPING is still sent.
 //   - A result_handler other than supervisord's default is Python code
-//     gosinit cannot run: every result counts as processed.
+//     gosinit cannot run: every result counts as processed. One is
+//     emulated, supervisor_stdout's event_handler, which images use to
+//     get PROCESS_LOG output onto the container's stdout: the result
+//     ("processname:x channel:y" line, then the data) is written to
+//     gosinit's stdout as "x | y | data".
 //   - An event is dispatched as soon as a listener is READY, not on the
 //     next turn of a one-second loop.
 
@@ -75,7 +78,12 @@ type pool struct {
 	// anyResult: result_handler is not supervisord's default, so every
 	// result counts as processed.
 	anyResult bool
+	// stdoutHandler: result_handler is supervisor_stdout's.
+	stdoutHandler bool
 }
+
+// supervisorStdoutHandler is supervisor_stdout's result_handler.
+const supervisorStdoutHandler = "supervisor_stdout:event_handler"
 
 // queuedEvent is one event in one pool's queue.
 type queuedEvent struct {
@@ -112,7 +120,8 @@ func newPools(cfg *config.Config, old map[string]*pool, keep func(name string) b
 			continue
 		}
 		p := &pool{grp: g, subs: map[string]bool{}, serial: -1,
-			anyResult: g.ResultHandler != "" && g.ResultHandler != config.DefaultResultHandler}
+			anyResult:     g.ResultHandler != "" && g.ResultHandler != config.DefaultResultHandler,
+			stdoutHandler: g.ResultHandler == supervisorStdoutHandler}
 		for _, e := range g.Events {
 			for _, t := range config.ConcreteEvents(e) {
 				p.subs[t] = true
@@ -178,6 +187,23 @@ func (s *Supervisor) emitState(p *process, from, to State, backoff, pid int, exp
 		payload += " pid:" + itoa(pid)
 	}
 	s.emit("PROCESS_STATE_"+to.String(), payload)
+}
+
+// emitLog sends PROCESS_LOG_STDOUT or _STDERR (channel 0 or 1) for a
+// chunk a program with *_events_enabled wrote, with supervisord's payload.
+func (s *Supervisor) emitLog(p *process, channel int, data []byte) {
+	name, ch := "PROCESS_LOG_STDOUT", "stdout"
+	if channel == 1 {
+		name, ch = "PROCESS_LOG_STDERR", "stderr"
+	}
+	if !s.subscribed(name) {
+		return
+	}
+	pid := p.pid
+	if pid == 0 && p.pendingExit != nil {
+		pid = p.pendingExit.pid
+	}
+	s.emit(name, "processname:"+p.cfg.Name+" groupname:"+p.cfg.Group+" pid:"+itoa(pid)+" channel:"+ch+"\n"+string(data))
 }
 
 // accept queues ev in pl (at the head when it comes back rejected),
@@ -347,6 +373,9 @@ func (s *Supervisor) parseListener(p *process) {
 // else rejects it (supervisord's default_handler).
 func (s *Supervisor) listenerResult(p *process) {
 	l := p.listener
+	if l.pool.stdoutHandler {
+		s.supervisorStdout(l.result)
+	}
 	ok := l.pool.anyResult || string(l.result) == "OK"
 	l.resultLen = -1
 	l.result = l.result[:0]
@@ -359,6 +388,28 @@ func (s *Supervisor) listenerResult(p *process) {
 	s.log.warnf("%s: event was rejected", p.cfg.Name)
 	s.setListenerState(p, lsAcknowledged)
 	s.rejected(p)
+}
+
+// supervisorStdout does what supervisor_stdout's event_handler does in
+// supervisord: the result is the event's payload, echoed by the listener;
+// its first line names the process and channel, and the data after it is
+// printed on stdout as "processname | channel | data".
+func (s *Supervisor) supervisorStdout(result []byte) {
+	line, data, ok := bytes.Cut(result, []byte("\n"))
+	if !ok {
+		return
+	}
+	var proc, channel string
+	for _, f := range strings.Fields(string(line)) {
+		if v, ok := strings.CutPrefix(f, "processname:"); ok {
+			proc = v
+		} else if v, ok := strings.CutPrefix(f, "channel:"); ok {
+			channel = v
+		}
+	}
+	out := make([]byte, 0, len(proc)+len(channel)+6+len(data))
+	out = append(append(append(append(append(out, proc...), " | "...), channel...), " | "...), data...)
+	s.outputs.stdout.Write(out)
 }
 
 // rejected puts the event p held back at the head of its pool's queue.
@@ -387,6 +438,9 @@ func (s *Supervisor) listenerSpawning(p *process) (childStdin *os.File, err erro
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("pipe2", err)
 	}
+	// Room for a PROCESS_LOG event of a whole read (128 KiB) at once;
+	// best effort.
+	unix.FcntlInt(uintptr(fds[1]), unix.F_SETPIPE_SZ, pipeSize)
 	if err := unix.SetNonblock(fds[1], true); err != nil {
 		unix.Close(fds[0])
 		unix.Close(fds[1])

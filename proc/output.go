@@ -157,7 +157,8 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	}
 	// At loglevel debug every chunk is copied into the activity log, as
 	// supervisord does whatever the destination: that needs a pipe.
-	debug := o.s.log.enabled(config.LevelDebug)
+	// So does *_events_enabled: every chunk is a PROCESS_LOG event.
+	debug := o.s.log.enabled(config.LevelDebug) || spec.Events
 	if std != nil {
 		t.std = std
 		if len(t.prefix) == 0 && !debug {
@@ -288,9 +289,27 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 			return nil, err
 		}
 		var debug func([]byte)
-		if o.s.log.enabled(config.LevelDebug) {
+		logDebug := o.s.log.enabled(config.LevelDebug)
+		if logDebug {
 			name := p.cfg.Name
 			debug = func(b []byte) { o.s.log.debugOutput(name, channel, b) }
+		}
+		logEvents := channel == "stdout" && p.cfg.Stdout.Events || channel == "stderr" && p.cfg.Stderr.Events
+		if logEvents && !(p.cfg.Listener && channel == "stdout") { // a listener's stdout is its protocol
+			// PROCESS_LOG events: every chunk as read, to the loop,
+			// which sends it to the pools that want it. The copier
+			// waits while the loop's queue is full, as supervisord
+			// handles output and events on its one thread.
+			name, loop, ev := p.cfg.Name, o.s.events, 0
+			if channel == "stderr" {
+				ev = 1
+			}
+			debug = func(b []byte) {
+				if logDebug {
+					o.s.log.debugOutput(name, channel, b)
+				}
+				loop <- loopEvent{kind: leProcessLog, p: p, gen: ev, data: append([]byte(nil), b...)}
+			}
 		}
 		o.s.openDrains++
 		p.openPipes++

@@ -140,6 +140,7 @@ const (
 	leListenerOut                          // an event listener wrote to its stdout (gen: its spawn)
 	leListenerWritten                      // an event that did not fit the listener's stdin is written
 	leTick                                 // a TICK_ period began (gen: its index, when)
+	leProcessLog                           // a program with *_events_enabled wrote (gen: 0 stdout, 1 stderr)
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -604,6 +605,8 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		}
 	case leTick:
 		s.onTick(e.gen, e.when)
+	case leProcessLog:
+		s.emitLog(e.p, e.gen, e.data)
 	}
 }
 
