@@ -274,3 +274,28 @@ func TestStripNotifyEnv(t *testing.T) {
 		})
 	}
 }
+
+// statusLine is the strings.Replacer it replaced, byte for byte.
+func TestStatusLineAsReplacer(t *testing.T) {
+	r := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+	for _, msg := range []string{
+		"", "a", "\n", "\r", "\r\n", "\n\r", "\r\r\n", "\r\n\n", "\n\r\n\r",
+		"a\nb\r\nc", "a\r", "\ra", "x\r\n\r\ny", "é\r\nß\n\x00\xff\r",
+	} {
+		if got, want := statusLine(msg), "STATUS="+r.Replace(msg); got != want {
+			t.Errorf("statusLine(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
+
+func FuzzStatusLine(f *testing.F) {
+	r := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+	for _, s := range []string{"a\nb\r\nc", "\r\r\n\n\r", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		if got, want := statusLine(msg), "STATUS="+r.Replace(msg); got != want {
+			t.Errorf("statusLine(%q) = %q, want %q", msg, got, want)
+		}
+	})
+}
