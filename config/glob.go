@@ -4,6 +4,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -80,14 +81,13 @@ func glob1(dir, pattern string, dirOnly bool) []string {
 	if dir == "" {
 		dir = "."
 	}
-	ents, err := os.ReadDir(dir)
+	names, err := readDirNames(dir)
 	if err != nil {
 		return nil
 	}
 	m := compileFnmatch(pattern)
 	var out []string
-	for _, e := range ents {
-		name := e.Name()
+	for _, name := range names {
 		if name[0] == '.' && pattern[0] != '.' {
 			continue
 		}
@@ -99,6 +99,20 @@ func glob1(dir, pattern string, dirOnly bool) []string {
 		}
 	}
 	return out
+}
+
+// readDirNames is the names of os.ReadDir(dir), sorted as it sorts them.
+// os.ReadDir sorts []fs.DirEntry with a generic sort of its own, 7 kB of
+// code that sorting strings does not need (issue 2).
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0) // as os.ReadDir opens it
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names, err
 }
 
 // fnmatch is a compiled shell pattern with the semantics of Python's

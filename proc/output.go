@@ -88,7 +88,14 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 
 // cleanAuto removes old AUTO child logs, as supervisord does at start.
 func (o *outputs) cleanAuto(dir, ident string) {
-	ents, err := os.ReadDir(dir)
+	// os.ReadDir without its sort (see readDirNames): the order of the
+	// removals does not matter.
+	d, err := openDir(dir)
+	if err != nil {
+		return
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
 	if err != nil {
 		return
 	}

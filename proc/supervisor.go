@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -995,17 +996,17 @@ func (s *Supervisor) maybeFinish() {
 // descendants lists the pids below root, from /proc (used only at exit,
 // when gosinit is a subreaper rather than PID 1).
 func descendants(root int) []int {
-	ents, err := os.ReadDir("/proc")
+	names, err := readDirNames("/proc")
 	if err != nil {
 		return nil
 	}
 	children := map[int][]int{}
-	for _, e := range ents {
-		pid := atoiOK(e.Name())
+	for _, name := range names {
+		pid := atoiOK(name)
 		if pid <= 0 {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		b, err := os.ReadFile("/proc/" + name + "/stat")
 		if err != nil {
 			continue
 		}
@@ -1032,6 +1033,26 @@ func descendants(root int) []int {
 		}
 	}
 	return out
+}
+
+// readDirNames is the names of os.ReadDir(dir), sorted as it sorts them.
+// os.ReadDir sorts []fs.DirEntry with a generic sort of its own, 7 kB of
+// code that sorting strings does not need (issue 2).
+func readDirNames(dir string) ([]string, error) {
+	f, err := openDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names, err
+}
+
+// openDir opens a directory as os.ReadDir does: O_DIRECTORY, so that a
+// FIFO or a device is refused instead of opened.
+func openDir(dir string) (*os.File, error) {
+	return os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 }
 
 func atoiOK(s string) int {
