@@ -44,7 +44,7 @@ var forwardable = func() []unix.Signal {
 
 // signalName is supervisord's spelling: "SIGTERM", or "signal 40".
 func signalName(s unix.Signal) string {
-	if n := unix.SignalName(s); n != "" {
+	if n := signalText(s); n != "" {
 		return n
 	}
 	if s >= 34 && s <= 64 {

@@ -109,7 +109,7 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 func errnoName(err error) string {
 	var en unix.Errno
 	if errors.As(err, &en) {
-		if n := unix.ErrnoName(en); n != "" {
+		if n := errnoText(en); n != "" {
 			return n
 		}
 	}
