@@ -75,8 +75,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	host, _ := os.Hostname()
 	cfg, err := config.Load(file, config.Env{Environ: os.Environ(), Hostname: host})
-	var errs config.Errors
-	if err != nil && !errors.As(err, &errs) {
+	errs, ok := errors.AsType[config.Errors](err)
+	if err != nil && !ok {
 		return &exitStatus{code: 2, msg: err.Error()}
 	}
 	var warnings []config.Diag

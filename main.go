@@ -46,26 +46,26 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var st *exitStatus
-	var cerrs config.Errors
-	var serr *proc.StartError
-	var done *proc.Exit
-	switch {
-	case errors.As(err, &done):
+	if done, ok := errors.AsType[*proc.Exit](err); ok {
 		return done.Code
-	case errors.As(err, &st):
+	}
+	if st, ok := errors.AsType[*exitStatus](err); ok {
 		if st.msg != "" {
 			io.WriteString(stderr, "gosinit: "+st.msg+"\n")
 		}
 		return st.code
+	}
+	switch {
 	case errors.Is(err, errUsage):
 		return 2
 	case errors.Is(err, errHelp):
 		return 0
-	case errors.As(err, &cerrs):
+	}
+	if cerrs, ok := errors.AsType[config.Errors](err); ok {
 		io.WriteString(stderr, cerrs.Error()+"\n")
 		return 2
-	case errors.As(err, &serr):
+	}
+	if serr, ok := errors.AsType[*proc.StartError](err); ok {
 		io.WriteString(stderr, "gosinit: "+serr.Error()+"\n")
 		return serr.Code
 	}

@@ -79,8 +79,7 @@ func badFormat(format string, a ...any) error {
 
 // twice explains an error of a value supervisord expands twice.
 func twice(err error, what string) error {
-	var e *expandError
-	if errors.As(err, &e) && e.percent {
+	if e, ok := errors.AsType[*expandError](err); ok && e.percent {
 		return textf.Errorf("%s (supervisord expands %s twice: write %%%%%%%% for a literal %%)", e.msg, what)
 	}
 	return err

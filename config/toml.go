@@ -34,8 +34,7 @@ var tomlKinds = keySet("program", "group", "eventlistener", "fcgi-program", "rpc
 func (l *loader) parseTOML(doc *document, file string, data []byte) {
 	m, lines, err := decodeTOML(data)
 	if err != nil {
-		var te *tomlError
-		if errors.As(err, &te) {
+		if te, ok := errors.AsType[*tomlError](err); ok {
 			l.errorf(Pos{file, te.line}, "", "", "%s", te.msg)
 		} else {
 			l.errorf(Pos{file, 1}, "", "", "%v", err)

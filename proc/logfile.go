@@ -122,11 +122,7 @@ func (l *logFile) open(extra int) error {
 		if errors.Is(err, unix.ENXIO) {
 			return errors.New("is a FIFO with no reader")
 		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return pe.Err
-		}
-		return err
+		return unwrapPath(err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -354,8 +350,7 @@ func (l *logFile) Close() error {
 // unwrapPath strips the *fs.PathError that os.File adds ("write NAME: "),
 // since messages name the configured path themselves.
 func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
 	}
 	return err

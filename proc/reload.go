@@ -45,8 +45,7 @@ func (s *Supervisor) reloadOnce() {
 		s.status.Reload = "error"
 		s.status.Generation = s.generation
 		s.status.ReloadErrors = nil
-		var cerrs config.Errors
-		if errors.As(err, &cerrs) {
+		if cerrs, ok := errors.AsType[config.Errors](err); ok {
 			for _, d := range cerrs {
 				s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
 			}

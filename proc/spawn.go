@@ -107,8 +107,7 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 }
 
 func errnoName(err error) string {
-	var en unix.Errno
-	if errors.As(err, &en) {
+	if en, ok := errors.AsType[unix.Errno](err); ok {
 		if n := errnoText(en); n != "" {
 			return n
 		}

@@ -1215,8 +1215,7 @@ func (s *Supervisor) startMainBeside() {
 		return
 	}
 	code := 1
-	var se *StartError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*StartError](err); ok {
 		code = se.Code
 	}
 	s.log.errorf("%v", err)
@@ -1225,8 +1224,7 @@ func (s *Supervisor) startMainBeside() {
 }
 
 func lookErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
 		err = pe.Err
 	}
 	switch {
