@@ -1,10 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/jsonlite"
@@ -123,10 +124,17 @@ func sortDiags(ds []config.Diag) {
 			rank[d.File] = len(rank)
 		}
 	}
-	sort.SliceStable(ds, func(i, j int) bool {
-		if ri, rj := rank[ds[i].File], rank[ds[j].File]; ri != rj {
-			return ri < rj
-		}
-		return ds[i].Line < ds[j].Line
+	// through pointers: see config's (*loader).sorted
+	ps := make([]*config.Diag, len(ds))
+	for i := range ds {
+		ps[i] = &ds[i]
+	}
+	slices.SortStableFunc(ps, func(a, b *config.Diag) int {
+		return cmp.Or(cmp.Compare(rank[a.File], rank[b.File]), cmp.Compare(a.Line, b.Line))
 	})
+	sorted := make([]config.Diag, len(ps))
+	for i, p := range ps {
+		sorted[i] = *p
+	}
+	copy(ds, sorted)
 }

@@ -12,8 +12,9 @@ import (
 // 2's 2.5 MB budget. A new fmt.Errorf (use internal/textf), a
 // runtime/debug.ReadBuildInfo (it formats with fmt) or a reflect-based
 // helper brings them back; this test names the symbols that did. It also
-// keeps out errors.As, whose reflectlite checks cost 20 kB (use
-// errors.AsType).
+// keeps out errors.As and sort.Slice/SliceStable, which bring in
+// internal/reflectlite (20 and 10 kB): use errors.AsType, and
+// slices.SortStableFunc on pointers (see config's (*loader).sorted).
 func TestBinaryLinksNoFmtOrReflect(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "gosinit-syms")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
@@ -27,7 +28,7 @@ func TestBinaryLinksNoFmtOrReflect(t *testing.T) {
 	}
 	// reflect's package init stays (encoding/binary imports reflect), but
 	// none of its code does.
-	bad := regexp.MustCompile(`(?m)^\s*[0-9a-f]+ [Tt] ((fmt|flag|encoding/json|internal/fmtsort)\.\S+|reflect\.[^i]\S*|errors\.[Aa]s)$`)
+	bad := regexp.MustCompile(`(?m)^\s*[0-9a-f]+ [Tt] ((fmt|flag|encoding/json|internal/fmtsort)\.\S+|reflect\.[^i]\S*|errors\.[Aa]s|sort\.Slice\S*)$`)
 	if m := bad.FindAllString(string(out), 10); len(m) > 0 {
 		t.Errorf("the binary links code it should not (showing up to 10):\n%q", m)
 	}

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -258,13 +257,18 @@ func checkGosinit(pid int) error {
 // bare name only finds a process whose group has its name). unknown holds
 // supervisorctl's message for each name that matched nothing.
 func selectProcesses(all []proc.ProcessStatus, names []string) (sel []proc.ProcessStatus, unknown []string) {
-	sorted := slices.Clone(all)
-	// sort.SliceStable, not slices.SortStableFunc: the generic sort would
-	// link 16 kB of code for this one element type (issue 2's budget)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Name, b.Name)) < 0
+	// through pointers: see config's (*loader).sorted
+	ps := make([]*proc.ProcessStatus, len(all))
+	for i := range all {
+		ps[i] = &all[i]
+	}
+	slices.SortStableFunc(ps, func(a, b *proc.ProcessStatus) int {
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Name, b.Name))
 	})
+	sorted := slices.Clone(all) // nil stays nil
+	for i, p := range ps {
+		sorted[i] = *p
+	}
 	if len(names) == 0 || slices.Contains(names, "all") {
 		return sorted, nil
 	}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,23 +98,27 @@ func (l *loader) parseTOML(doc *document, file string, data []byte) {
 
 // byLine returns m's keys in the order they appear in the file.
 func byLine(m map[string]any, lines map[string]int, path []string) []string {
-	keys := make([]string, 0, len(m))
+	// Keys are unique: a stable sort orders them as sort.Slice did. It
+	// sorts pointers, as (*loader).sorted explains.
+	type keyLine struct {
+		key  string
+		line int
+	}
+	kls := make([]*keyLine, 0, len(m))
 	for k := range m {
-		keys = append(keys, k)
-	}
-	line := func(k string) int {
-		if n, ok := lines[strings.Join(append(append([]string(nil), path...), k), "\x00")]; ok {
-			return n
+		n, ok := lines[strings.Join(append(append([]string(nil), path...), k), "\x00")]
+		if !ok {
+			n = 1 << 30
 		}
-		return 1 << 30
+		kls = append(kls, &keyLine{k, n})
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		li, lj := line(keys[i]), line(keys[j])
-		if li != lj {
-			return li < lj
-		}
-		return keys[i] < keys[j]
+	slices.SortStableFunc(kls, func(a, b *keyLine) int {
+		return cmp.Or(cmp.Compare(a.line, b.line), strings.Compare(a.key, b.key))
 	})
+	keys := make([]string, len(kls))
+	for i, kl := range kls {
+		keys[i] = kl.key
+	}
 	return keys
 }
 

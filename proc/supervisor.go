@@ -12,13 +12,13 @@
 package proc
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -1085,7 +1085,13 @@ func (s *Supervisor) writeStatus() {
 	st.Shutdown = s.shutdown
 	st.Reloading = s.reloading || s.reloadAgain
 	st.Processes = st.Processes[:0]
-	for _, p := range s.procs {
+	// By group and name: the processes are sorted, not the statuses, as
+	// sorting pointers is cheaper in the binary (config's (*loader).sorted).
+	procs := append([]*process(nil), s.procs...)
+	slices.SortStableFunc(procs, func(a, b *process) int {
+		return cmp.Or(strings.Compare(a.cfg.Group, b.cfg.Group), strings.Compare(a.cfg.Name, b.cfg.Name))
+	})
+	for _, p := range procs {
 		pid := p.pid
 		if pid == 0 && p.pendingExit != nil {
 			// Reaped, its exit held until its pipes are drained: the
@@ -1115,13 +1121,6 @@ func (s *Supervisor) writeStatus() {
 		ps.Description = ps.Describe(now)
 		st.Processes = append(st.Processes, ps)
 	}
-	sort.SliceStable(st.Processes, func(i, j int) bool {
-		a, b := st.Processes[i], st.Processes[j]
-		if a.Group != b.Group {
-			return a.Group < b.Group
-		}
-		return a.Name < b.Name
-	})
 	s.notifyCounts(st)
 	var err error
 	if s.statusBuf, err = writeStatus(s.statusPath, st, s.statusBuf); err != nil {
