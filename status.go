@@ -219,7 +219,10 @@ func checkGosinit(pid int) error {
 	if err != nil {
 		return textf.Errorf("pid %d: %w", pid, err)
 	}
-	argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+	argv0 := cmdline // up to the first NUL (bytes.Cut would link bytes.Index)
+	if i := bytes.IndexByte(cmdline, 0); i >= 0 {
+		argv0 = cmdline[:i]
+	}
 	if len(argv0) == 0 {
 		// A zombie or a kernel thread: no command line.
 		if stat, err := os.ReadFile(procDir + "/stat"); err == nil {
@@ -228,7 +231,7 @@ func checkGosinit(pid int) error {
 			}
 		}
 		comm, _ := os.ReadFile(procDir + "/comm")
-		return textf.Errorf("pid %d is not gosinit (it is [%s])", pid, bytes.TrimSpace(comm))
+		return textf.Errorf("pid %d is not gosinit (it is [%s])", pid, strings.TrimSpace(string(comm)))
 	}
 	name := filepath.Base(string(argv0))
 	if name == "gosinit" {
@@ -546,7 +549,10 @@ func drainInotify(fd int, buf []byte, base string) (changed bool, err error) {
 			if off > n {
 				return changed, errors.New("short inotify event")
 			}
-			name, _, _ := bytes.Cut(buf[start:off], []byte{0})
+			name := buf[start:off] // up to the first NUL
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
 			switch {
 			case mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_IGNORED) != 0:
 				return changed, errors.New("the directory was removed or moved")

@@ -931,3 +931,30 @@ func BenchmarkStatusRead(b *testing.B) {
 		}
 	})
 }
+
+// A process without a command line (a kernel thread) is named by its comm,
+// in brackets as ps shows it, without comm's newline.
+func TestCheckGosinitKernelThread(t *testing.T) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		stat, serr := os.ReadFile("/proc/" + e.Name() + "/stat")
+		comm, cerr := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil || serr != nil || cerr != nil || len(cmdline) > 0 || bytes.Contains(stat, []byte(") Z")) {
+			continue
+		}
+		want := fmt.Sprintf("pid %d is not gosinit (it is [%s])", pid, strings.TrimSuffix(string(comm), "\n"))
+		if err := checkGosinit(pid); err == nil || err.Error() != want {
+			t.Errorf("checkGosinit(%d) = %v, want %q", pid, err, want)
+		}
+		return
+	}
+	t.Skip("no kernel thread in this PID namespace")
+}

@@ -40,12 +40,17 @@ func parseBuildInfo(b []byte) (buildInfo, bool) {
 	const flagsVersionInline = 0x2
 	magic := []byte("\xff Go buildinf:")
 	for off := 0; ; {
-		i := bytes.Index(b[off:], magic)
+		// the next magic: its first byte, then the rest (bytes.Index,
+		// with its Rabin-Karp search, would cost 4 kB of binary here)
+		i := bytes.IndexByte(b[off:], magic[0])
 		if i < 0 {
 			return buildInfo{}, false
 		}
 		i += off
 		off = i + 1
+		if !bytes.HasPrefix(b[i:], magic) {
+			continue
+		}
 		if i%16 != 0 || len(b)-i < headerSize || b[i+15]&flagsVersionInline == 0 {
 			continue
 		}

@@ -395,10 +395,11 @@ func (s *Supervisor) listenerResult(p *process) {
 // its first line names the process and channel, and the data after it is
 // printed on stdout as "processname | channel | data".
 func (s *Supervisor) supervisorStdout(result []byte) {
-	line, data, ok := bytes.Cut(result, []byte("\n"))
-	if !ok {
+	i := bytes.IndexByte(result, '\n') // not bytes.Cut: it links bytes.Index
+	if i < 0 {
 		return
 	}
+	line, data := result[:i], result[i+1:]
 	var proc, channel string
 	for _, f := range strings.Fields(string(line)) {
 		if v, ok := strings.CutPrefix(f, "processname:"); ok {
