@@ -301,7 +301,7 @@ func (sp spec) format(conv rune, key string, val any) (string, error) {
 		sp.prec = -1
 	}
 	if sp.prec >= 0 && len(body) < sp.prec {
-		body = strings.Repeat("0", sp.prec-len(body)) + body
+		body = repeat('0', sp.prec-len(body)) + body
 	}
 	sign := ""
 	switch {
@@ -314,7 +314,7 @@ func (sp spec) format(conv rune, key string, val any) (string, error) {
 	}
 	head := sign + prefix
 	if sp.zero && !sp.minus && sp.width > len(head)+len(body) {
-		body = strings.Repeat("0", sp.width-len(head)-len(body)) + body
+		body = repeat('0', sp.width-len(head)-len(body)) + body
 	}
 	return sp.pad(head+body, true), nil
 }
@@ -324,7 +324,7 @@ func (sp spec) pad(t string, _ bool) string {
 	if sp.width <= n {
 		return t
 	}
-	fill := strings.Repeat(" ", sp.width-n)
+	fill := repeat(' ', sp.width-n)
 	if sp.minus {
 		return t + fill
 	}

@@ -295,7 +295,7 @@ func (l *loader) lookup(s *section, key string) (*entry, string, bool) {
 		if inherited && s != nil {
 			dir = filepath.Dir(s.pos.File)
 		}
-		v = strings.ReplaceAll(v, "%(here)s", dir)
+		v = replaceAll(v, "%(here)s", dir)
 	}
 	return e, v, true
 }
@@ -480,7 +480,7 @@ func (l *loader) supervisord() Supervisord {
 	}
 	for _, o := range l.env.Overrides {
 		// %% keeps a literal % through the expansion every value gets.
-		s.keys[o.Key] = &entry{key: o.Key, value: strings.ReplaceAll(o.Value, "%", "%%"),
+		s.keys[o.Key] = &entry{key: o.Key, value: replaceAll(o.Value, "%", "%%"),
 			pos: Pos{File: "command line (" + o.Flag + ")"}}
 	}
 	v := scope{{"here": l.here}, l.osVars}

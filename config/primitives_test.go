@@ -311,3 +311,18 @@ func TestPyGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestReplaceAllRepeatAsStrings(t *testing.T) {
+	for _, s := range []string{"", "%", "%%", "a%b%", "1_000_000", "_", "__x__", "%(here)s", "x%(here)s/%(here)s%(here)", "é%(here)sß"} {
+		for _, c := range [][2]string{{"%", "%%"}, {"_", ""}, {"%(here)s", "/etc/x"}, {"%(here)s", ""}} {
+			if got, want := replaceAll(s, c[0], c[1]), strings.ReplaceAll(s, c[0], c[1]); got != want {
+				t.Errorf("replaceAll(%q, %q, %q) = %q, want %q", s, c[0], c[1], got, want)
+			}
+		}
+	}
+	for n := range 5 {
+		if got, want := repeat('0', n), strings.Repeat("0", n); got != want {
+			t.Errorf("repeat('0', %d) = %q, want %q", n, got, want)
+		}
+	}
+}

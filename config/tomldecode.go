@@ -851,9 +851,9 @@ func parseTOMLInt(s string) (int64, bool) {
 	if !digitsOK(digits, base) {
 		return 0, false
 	}
-	clean := strings.ReplaceAll(digits, "_", "")
+	clean := replaceAll(digits, "_", "")
 	if base == 10 {
-		clean = strings.ReplaceAll(s, "_", "")
+		clean = replaceAll(s, "_", "")
 	}
 	v, err := strconv.ParseInt(clean, base, 64)
 	if err != nil {
@@ -900,7 +900,7 @@ func parseTOMLFloat(s string) (float64, bool) {
 			return 0, false
 		}
 	}
-	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	v, err := strconv.ParseFloat(replaceAll(s, "_", ""), 64)
 	if err != nil {
 		return 1, false
 	}

@@ -264,3 +264,16 @@ func validName(s string) error {
 	}
 	return nil
 }
+
+// replaceAll is strings.ReplaceAll for a non-empty old, and repeat is
+// strings.Repeat of one byte: strings.Replace and strings.Repeat would
+// cost the binary 5 kB for the few places config uses them (issue 2).
+func replaceAll(s, old, new string) string { return strings.Join(strings.Split(s, old), new) }
+
+func repeat(c byte, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return string(b)
+}
