@@ -1,7 +1,6 @@
 package jsonlite
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -158,7 +157,14 @@ func (w *Writer) StringMap(m map[string]string) {
 		return
 	}
 	w.BeginObject()
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	// slices.Sorted(maps.Keys(m)), without the iterator machinery it
+	// instantiates (3.5 kB of binary, issue 2)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		w.Key(k)
 		w.String(m[k])
 	}
