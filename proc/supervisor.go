@@ -323,7 +323,7 @@ func (s *Supervisor) newProcess(c *config.Process) *process {
 // per-user path when /run is not writable.
 func (s *Supervisor) prepareStatusDir() {
 	dir := dirOf(s.statusPath)
-	if err := os.MkdirAll(dir, 0o755); err == nil && unix.Access(dir, unix.W_OK) == nil {
+	if err := os.MkdirAll(dir, 0o755); err == nil && access(dir, unix.W_OK) == nil {
 		return
 	}
 	if s.opts.StatusFile == "" && (s.cfg == nil || s.cfg.Gosinit.StatusFile == "") {
@@ -1149,7 +1149,7 @@ func (s *Supervisor) startMain() error {
 		return &StartError{Code: 127, Command: name, Err: lookErr(err)}
 	} else if st.IsDir() {
 		return &StartError{Code: 126, Command: name, Err: errors.New("is a directory")}
-	} else if unix.Access(name, unix.X_OK) != nil {
+	} else if access(name, unix.X_OK) != nil {
 		return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
 	}
 	attr := &unix.SysProcAttr{Setpgid: true}
@@ -1197,7 +1197,7 @@ func lookPath(name, pathList string) (string, bool) {
 		if err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
 			continue
 		}
-		if unix.Access(cand, unix.X_OK) == nil {
+		if access(cand, unix.X_OK) == nil {
 			return cand, true
 		}
 	}
