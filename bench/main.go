@@ -49,6 +49,7 @@ var sections = []section{
 	{"spawn", "supervise", "start of 200 programs (startsecs=1)", spawnSection},
 	{"idle50", "supervise", "RSS and wake-ups of PID 1 idle with 50 sleeping programs", idle50Section},
 	{"crashloop", "supervise", "CPU of PID 1 while one program crash-loops", crashloopSection},
+	{"listener", "supervise", "a program goes FATAL; an event listener stops the container", listenerSection},
 }
 
 // env is what every section gets: the binaries and the run's settings.

@@ -95,6 +95,11 @@ type supRun struct {
 }
 
 func startSup(e *env, p supPeer, tag string, progs []program) (*supRun, error) {
+	return startSupWith(e, p, tag, progs, "")
+}
+
+// startSupWith is startSup with extra sections appended to the config.
+func startSupWith(e *env, p supPeer, tag string, progs []program, extra string) (*supRun, error) {
 	dir := filepath.Join(e.tmp, tag+"-"+p.name)
 	if _, err := os.Stat(dir); err == nil {
 		return nil, fmt.Errorf("%s: already used by an earlier run (its log would count as this run's)", dir)
@@ -105,6 +110,17 @@ func startSup(e *env, p supPeer, tag string, progs []program) (*supRun, error) {
 	conf, err := writeConf(dir, progs)
 	if err != nil {
 		return nil, err
+	}
+	if extra != "" {
+		f, err := os.OpenFile(conf, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.WriteString(strings.ReplaceAll(extra, "@DIR@", dir))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	out := filepath.Join(dir, "out.log")
 	in, err := start(e, launch{name: p.name, argv: p.argv(conf), wrap: true, log: out})
