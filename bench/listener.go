@@ -11,18 +11,19 @@ import (
 
 // listenerSection: the eventlistener that images put in supervisord.conf to
 // stop the container when a program goes FATAL (it SIGTERMs its parent).
-// One program starts, exits before startsecs with startretries=0 (FATAL at
-// once), and the listener stops PID 1; measured from the program's last
-// moment (its own CLOCK_MONOTONIC, printed just before it exits) to PID 1
-// reaped. That is how long a container whose program died keeps running.
+// One program starts and exits at once, well before startsecs=10, with
+// startretries=0 (FATAL at once), and the listener stops PID 1. Measured
+// from the program's last moment (its own CLOCK_MONOTONIC, printed just
+// before it exits) until PID 1 is reaped: how long a container whose
+// program died keeps running.
 func listenerSection(e *env) (*table, error) {
 	ps, notes := supPeers(e)
 	t := &table{head: []string{"init", "program exit -> PID 1 gone (s)", "vs supervisord", "exit"}, notes: notes}
 	progs := []program{{name: "web", command: "/bin/sleep 100000", startsecs: 1}}
 	extra := fmt.Sprintf(`
 [program:broken]
-command=/bin/sh -c "sleep 0.5; exec %s stamp > @DIR@/stamp"
-startsecs=1
+command=/bin/sh -c "exec %s stamp > @DIR@/stamp"
+startsecs=10
 startretries=0
 
 [eventlistener:fatalexit]
@@ -51,7 +52,7 @@ startretries=0
 		m := percentile(runs[p.name], 50)
 		t.add(p.name, fmt.Sprintf("%.3f", m), ratio(m, base), exits[p.name])
 	}
-	t.note("programs: web (sleep), broken (exits 0.5 s after its start, startsecs=1, startretries=0: FATAL); [eventlistener:fatalexit] events=PROCESS_STATE_FATAL, a shell loop that runs kill -15 $PPID")
+	t.note("programs: web (sleep), broken (exits at once, startsecs=10, startretries=0: FATAL); [eventlistener:fatalexit] events=PROCESS_STATE_FATAL, a shell loop that runs kill -15 $PPID")
 	t.note("from broken's own CLOCK_MONOTONIC just before its exit until PID 1 has been reaped; median of %d runs per init (round robin)", e.runs)
 	return t, nil
 }
