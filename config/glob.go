@@ -4,8 +4,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"unicode/utf8"
+
+	"github.com/gosinit/gosinit/internal/dirs"
 )
 
 // pyGlob is Python's glob.glob, which supervisord uses for [include]
@@ -81,7 +82,7 @@ func glob1(dir, pattern string, dirOnly bool) []string {
 	if dir == "" {
 		dir = "."
 	}
-	names, err := readDirNames(dir)
+	names, err := dirs.Names(dir)
 	if err != nil {
 		return nil
 	}
@@ -99,20 +100,6 @@ func glob1(dir, pattern string, dirOnly bool) []string {
 		}
 	}
 	return out
-}
-
-// readDirNames is the names of os.ReadDir(dir), sorted as it sorts them.
-// os.ReadDir sorts []fs.DirEntry with a generic sort of its own, 7 kB of
-// code that sorting strings does not need (issue 2).
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0) // as os.ReadDir opens it
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	slices.Sort(names)
-	return names, err
 }
 
 // fnmatch is a compiled shell pattern with the semantics of Python's

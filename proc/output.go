@@ -11,6 +11,8 @@ import (
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/textf"
+
+	"github.com/gosinit/gosinit/internal/dirs"
 )
 
 // Where a program's output goes. Three cases, cheapest first:
@@ -88,9 +90,9 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 
 // cleanAuto removes old AUTO child logs, as supervisord does at start.
 func (o *outputs) cleanAuto(dir, ident string) {
-	// os.ReadDir without its sort (see readDirNames): the order of the
+	// os.ReadDir without its sort (see internal/dirs): the order of the
 	// removals does not matter.
-	d, err := openDir(dir)
+	d, err := dirs.Open(dir)
 	if err != nil {
 		return
 	}

@@ -27,6 +27,8 @@ import (
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/textf"
+
+	"github.com/gosinit/gosinit/internal/dirs"
 )
 
 // Options configure Run.
@@ -996,7 +998,7 @@ func (s *Supervisor) maybeFinish() {
 // descendants lists the pids below root, from /proc (used only at exit,
 // when gosinit is a subreaper rather than PID 1).
 func descendants(root int) []int {
-	names, err := readDirNames("/proc")
+	names, err := dirs.Names("/proc")
 	if err != nil {
 		return nil
 	}
@@ -1033,26 +1035,6 @@ func descendants(root int) []int {
 		}
 	}
 	return out
-}
-
-// readDirNames is the names of os.ReadDir(dir), sorted as it sorts them.
-// os.ReadDir sorts []fs.DirEntry with a generic sort of its own, 7 kB of
-// code that sorting strings does not need (issue 2).
-func readDirNames(dir string) ([]string, error) {
-	f, err := openDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	slices.Sort(names)
-	return names, err
-}
-
-// openDir opens a directory as os.ReadDir does: O_DIRECTORY, so that a
-// FIFO or a device is refused instead of opened.
-func openDir(dir string) (*os.File, error) {
-	return os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 }
 
 func atoiOK(s string) int {
