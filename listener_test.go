@@ -542,3 +542,55 @@ result_handler=supervisor_stdout:event_handler
 	}
 	r.stop(t)
 }
+
+// ctxSwitches sums voluntary and involuntary context switches over every
+// thread of pid: each is a wake-up of that thread.
+func ctxSwitches(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/status")
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no threads of %d (%v)", pid, err)
+	}
+	n := 0
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				c, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += c
+			}
+		}
+	}
+	return n
+}
+
+// An idle gosinit makes no wake-ups of its own, with an event listener
+// too: events come from state changes, and TICK timers exist only for a
+// pool that subscribes to them. (A counted window, not a timing: the
+// figure is a number of wake-ups.)
+func TestIdleWithListenerMakesNoWakeups(t *testing.T) {
+	dir := t.TempDir()
+	r := startConf(t, base+`
+[program:p]
+command=/bin/sleep 1000
+startsecs=0
+
+[eventlistener:watch]
+events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP
+command=`+listenerCmd(filepath.Join(dir, "events"))+`
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "p", "watch"))
+	waitEvents(t, filepath.Join(dir, "events"), 10*time.Second, "p RUNNING delivered", r.alive, func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:p")
+	})
+	// The start's last work (settling, creating AUTO log files) is over
+	// well within a second.
+	time.Sleep(time.Second)
+	before := ctxSwitches(t, r.cmd.Process.Pid)
+	time.Sleep(3 * time.Second)
+	if d := ctxSwitches(t, r.cmd.Process.Pid) - before; d > 1 {
+		t.Errorf("gosinit woke %d times in 3 s of idle with a listener, want 0", d)
+	}
+	r.stop(t)
+}
