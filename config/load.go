@@ -630,6 +630,7 @@ func (l *loader) checkSections() {
 func (l *loader) groups(g *Gosinit) []*Group {
 	out := []*Group{}
 	inGroup := map[string]string{} // program section -> group that took it
+	from := map[*Group]*section{}  // the section each group comes from
 	v := scope{{"here": l.here}, l.osVars, l.svVars}
 	for _, s := range l.doc.sections {
 		rest, ok := strings.CutPrefix(s.name, "group:")
@@ -675,6 +676,7 @@ func (l *loader) groups(g *Gosinit) []*Group {
 			seen[p.Name] = true
 		}
 		out = append(out, grp)
+		from[grp] = s
 	}
 	for _, s := range l.doc.sections {
 		rest, ok := strings.CutPrefix(s.name, "program:")
@@ -687,12 +689,15 @@ func (l *loader) groups(g *Gosinit) []*Group {
 			l.errorf(s.pos, s.name, "", "%v", err)
 			continue
 		}
-		out = append(out, &Group{Name: name, Kind: "program", Priority: priority, Processes: l.program(s, name, g)})
+		grp := &Group{Name: name, Kind: "program", Priority: priority, Processes: l.program(s, name, g)}
+		out = append(out, grp)
+		from[grp] = s
 	}
 	for _, s := range l.doc.sections {
 		if strings.HasPrefix(s.name, "eventlistener:") {
 			if grp := l.listenerPool(s, g); grp != nil {
 				out = append(out, grp)
+				from[grp] = s
 			}
 		}
 	}
@@ -704,43 +709,13 @@ func (l *loader) groups(g *Gosinit) []*Group {
 	first := map[string]*Group{}
 	for _, grp := range out {
 		if f := first[grp.Name]; f != nil {
-			if sec := l.groupSection(grp); sec != nil {
-				l.warnf(sec.pos, sec.name, "", "another section also makes a group named %q ([%s:%s] comes first): supervisord runs only that one; give them distinct names", grp.Name, kindWord(f), grp.Name)
-			}
+			sec := from[grp]
+			l.warnf(sec.pos, sec.name, "", "another section also makes a group named %q ([%s] comes first): supervisord runs only that one; give them distinct names", grp.Name, from[f].name)
 			continue
 		}
 		first[grp.Name] = grp
 	}
 	return out
-}
-
-func kindWord(g *Group) string {
-	if g.Kind == "eventlistener" {
-		return "eventlistener"
-	}
-	if len(g.Processes) > 0 && g.Processes[0].Program == g.Name {
-		return "program"
-	}
-	return "group"
-}
-
-// groupSection is the section a group comes from: its
-// [eventlistener:x], the [program:x] whose processes it holds, or its
-// [group:x].
-func (l *loader) groupSection(grp *Group) *section {
-	name := "group:" + grp.Name
-	switch {
-	case grp.Kind == "eventlistener":
-		name = "eventlistener:" + grp.Name
-	case len(grp.Processes) > 0 && grp.Processes[0].Program == grp.Name && grp.Processes[0].Group == grp.Name && l.doc.byName["program:"+grp.Name] != nil:
-		name = "program:" + grp.Name
-	}
-	for _, s := range l.doc.sections {
-		if s.name == name {
-			return s
-		}
-	}
-	return nil
 }
 
 // listenerPool builds the pool of one [eventlistener:x], as options.py
