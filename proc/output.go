@@ -277,18 +277,30 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		}
 	}
 	open := func(t target, channel string) (*os.File, error) {
-		if p.cfg.Listener && channel == "stdout" {
+		// toLoop is what the loop gets of each chunk as read, if
+		// anything: the copier calls it before it writes the chunk out,
+		// and waits while the loop's queue is full (supervisord handles
+		// output and events on its one thread).
+		var toLoop loopEvent
+		switch {
+		case p.cfg.Listener && channel == "stdout":
 			// An event listener's stdout is its protocol: always a
-			// pipe, every chunk to the loop, and to its log as
-			// supervisord writes it there (unprefixed).
-			var inner io.Writer
-			switch {
-			case t.sink != nil:
-				inner = t.sink
-			case t.std != nil:
-				inner = t.std
+			// pipe, parsed by the loop, and written unprefixed to its
+			// log, as supervisord writes it there.
+			toLoop = loopEvent{kind: leListenerOut, p: p, gen: p.listener.spawn}
+			sink := io.Writer(io.Discard)
+			if t.sink != nil {
+				sink = t.sink
+			} else if t.std != nil {
+				sink = t.std
 			}
-			t = target{sink: &listenerSink{events: o.s.events, p: p, spawn: p.listener.spawn, inner: inner}}
+			t = target{sink: sink}
+		case channel == "stdout" && p.cfg.Stdout.Events, channel == "stderr" && p.cfg.Stderr.Events:
+			// PROCESS_LOG events, for the pools that want them.
+			toLoop = loopEvent{kind: leProcessLog, p: p}
+			if channel == "stderr" {
+				toLoop.gen = 1
+			}
 		}
 		if t.direct != nil {
 			return t.direct, nil
@@ -299,25 +311,17 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		}
 		var debug func([]byte)
 		logDebug := o.s.log.enabled(config.LevelDebug)
-		if logDebug {
-			name := p.cfg.Name
-			debug = func(b []byte) { o.s.log.debugOutput(name, channel, b) }
-		}
-		logEvents := channel == "stdout" && p.cfg.Stdout.Events || channel == "stderr" && p.cfg.Stderr.Events
-		if logEvents && !(p.cfg.Listener && channel == "stdout") { // a listener's stdout is its protocol
-			// PROCESS_LOG events: every chunk as read, to the loop,
-			// which sends it to the pools that want it. The copier
-			// waits while the loop's queue is full, as supervisord
-			// handles output and events on its one thread.
-			name, loop, ev := p.cfg.Name, o.s.events, 0
-			if channel == "stderr" {
-				ev = 1
-			}
+		if logDebug || toLoop.p != nil {
+			name, loop := p.cfg.Name, o.s.events
 			debug = func(b []byte) {
 				if logDebug {
 					o.s.log.debugOutput(name, channel, b)
 				}
-				loop <- loopEvent{kind: leProcessLog, p: p, gen: ev, data: append([]byte(nil), b...)}
+				if toLoop.p != nil {
+					e := toLoop
+					e.data = append([]byte(nil), b...)
+					loop <- e
+				}
 			}
 		}
 		o.s.openDrains++
@@ -337,24 +341,6 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		return nil, nil, closeAfter, err
 	}
 	return stdout, stderr, closeAfter, nil
-}
-
-// listenerSink receives an event listener's stdout from its copier: each
-// chunk goes to the owner loop, which parses the protocol, and to the
-// listener's stdout log, if any.
-type listenerSink struct {
-	events chan<- loopEvent
-	p      *process
-	spawn  int
-	inner  io.Writer
-}
-
-func (w *listenerSink) Write(b []byte) (int, error) {
-	w.events <- loopEvent{kind: leListenerOut, p: w.p, gen: w.spawn, data: append([]byte(nil), b...)}
-	if w.inner != nil {
-		w.inner.Write(b)
-	}
-	return len(b), nil
 }
 
 // describe is the log file path the status file shows for a process.
