@@ -106,17 +106,17 @@ type listenerConn struct {
 
 const readyToken = "READY\n"
 
-// newPools makes the pools of cfg, keeping the queue of every pool in old
-// whose group is unchanged (keep).
-func newPools(cfg *config.Config, old map[string]*pool, keep func(name string) bool) map[string]*pool {
-	pools := map[string]*pool{}
+// newPools makes the pools of cfg, in its group order (supervisord's),
+// keeping the queue of every pool in old whose group is unchanged (keep).
+func newPools(cfg *config.Config, old []*pool, keep func(name string) bool) []*pool {
+	var pools []*pool
 	for _, g := range cfg.Groups {
 		if g.Kind != "eventlistener" {
 			continue
 		}
-		if p := old[g.Name]; p != nil && keep(g.Name) {
+		if p := poolNamed(old, g.Name); p != nil && keep(g.Name) {
 			p.grp = g
-			pools[g.Name] = p
+			pools = append(pools, p)
 			continue
 		}
 		p := &pool{grp: g, subs: map[string]bool{}, serial: -1,
@@ -127,20 +127,19 @@ func newPools(cfg *config.Config, old map[string]*pool, keep func(name string) b
 				p.subs[t] = true
 			}
 		}
-		pools[g.Name] = p
+		pools = append(pools, p)
 	}
 	return pools
 }
 
-// poolOrder is the pools in supervisord's group order.
-func (s *Supervisor) poolOrder() []*pool {
-	var out []*pool
-	for _, g := range s.cfg.Groups {
-		if p := s.pools[g.Name]; p != nil && g.Kind == "eventlistener" {
-			out = append(out, p)
+// poolNamed is the pool of group name in pools, or nil.
+func poolNamed(pools []*pool, name string) *pool {
+	for _, p := range pools {
+		if p.grp.Name == name {
+			return p
 		}
 	}
-	return out
+	return nil
 }
 
 // emit sends an event to every pool subscribed to its type.
@@ -152,7 +151,7 @@ func (s *Supervisor) emit(name, payload string) {
 		return
 	}
 	serial := -1
-	for _, pl := range s.poolOrder() {
+	for _, pl := range s.pools {
 		if !pl.subs[name] {
 			continue
 		}
@@ -448,7 +447,7 @@ func (s *Supervisor) listenerSpawning(p *process) (childStdin *os.File, err erro
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	s.listenerSeq++
-	p.listener = &listenerConn{pool: s.pools[p.cfg.Group], spawn: s.listenerSeq, resultLen: -1,
+	p.listener = &listenerConn{pool: poolNamed(s.pools, p.cfg.Group), spawn: s.listenerSeq, resultLen: -1,
 		stdin: os.NewFile(uintptr(fds[1]), "|stdin")}
 	return os.NewFile(uintptr(fds[0]), "|stdin-r"), nil
 }

@@ -196,9 +196,9 @@ type Supervisor struct {
 	lastNotify    string
 
 	// event listeners (listener.go)
-	pools         map[string]*pool
-	eventSerial   int // the last event serial given
-	listenerSeq   int // spawns of listeners, to tell their output apart
+	pools         []*pool // in group order
+	eventSerial   int     // the last event serial given
+	listenerSeq   int     // spawns of listeners, to tell their output apart
 	tickArmed     [len(tickPeriods)]bool
 	reloadRemoved []string // groups a reload removes or changes: PROCESS_GROUP_REMOVED once gone
 	reloadChanged []string // groups a reload changes: PROCESS_GROUP_ADDED once back
