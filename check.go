@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/jsonlite"
@@ -90,12 +88,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 			warnings = append(warnings, cfg.CheckHost()...)
 		}
 	}
-	sortDiags(warnings)
+	if cfg != nil {
+		warnings = cfg.SortDiags(warnings)
+	}
 	if strict && len(warnings) > 0 {
-		all := append(config.Errors(nil), errs...)
-		all = append(all, warnings...)
-		sortDiags(all)
-		return all
+		return config.Errors(cfg.SortDiags(append(append([]config.Diag(nil), errs...), warnings...)))
 	}
 	for _, d := range warnings {
 		textf.Fprintf(stderr, "warning: %s\n", d)
@@ -113,28 +110,4 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// sortDiags orders diagnostics by file (in order of first appearance, so
-// the main file comes first) and then by line.
-func sortDiags(ds []config.Diag) {
-	rank := map[string]int{}
-	for _, d := range ds {
-		if _, ok := rank[d.File]; !ok {
-			rank[d.File] = len(rank)
-		}
-	}
-	// through pointers: see config's (*loader).sorted
-	ps := make([]*config.Diag, len(ds))
-	for i := range ds {
-		ps[i] = &ds[i]
-	}
-	slices.SortStableFunc(ps, func(a, b *config.Diag) int {
-		return cmp.Or(cmp.Compare(rank[a.File], rank[b.File]), cmp.Compare(a.Line, b.Line))
-	})
-	sorted := make([]config.Diag, len(ps))
-	for i, p := range ps {
-		sorted[i] = *p
-	}
-	copy(ds, sorted)
 }

@@ -49,6 +49,8 @@ type Config struct {
 	// Infos are notes that are neither errors nor warnings, such as the
 	// RPC sections gosinit accepts and ignores, or each included file.
 	Infos []Diag `json:"-"`
+
+	files []string // every file read, in reading order (for sorting diagnostics)
 }
 
 // Supervisord is the [supervisord] section.

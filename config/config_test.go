@@ -367,6 +367,11 @@ command=/bin/true
 user=0
 stdout_logfile=` + dir + `/good.log
 stderr_logfile=/dev/stderr
+
+[program:first]
+command=/bin/true
+priority=1
+stdout_logfile=/nonexistent-gosinit/first.log
 `
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -375,15 +380,17 @@ stderr_logfile=/dev/stderr
 	if err != nil {
 		t.Fatal(err)
 	}
+	// In the file's order, though [program:first] starts first.
 	var got []string
 	for _, d := range cfg.CheckHost() {
 		got = append(got, fmt.Sprintf("%d [%s] %s", d.Line, d.Section, d.Key))
 	}
 	want := []string{
 		"3 [supervisord] logfile",
+		"4 [supervisord] childlogdir",
 		"9 [program:bad] user",
 		"10 [program:bad] stdout_logfile",
-		"4 [supervisord] childlogdir",
+		"22 [program:first] stdout_logfile",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)

@@ -117,14 +117,9 @@ func dbLines(b []byte, n int) [][]string {
 // logfile, and childlogdir when some program logs to AUTO). gosinit's run
 // mode treats the result as fatal errors; `gosinit check` as warnings.
 func (c *Config) CheckHost() []Diag {
-	var ds []Diag
-	seen := map[Diag]bool{}
+	var ds []Diag // sortDiags drops repeats: numprocs' processes share their lines
 	add := func(at Pos, sec, key, format string, a ...any) {
-		d := Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)}
-		if !seen[d] { // numprocs: processes share their settings' lines
-			seen[d] = true
-			ds = append(ds, d)
-		}
+		ds = append(ds, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)})
 	}
 	sv := &c.Supervisord
 	if sv.User != nil {
@@ -186,7 +181,13 @@ func (c *Config) CheckHost() []Diag {
 	if auto && !isDir(sv.Childlogdir) {
 		add(sv.childlogdirPos, "supervisord", "childlogdir", "directory %q does not exist (AUTO log files go there)", sv.Childlogdir)
 	}
-	return ds
+	return sortDiags(ds, c.files)
+}
+
+// SortDiags returns ds ordered by file (the order the files were read in,
+// the main file first) and line, without exact repeats.
+func (c *Config) SortDiags(ds []Diag) []Diag {
+	return sortDiags(ds, c.files)
 }
 
 // Processes returns every process in start order: groups in order, then

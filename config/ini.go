@@ -58,13 +58,13 @@ type entry struct {
 	bad bool // the value had the wrong type (reported): use the default
 }
 
-func (d *document) fileIndex(file string) int {
-	for i, f := range d.files {
+func fileIndex(files []string, file string) int {
+	for i, f := range files {
 		if f == file {
 			return i
 		}
 	}
-	return len(d.files)
+	return len(files)
 }
 
 // open returns the section called name, creating it at pos if needed.

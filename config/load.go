@@ -157,7 +157,7 @@ func (l *loader) load(data []byte) (*Config, error) {
 	l.parseFile(l.mainFile, data)
 	l.include()
 
-	cfg := &Config{File: l.mainFile, Groups: []*Group{}}
+	cfg := &Config{File: l.mainFile, Groups: []*Group{}, files: l.doc.files}
 	l.checkSections()
 	cfg.Supervisord = l.supervisord()
 	cfg.Gosinit = l.gosinit()
@@ -174,6 +174,12 @@ func (l *loader) load(data []byte) (*Config, error) {
 // sorted orders diagnostics by file (in reading order) and line, and
 // drops exact repeats (a per-process key is read once per process).
 func (l *loader) sorted(ds []Diag) []Diag {
+	return sortDiags(ds, l.doc.files)
+}
+
+// sortDiags orders ds by file (by its place in files) and line, and drops
+// exact repeats.
+func sortDiags(ds []Diag, files []string) []Diag {
 	// Every sort in gosinit sorts pointers (or strings), here to the
 	// first of each diagnostic, then copies the elements in that order:
 	// one instantiation of slices' generic stable sort serves them all,
@@ -189,7 +195,7 @@ func (l *loader) sorted(ds []Diag) []Diag {
 		}
 	}
 	slices.SortStableFunc(ps, func(a, b *Diag) int {
-		return cmp.Or(cmp.Compare(l.doc.fileIndex(a.File), l.doc.fileIndex(b.File)), cmp.Compare(a.Line, b.Line))
+		return cmp.Or(cmp.Compare(fileIndex(files, a.File), fileIndex(files, b.File)), cmp.Compare(a.Line, b.Line))
 	})
 	out := make([]Diag, len(ps))
 	for i, p := range ps {
