@@ -964,6 +964,100 @@ startsecs=0
 	}
 }
 
+// ---- strip_ansi ----
+
+// TestOutputStripAnsiMatchesSupervisord runs [supervisord] strip_ansi=true
+// under gosinit and under Debian's supervisord and compares what reaches a
+// log file and /dev/stdout: colour sequences gone, an ESC that starts no
+// sequence kept. Then, gosinit only: a sequence cut in two by the program's
+// writes is stripped whole (supervisord strips each read on its own and
+// leaves the tail), and a prefixed stream is stripped before it is framed.
+func TestOutputStripAnsiMatchesSupervisord(t *testing.T) {
+	const colours = `printf "\033[31mred\033[0m plain\n\033[1;32mbold\033[m tail\n"; printf "no \033x seq\n"`
+	const want = "red plain\nbold tail\nno \x1bx seq\n"
+	conf := `[supervisord]
+nodaemon=true
+silent=true
+pidfile=@DIR@/sd.pid
+logfile=@DIR@/activity.log
+strip_ansi=true
+
+[program:file]
+command=/bin/sh -c '` + colours + `; exec sleep 1000'
+startsecs=0
+stdout_logfile=@DIR@/file.log
+stderr_logfile=NONE
+
+[program:std]
+command=/bin/sh -c '` + colours + `; exec sleep 1000'
+startsecs=0
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+stderr_logfile=NONE
+`
+	run := func(t *testing.T, bin, conf string) (file, stdout string) {
+		o := startOutIn(t, t.TempDir(), bin, conf)
+		path := filepath.Join(o.dir, "file.log")
+		o.waitFor(t, 10*time.Second, "both programs' output", func() bool {
+			b, _ := os.ReadFile(path)
+			return bytes.Contains(b, []byte(" seq\n")) && strings.Contains(o.out.String(), " seq\n")
+		})
+		b, _ := os.ReadFile(path)
+		stdout = o.out.String()
+		unix.Kill(o.cmd.Process.Pid, unix.SIGTERM)
+		select {
+		case <-o.done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not exit after SIGTERM", bin)
+		}
+		return string(b), stdout
+	}
+	ourFile, ourOut := run(t, gosinitBin, conf)
+	if ourFile != want || ourOut != want {
+		t.Errorf("gosinit wrote\nfile.log %q\nstdout   %q\nwant     %q", ourFile, ourOut, want)
+	}
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Log("Debian's supervisor package is not installed: no /usr/bin/supervisord to compare with")
+	} else {
+		theirFile, theirOut := run(t, "/usr/bin/supervisord", conf)
+		if theirFile != ourFile || theirOut != ourOut {
+			t.Errorf("supervisord wrote\nfile.log %q\nstdout   %q\ngosinit  %q, %q", theirFile, theirOut, ourFile, ourOut)
+		}
+	}
+
+	// A sequence cut by a pause between two writes, and a prefix.
+	o := startOut(t, `[supervisord]
+nodaemon=true
+strip_ansi=true
+
+[program:split]
+command=/bin/sh -c 'printf "a\033[3"; sleep 0.3; printf "1mb\033"; sleep 0.3; printf "[0mc\n"; exec sleep 1000'
+startsecs=0
+stdout_logfile=@DIR@/split.log
+stderr_logfile=NONE
+
+[program:pre]
+command=/bin/sh -c '`+colours+`; exec sleep 1000'
+startsecs=0
+stdout_logfile=/dev/stdout
+stdout_prefix="pre | "
+stderr_logfile=NONE
+`)
+	split := filepath.Join(o.dir, "split.log")
+	o.waitFor(t, 10*time.Second, "split.log and pre's lines", func() bool {
+		b, _ := os.ReadFile(split)
+		return bytes.HasSuffix(b, []byte("\n")) && strings.Contains(o.out.String(), " seq\n")
+	})
+	b, _ := os.ReadFile(split)
+	o.stop(t)
+	if string(b) != "abc\n" {
+		t.Errorf("split.log = %q, want %q", b, "abc\n")
+	}
+	if want := "pre | red plain\npre | bold tail\npre | no \x1bx seq\n"; o.out.String() != want {
+		t.Errorf("prefixed stdout = %q, want %q", o.out.String(), want)
+	}
+}
+
 // ---- AUTO ----
 
 func TestOutputAuto(t *testing.T) {

@@ -92,6 +92,7 @@ type copier struct {
 	drain  bool            // the copier goroutine saw the stop
 	raw    syscall.RawConn // r's raw connection
 	lines  *lineFramer     // nil without prefix
+	strip  *ansiStripper   // nil without strip_ansi
 
 	pool *sync.Pool // where buf comes from
 	buf  *[]byte    // the read buffer, while the pipe has data
@@ -109,6 +110,9 @@ type copier struct {
 //   - prefix empty: raw chunks as read.
 //   - prefix set: whole lines, each with prefix in front (see the top of
 //     this file). The copier keeps its own copy of prefix.
+//   - strip: ANSI escape sequences are removed first (strip_ansi), from
+//     what goes to sink and to debug alike, as supervisord strips before
+//     it logs or sends an event.
 //   - debug, if not nil, also receives every chunk as read, before framing
 //     (for supervisord's "'NAME' stdout output:" lines at loglevel debug).
 //     It must not keep p.
@@ -118,11 +122,14 @@ type copier struct {
 // pipe ends (every holder of its write end has closed it) or reading fails,
 // the copier writes out any held partial line, closes r, and calls done
 // (if not nil) exactly once, from its goroutine. It never closes sink.
-func startCopier(r *os.File, sink io.Writer, prefix []byte, debug func(p []byte), done func()) *copier {
+func startCopier(r *os.File, sink io.Writer, prefix []byte, strip bool, debug func(p []byte), done func()) *copier {
 	c := &copier{r: r, sink: sink, debug: debug, done: done, pool: &rawPool}
 	if len(prefix) > 0 {
 		c.lines = newLineFramer(sink, prefix)
 		c.pool = &prefixPool
+	}
+	if strip {
+		c.strip = &ansiStripper{}
 	}
 	c.readOp = c.readFd
 	go c.run()
@@ -156,24 +163,39 @@ func (c *copier) run() {
 		n, err := c.read()
 		if n > 0 {
 			buf := (*c.buf)[:n]
-			if c.lines != nil {
-				c.lines.write(buf)
-				c.lines.flush()
-			} else {
-				c.sink.Write(buf)
+			if c.strip != nil {
+				buf = c.strip.strip((*c.buf)[:n+1]) // read into buf[1:]
 			}
-			if c.debug != nil {
-				c.debug(buf)
-			}
+			c.emit(buf)
 		}
 		if err != nil {
 			break
 		}
 	}
 	c.release()
+	if c.strip != nil {
+		c.emit(c.strip.finish())
+	}
 	if c.lines != nil {
 		c.lines.finish()
 		c.lines.release()
+	}
+}
+
+// emit writes one chunk out, to the sink (framed, with a prefix) and to
+// debug.
+func (c *copier) emit(buf []byte) {
+	if len(buf) == 0 {
+		return
+	}
+	if c.lines != nil {
+		c.lines.write(buf)
+		c.lines.flush()
+	} else {
+		c.sink.Write(buf)
+	}
+	if c.debug != nil {
+		c.debug(buf)
 	}
 }
 
@@ -218,8 +240,12 @@ func (c *copier) readFd(fd uintptr) bool {
 	if c.buf == nil {
 		c.buf = c.pool.Get().(*[]byte)
 	}
+	buf := *c.buf
+	if c.strip != nil {
+		buf = buf[1:] // a spare byte in front, for the stripper
+	}
 	for {
-		c.n, c.rerr = unix.Read(int(fd), *c.buf)
+		c.n, c.rerr = unix.Read(int(fd), buf)
 		if c.rerr != unix.EINTR {
 			break
 		}

@@ -48,7 +48,7 @@ func copied(t *testing.T, sink io.Writer, prefix []byte, debug func([]byte), fee
 	}
 	var calls atomic.Int32
 	done := make(chan struct{})
-	startCopier(r, sink, prefix, debug, func() {
+	startCopier(r, sink, prefix, false, debug, func() {
 		if calls.Add(1) == 1 {
 			close(done)
 		}
@@ -199,7 +199,7 @@ func TestCopierSharedSink(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
-		startCopier(r, sink, []byte(prefix), nil, func() { close(done) })
+		startCopier(r, sink, []byte(prefix), false, nil, func() { close(done) })
 		wg.Go(func() {
 			// Different buffer sizes cut lines across pipe writes.
 			bw := bufio.NewWriterSize(w, 1000+p*777)
@@ -283,7 +283,7 @@ func TestCopierStop(t *testing.T) {
 	}
 	var sink recorder
 	done := make(chan struct{})
-	c := startCopier(r, &sink, []byte("p "), nil, func() { close(done) })
+	c := startCopier(r, &sink, []byte("p "), false, nil, func() { close(done) })
 	c.stop()
 	waitClosed(t, done, "done after stop")
 	want := bytes.ReplaceAll(data, []byte("\n"), []byte("\np "))
@@ -349,7 +349,7 @@ func BenchmarkCopier(b *testing.B) {
 				b.Fatal(err)
 			}
 			done := make(chan struct{})
-			startCopier(r, bc.sink(b), []byte(bc.prefix), nil, func() { close(done) })
+			startCopier(r, bc.sink(b), []byte(bc.prefix), false, nil, func() { close(done) })
 			b.SetBytes(int64(len(chunk)))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -482,7 +482,7 @@ func TestCopierIdleHoldsNoBuffer(t *testing.T) {
 			t.Fatal(err)
 		}
 		ws = append(ws, w)
-		startCopier(r, sink, prefix, nil, func() { done <- struct{}{} })
+		startCopier(r, sink, prefix, false, nil, func() { done <- struct{}{} })
 		want := sink.n.Load() + framed
 		if _, err := w.Write(burst); err != nil {
 			t.Fatal(err)

@@ -42,6 +42,9 @@ type outputs struct {
 	// on startDone.
 	opens     chan *logFile
 	startDone chan struct{}
+	// strip is [supervisord] strip_ansi, read once at start as
+	// supervisord reads it.
+	strip bool
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -82,9 +85,7 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 	if !sd.Nocleanup {
 		o.cleanAuto(sd.Childlogdir, sd.Identifier)
 	}
-	if sd.StripAnsi {
-		s.log.warnf("[supervisord] strip_ansi=true is not supported: program output is written as is")
-	}
+	o.strip = sd.StripAnsi
 	return o, nil
 }
 
@@ -170,7 +171,9 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	debug := o.s.log.enabled(config.LevelDebug) || spec.Events
 	if std != nil {
 		t.std = std
-		if len(t.prefix) == 0 && !debug {
+		// strip_ansi needs the pipe too: supervisord strips what it
+		// writes to /dev/stdout as to any log file.
+		if len(t.prefix) == 0 && !debug && !o.strip {
 			t.direct = stdFile
 		} else {
 			t.sink = std
@@ -282,6 +285,7 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		// and waits while the loop's queue is full (supervisord handles
 		// output and events on its one thread).
 		var toLoop loopEvent
+		strip := o.strip
 		switch {
 		case p.cfg.Listener && channel == "stdout":
 			// An event listener's stdout is its protocol: always a
@@ -295,6 +299,10 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 				sink = t.std
 			}
 			t = target{sink: sink}
+			// Its protocol is read as written: supervisord strips
+			// only what it logs of it, and there are no escapes in
+			// READY and RESULT lines to strip.
+			strip = false
 		case channel == "stdout" && p.cfg.Stdout.Events, channel == "stderr" && p.cfg.Stderr.Events:
 			// PROCESS_LOG events, for the pools that want them.
 			toLoop = loopEvent{kind: leProcessLog, p: p}
@@ -327,7 +335,7 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		o.s.openDrains++
 		p.openPipes++
 		events := o.s.events
-		startCopier(r, t.sink, t.prefix, debug, func() { events <- loopEvent{kind: leDrained, p: p} })
+		startCopier(r, t.sink, t.prefix, strip, debug, func() { events <- loopEvent{kind: leDrained, p: p} })
 		closeAfter = append(closeAfter, w)
 		return w, nil
 	}
