@@ -172,6 +172,22 @@ func runHelper(name string, args []string) int {
 		// Output helpers of output_test.go: numbered lines, a flood of
 		// lines with a long one and a partial one, a steady ticker.
 		return outHelper(name, args)
+	case "devlog":
+		// devlog SOCKET BIN ARGV0 ARGS...: PID 1 of a new PID and mount
+		// namespace gives itself a /dev of its own (a tmpfs with null,
+		// the std* links, and log -> SOCKET), then execs BIN as ARGV0:
+		// syslog(3) and gosinit send to /dev/log, which is the test's
+		// socket, and the host's /dev is untouched.
+		if len(args) < 3 {
+			return 2
+		}
+		if err := devWithLog(args[0]); err != nil {
+			fmt.Fprintln(os.Stderr, "devlog:", err)
+			return 3
+		}
+		err := unix.Exec(args[1], args[2:], os.Environ())
+		fmt.Fprintln(os.Stderr, "devlog: exec:", err)
+		return 4
 	case "subreaper":
 		// subreaper: a shell starts a sleep in the background and exits, so
 		// the sleep is re-parented to gosinit (the subreaper). Report its new
@@ -334,4 +350,27 @@ func copyExecutable(t *testing.T, src, dst string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// devWithLog mounts a tmpfs on /dev, in the caller's own mount namespace,
+// with /dev/null, /dev/fd and /dev/std* as usual and /dev/log a link to
+// sock.
+func devWithLog(sock string) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make / private: %w", err)
+	}
+	if err := unix.Mount("devlog", "/dev", "tmpfs", 0, "mode=0755"); err != nil {
+		return fmt.Errorf("mount /dev: %w", err)
+	}
+	if err := unix.Mknod("/dev/null", unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		return fmt.Errorf("mknod /dev/null: %w", err)
+	}
+	unix.Chmod("/dev/null", 0o666)
+	for name, to := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2", "log": sock} {
+		if err := os.Symlink(to, "/dev/"+name); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -19,12 +19,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1055,6 +1057,229 @@ stderr_logfile=NONE
 	}
 	if want := "pre | red plain\npre | bold tail\npre | no \x1bx seq\n"; o.out.String() != want {
 		t.Errorf("prefixed stdout = %q, want %q", o.out.String(), want)
+	}
+}
+
+// ---- syslog ----
+
+// syslogDaemon is a stand-in for syslogd: a datagram socket that keeps
+// every message it receives.
+type syslogDaemon struct {
+	path string
+	mu   sync.Mutex
+	msgs []string
+}
+
+func listenSyslog(t *testing.T, path string) *syslogDaemon {
+	t.Helper()
+	d := &syslogDaemon{path: path}
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 1<<17)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			d.mu.Lock()
+			d.msgs = append(d.msgs, string(buf[:n]))
+			d.mu.Unlock()
+		}
+	}()
+	return d
+}
+
+func (d *syslogDaemon) messages() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.msgs...)
+}
+
+// syslogHeader is what syslog(3) puts before a message: facility user,
+// priority info, the local time, and the tag (the base name of argv[0]).
+var syslogHeader = regexp.MustCompile(`^<14>(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] ([^: ]+): `)
+
+// startWithDevLog runs bin (as argv0) -c conf as PID 1 of new PID and mount
+// namespaces whose /dev/log is sock.
+func startWithDevLog(t *testing.T, dir, sock, bin, argv0, conf string) *outRun {
+	t.Helper()
+	needRoot(t)
+	conf = strings.ReplaceAll(conf, "@DIR@", dir)
+	path := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "status.json")
+	args := []string{"-c", path, "--status-file", status}
+	if bin != gosinitBin {
+		args = []string{"-n", "-c", path}
+	}
+	argv := append(helperCmd("devlog", sock, bin, argv0), args...)
+	r := launch(t, argv[0], dir, true, nil, argv[1:]...)
+	o := &outRun{out: &r.stdout, err: &r.stderr}
+	o.confRun = &confRun{initRun: r, dir: dir, status: status}
+	return o
+}
+
+// TestOutputSyslogMatchesSupervisord runs stdout_syslog=true, the
+// deprecated stderr_logfile=syslog and logfile=syslog under gosinit and
+// under Debian's supervisord, each with /dev/log a socket of the test's,
+// and compares what the daemon receives from the programs: the same
+// messages, each "NAME line", with syslog(3)'s header. gosinit runs as
+// "supervisord" (argv[0]), so the tags match too.
+func TestOutputSyslogMatchesSupervisord(t *testing.T) {
+	conf := `[supervisord]
+nodaemon=true
+silent=true
+pidfile=@DIR@/sd.pid
+logfile=syslog
+loglevel=debug
+
+[program:both]
+command=/bin/sh -c 'printf "one\ntwo\n\nthree\n"; exec sleep 1000'
+startsecs=0
+stdout_logfile=@DIR@/both.log
+stdout_syslog=true
+stderr_logfile=NONE
+
+[program:legacy]
+command=/bin/sh -c 'echo out-line; echo err-line >&2; exec sleep 1000'
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=syslog
+`
+	want := []string{"both ", "both one", "both three", "both two", "legacy err-line"}
+	// At loglevel debug the output is copied into the activity log, and
+	// so to syslog, a message per line with the entry's time and level.
+	wantDebug := []string{"DEBG 'both' stdout output:\n", "DEBG one\n", "DEBG two\n", "DEBG \n", "DEBG three\n"}
+	run := func(t *testing.T, bin string) (programs []string, activity string) {
+		dir := t.TempDir()
+		d := listenSyslog(t, filepath.Join(dir, "log.sock"))
+		o := startWithDevLog(t, dir, d.path, bin, "supervisord", conf)
+		split := func() ([]string, string) {
+			var ps []string
+			var act strings.Builder
+			for _, m := range d.messages() {
+				h := syslogHeader.FindStringSubmatch(m)
+				if h == nil || h[2] != "supervisord" {
+					t.Errorf("%s sent %q: not syslog(3)'s header with the tag supervisord", bin, m)
+					continue
+				}
+				text := m[len(h[0]):]
+				if strings.HasPrefix(text, "both ") || strings.HasPrefix(text, "legacy ") {
+					ps = append(ps, text)
+				} else {
+					act.WriteString(text)
+				}
+			}
+			sort.Strings(ps)
+			return ps, act.String()
+		}
+		o.waitFor(t, 10*time.Second, "the programs' lines at the syslog socket", func() bool {
+			ps, act := split()
+			return len(ps) >= len(want) && strings.Contains(act, "success: legacy") && strings.Contains(act, "DEBG three\n")
+		})
+		programs, activity = split()
+		if b, _ := os.ReadFile(filepath.Join(o.dir, "both.log")); string(b) != "one\ntwo\n\nthree\n" {
+			t.Errorf("%s: both.log = %q: the file gets the output as well", bin, b)
+		}
+		unix.Kill(o.cmd.Process.Pid, unix.SIGTERM)
+		select {
+		case <-o.done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not exit after SIGTERM", bin)
+		}
+		return programs, activity
+	}
+	// debugBlock is the "'both' stdout output:" entry, each message
+	// without its time.
+	stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} `)
+	debugBlock := func(activity string) []string {
+		msgs := strings.SplitAfter(stamp.ReplaceAllString(activity, ""), "\n")
+		for i, m := range msgs {
+			if m == wantDebug[0] && i+len(wantDebug) < len(msgs) {
+				if msgs[i+len(wantDebug)] == "DEBG \n" {
+					return msgs[i : i+len(wantDebug)+1] // an empty line too many
+				}
+				return msgs[i : i+len(wantDebug)]
+			}
+		}
+		return nil
+	}
+	ours, ourActivity := run(t, gosinitBin)
+	if strings.Join(ours, "|") != strings.Join(want, "|") {
+		t.Errorf("gosinit sent the programs' lines %q, want %q", ours, want)
+	}
+	if got := debugBlock(ourActivity); strings.Join(got, "") != strings.Join(wantDebug, "") {
+		t.Errorf("gosinit sent the debug copy as %q, want %q", got, wantDebug)
+	}
+	// The activity log: each entry a message, time and level first.
+	if !regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO spawned: 'both' with pid \d+$`).MatchString(ourActivity) {
+		t.Errorf("gosinit's activity log did not reach syslog:\n%s", ourActivity)
+	}
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Log("Debian's supervisor package is not installed: no /usr/bin/supervisord to compare with")
+		return
+	}
+	theirs, theirActivity := run(t, "/usr/bin/supervisord")
+	if strings.Join(theirs, "|") != strings.Join(ours, "|") {
+		t.Errorf("supervisord sent %q, gosinit %q", theirs, ours)
+	}
+	if !strings.Contains(theirActivity, "INFO spawned: 'both' with pid") {
+		t.Errorf("supervisord's activity log at the socket has no spawned: line (the test's premise):\n%s", theirActivity)
+	}
+	if got := debugBlock(theirActivity); strings.Join(got, "") != strings.Join(wantDebug, "") {
+		t.Errorf("supervisord sent the debug copy as %q, gosinit as wanted: %q", got, wantDebug)
+	}
+}
+
+// TestOutputSyslogNeverBlocks: with no syslog daemon, a program that writes
+// to syslog keeps running, gosinit warns once; when the daemon comes up
+// (here, after the program's first lines), lines get through again and
+// gosinit says how many were lost.
+func TestOutputSyslogNeverBlocks(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "log.sock")
+	o := startWithDevLog(t, dir, sock, gosinitBin, "gosinit", `[supervisord]
+nodaemon=true
+
+[program:tick]
+command=`+cmdline("outticks", "100000", "2ms")+`
+startsecs=0
+stdout_logfile=@DIR@/tick.log
+stdout_syslog=true
+stderr_logfile=NONE
+`)
+	o.waitState(t, 10*time.Second, proc.Running, "tick")
+	warnRe := regexp.MustCompile(`WARN syslog: cannot send to /dev/log: ENOENT; output for syslog is dropped until it can be sent`)
+	o.waitFor(t, 10*time.Second, "the warning about /dev/log", func() bool { return warnRe.MatchString(o.err.String()) })
+	// The program goes on writing its file meanwhile.
+	size := func() int64 {
+		fi, err := os.Stat(filepath.Join(o.dir, "tick.log"))
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	s0 := size()
+	o.waitFor(t, 10*time.Second, "tick.log to grow without a syslog daemon", func() bool { return size() > s0 })
+	d := listenSyslog(t, sock)
+	o.waitFor(t, 10*time.Second, "lines at the syslog socket once it exists", func() bool {
+		ms := d.messages()
+		return len(ms) > 3 && syslogHeader.MatchString(ms[0]) && strings.Contains(ms[0], ": tick ")
+	})
+	againRe := regexp.MustCompile(`WARN syslog: sending to /dev/log again; ([1-9][0-9]*) messages were dropped`)
+	o.waitFor(t, 5*time.Second, "the again line", func() bool { return againRe.MatchString(o.err.String()) })
+	o.stop(t)
+	if n := len(warnRe.FindAllString(o.err.String(), -1)); n != 1 {
+		t.Errorf("%d warnings about /dev/log, want 1:\n%s", n, tail(o.err.String(), 2000))
+	}
+	if m := syslogHeader.FindStringSubmatch(d.messages()[0]); m == nil || m[2] != "gosinit" {
+		t.Errorf("message %q: want the tag gosinit (argv[0])", d.messages()[0])
 	}
 }
 

@@ -55,7 +55,7 @@ type Config struct {
 
 // Supervisord is the [supervisord] section.
 type Supervisord struct {
-	Logfile         string            `json:"logfile"` // absolute path, "/dev/stdout", or "" for none (syslog is treated as none)
+	Logfile         string            `json:"logfile"` // absolute path, "/dev/stdout", or "" for none or syslog
 	LogfileMaxbytes int64             `json:"logfile_maxbytes"`
 	LogfileBackups  int               `json:"logfile_backups"`
 	Loglevel        Level             `json:"loglevel"`
@@ -185,7 +185,9 @@ type LogSpec struct {
 	// Events: *_events_enabled, every chunk read is also a PROCESS_LOG
 	// event for event listeners.
 	Events bool
-	// supervisord's *_syslog is not supported: a warning at load.
+	// Syslog: *_syslog=true (or the deprecated *_logfile=syslog): every
+	// line also goes to syslog, as "NAME line".
+	Syslog bool
 }
 
 // Autorestart is supervisord's autorestart: false, unexpected or true.

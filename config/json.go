@@ -271,5 +271,14 @@ func (p *Process) writeJSON(w *jsonlite.Writer) {
 		w.Key("stderr_prefix")
 		w.String(p.Stderr.Prefix)
 	}
+	// supervisord's *_syslog, shown only when set.
+	if p.Stdout.Syslog {
+		w.Key("stdout_syslog")
+		w.Bool(true)
+	}
+	if p.Stderr.Syslog {
+		w.Key("stderr_syslog")
+		w.Bool(true)
+	}
 	w.EndObject()
 }

@@ -1053,8 +1053,10 @@ func (l *loader) logSpec(s *section, stream string, v vars) (LogSpec, Pos) {
 				ls.Auto = false
 			case "auto":
 			case "syslog":
+				// supervisord's rewrite: no file, and *_syslog=true.
 				ls.Auto = false
-				l.warnf(at, s.name, key, "syslog is deprecated in supervisord, and gosinit does not write to syslog: output is discarded")
+				ls.Syslog = true
+				l.warnf(at, s.name, key, "syslog is deprecated in supervisord: write %s_syslog=true instead (output goes to syslog, and to no file)", stream)
 			default:
 				ls.Auto = false
 				ls.Path = l.expanduser(x)
@@ -1064,8 +1066,8 @@ func (l *loader) logSpec(s *section, stream string, v vars) (LogSpec, Pos) {
 	ls.Backups, _, _ = typed(l, s, key+"_backups", 10, v, nonNegative(parseInt))
 	var mbAt Pos
 	ls.Maxbytes, mbAt, _ = typed(l, s, key+"_maxbytes", int64(50<<20), v, parseByteSize)
-	if sy, syAt, set := typed(l, s, stream+"_syslog", false, v, parseBool); set && sy {
-		l.warnf(syAt, s.name, stream+"_syslog", "not supported: gosinit does not write to syslog")
+	if sy, _, set := typed(l, s, stream+"_syslog", false, v, parseBool); set && sy {
+		ls.Syslog = true
 	}
 	if ls.Auto && ls.Maxbytes == 0 {
 		l.warnf(mbAt, s.name, key+"_maxbytes", "AUTO log file without rotation (maxbytes=0) can fill the disk; set a size > 0")

@@ -45,6 +45,9 @@ type outputs struct {
 	// strip is [supervisord] strip_ansi, read once at start as
 	// supervisord reads it.
 	strip bool
+	// syslog carries the programs' *_syslog output, made when first
+	// needed.
+	syslog *syslogWriter
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -156,6 +159,41 @@ func (o *outputs) setup(p *process) (*streams, error) {
 }
 
 func (o *outputs) target(p *process, spec config.LogSpec, channel string) (target, error) {
+	t, err := o.baseTarget(p, spec, channel)
+	if err != nil || !spec.Syslog {
+		return t, err
+	}
+	// *_syslog: every line to syslog too, through a pipe whatever the
+	// destination.
+	if o.syslog == nil {
+		o.syslog = newSyslogWriter(func(msg string) { o.s.log.warnf("%s", msg) })
+	}
+	to := &syslogStream{w: o.syslog, name: p.cfg.Name}
+	switch {
+	case t.std != nil:
+		t.sink = tee{t.std, to}
+	case t.sink == nil || t.sink == io.Discard: // NONE (or the deprecated *_logfile=syslog)
+		t.sink = to
+	default:
+		t.sink = tee{t.sink, to}
+	}
+	t.direct = nil
+	return t, nil
+}
+
+// tee writes to each of its writers, whatever each one answers: a failing
+// log file must not keep a line from syslog.
+type tee []io.Writer
+
+func (t tee) Write(p []byte) (int, error) {
+	for _, w := range t {
+		w.Write(p)
+	}
+	return len(p), nil
+}
+
+// baseTarget is target without syslog.
+func (o *outputs) baseTarget(p *process, spec config.LogSpec, channel string) (target, error) {
 	t := target{prefix: []byte(spec.Prefix), path: spec.Path}
 	var std *logFile
 	var stdFile *os.File
@@ -397,6 +435,10 @@ func (s *Supervisor) setupActivityLog() error {
 			s.outputs.activity = lf
 			outs = append(outs, lf)
 		}
+	}
+	if sd.LogfileSyslog {
+		// Lost messages are not logged: that log is this one.
+		outs = append(outs, syslogActivity{newSyslogWriter(nil)})
 	}
 	if echo {
 		outs = append(outs, s.outputs.stderr)
