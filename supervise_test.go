@@ -685,6 +685,76 @@ func normalizeLog(lines []string) map[string][]string {
 	return out
 }
 
+// TestSameNamedGroupsRunFirstOnly: two sections that make a group of the
+// same name ([program:dup] and [group:dup] here). supervisord adds groups
+// in start order and skips a name it has: only the first runs. gosinit
+// does the same, and warns; Debian's supervisord is the reference.
+func TestSameNamedGroupsRunFirstOnly(t *testing.T) {
+	const conf = `
+[program:dup]
+command=/bin/sleep 1000
+priority=10
+startsecs=0
+
+[program:other]
+command=/bin/sleep 1001
+startsecs=0
+
+[group:dup]
+programs=other
+
+[program:last]
+command=/bin/sleep 1002
+priority=2000
+startsecs=0
+`
+	r := startConf(t, base+conf)
+	// Every group spawns before the last level's: when last runs, other
+	// would have been spawned if it were going to be.
+	r.waitStatus(t, 10*time.Second, "dup and last RUNNING", func(m map[string]proc.ProcessStatus) bool {
+		return m["dup"].State == proc.Running && m["last"].State == proc.Running
+	})
+	st, err := proc.ReadStatus(r.status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range st.Processes {
+		names = append(names, p.Group+":"+p.Name)
+	}
+	if strings.Join(names, " ") != "dup:dup last:last" {
+		t.Errorf("status lists %v, want [dup:dup last:last]", names)
+	}
+	r.stop(t)
+	if strings.Contains(r.stderr.String(), "spawned: 'other'") {
+		t.Errorf("gosinit ran the second group named dup:\n%s", r.stderr.String())
+	}
+	if !strings.Contains(r.stderr.String(), `another section also makes a group named "dup" ([program:dup] comes first): only that one runs, as in supervisord`) {
+		t.Errorf("no warning about the second group named dup:\n%s", r.stderr.String())
+	}
+
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Log("Debian's supervisor package is not installed: no /usr/bin/supervisord to compare with")
+		return
+	}
+	dir := t.TempDir()
+	sconf := strings.ReplaceAll(strings.Replace(base, "logfile=/dev/null", "logfile="+dir+"/sd.log", 1)+conf, "@DIR@", dir)
+	os.WriteFile(filepath.Join(dir, "s.conf"), []byte(sconf), 0o644)
+	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "s.conf"))
+	var log string
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(log, "spawned: 'last'") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+		log = string(b)
+	}
+	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
+	sd.wait(t, 30*time.Second)
+	if !strings.Contains(log, "spawned: 'dup'") || strings.Contains(log, "spawned: 'other'") {
+		t.Errorf("supervisord, the reference, did not run dup alone:\n%s", log)
+	}
+}
+
 // startInitCmd runs any init (a peer) as PID 1 of a new namespace.
 func startInitCmd(t *testing.T, path string, args ...string) *initRun {
 	t.Helper()

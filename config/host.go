@@ -190,6 +190,26 @@ func (c *Config) SortDiags(ds []Diag) []Diag {
 	return sortDiags(ds, c.files)
 }
 
+// Runnable returns c without the groups that do not run: of several groups
+// with the same name, only the first in start order runs, as supervisord
+// adds groups in that order and skips a name it already has. c itself is
+// unchanged (check --json shows every group, as supervisord reads them).
+func (c *Config) Runnable() *Config {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.Groups = nil
+	seen := map[string]bool{}
+	for _, g := range c.Groups {
+		if !seen[g.Name] {
+			seen[g.Name] = true
+			cp.Groups = append(cp.Groups, g)
+		}
+	}
+	return &cp
+}
+
 // Processes returns every process in start order: groups in order, then
 // processes in group order.
 func (c *Config) Processes() []*Process {

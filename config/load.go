@@ -711,12 +711,12 @@ func (l *loader) groups(g *Gosinit) []*Group {
 		return cmp.Or(cmp.Compare(a.Priority, b.Priority), strings.Compare(a.Name, b.Name))
 	})
 	// supervisord adds groups in this order and skips a name it already
-	// has: the later one never runs there. gosinit runs both; say so.
+	// has: the later one never runs, there or here (Runnable); say so.
 	first := map[string]*Group{}
 	for _, grp := range out {
 		if f := first[grp.Name]; f != nil {
 			sec := from[grp]
-			l.warnf(sec.pos, sec.name, "", "another section also makes a group named %q ([%s] comes first): supervisord runs only that one; give them distinct names", grp.Name, from[f].name)
+			l.warnf(sec.pos, sec.name, "", "another section also makes a group named %q ([%s] comes first): only that one runs, as in supervisord; give them distinct names", grp.Name, from[f].name)
 			continue
 		}
 		first[grp.Name] = grp

@@ -62,6 +62,7 @@ func (s *Supervisor) reloadOnce() {
 	for _, w := range cfg.Warnings {
 		s.log.warnf("%s", w.String())
 	}
+	cfg = cfg.Runnable()
 	s.changes = nil
 	oldGroups := map[string][]*process{}
 	for _, p := range s.procs {

@@ -210,7 +210,7 @@ type Supervisor struct {
 func Run(opts Options) error {
 	s := &Supervisor{
 		opts:    opts,
-		cfg:     opts.Config,
+		cfg:     opts.Config.Runnable(),
 		events:  make(chan loopEvent, 256),
 		pid1:    os.Getpid() == 1,
 		now:     time.Now,
