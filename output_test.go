@@ -1283,6 +1283,67 @@ stderr_logfile=NONE
 	}
 }
 
+// TestOutputSyslogBurst: a burst of output far beyond the daemon's queue
+// (10 datagrams by default) is waited for, not lost, as syslog(3) waits; a
+// daemon that reads nothing costs gosinit one wait of a second, then lines
+// for syslog are dropped (one warning) while the program and its log file
+// go on.
+func TestOutputSyslogBurst(t *testing.T) {
+	const n = 3000
+	conf := `[supervisord]
+nodaemon=true
+
+[program:burst]
+command=/bin/sh -c 'i=0; while [ $i -lt ` + strconv.Itoa(n) + ` ]; do i=$((i+1)); echo "line $i"; done; exec sleep 1000'
+startsecs=0
+stdout_logfile=@DIR@/burst.log
+stdout_syslog=true
+stderr_logfile=NONE
+`
+	t.Run("all arrive", func(t *testing.T) {
+		dir := t.TempDir()
+		d := listenSyslog(t, filepath.Join(dir, "log.sock"))
+		o := startWithDevLog(t, dir, d.path, gosinitBin, "gosinit", conf)
+		o.waitFor(t, 20*time.Second, "the last line at the socket", func() bool {
+			ms := d.messages()
+			return len(ms) > 0 && strings.HasSuffix(ms[len(ms)-1], fmt.Sprintf(": burst line %d", n))
+		})
+		o.stop(t)
+		ms := d.messages()
+		if len(ms) != n {
+			t.Fatalf("%d messages for %d lines; stderr:\n%s", len(ms), n, tail(o.err.String(), 2000))
+		}
+		for i, m := range ms {
+			if want := fmt.Sprintf(": burst line %d", i+1); !strings.HasSuffix(m, want) {
+				t.Fatalf("message %d is %q, want ...%q", i, m, want)
+			}
+		}
+		if strings.Contains(o.err.String(), "syslog:") {
+			t.Errorf("a warning about syslog:\n%s", o.err.String())
+		}
+	})
+	t.Run("a daemon that reads nothing", func(t *testing.T) {
+		dir := t.TempDir()
+		sock := filepath.Join(dir, "log.sock")
+		c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		o := startWithDevLog(t, dir, sock, gosinitBin, "gosinit", conf)
+		log := filepath.Join(o.dir, "burst.log")
+		want := fmt.Sprintf("line %d\n", n)
+		o.waitFor(t, 20*time.Second, "every line in burst.log", func() bool {
+			b, _ := os.ReadFile(log)
+			return bytes.HasSuffix(b, []byte(want))
+		})
+		o.stop(t)
+		if warns := regexp.MustCompile(`WARN syslog: cannot send to /dev/log: EAGAIN; output for syslog is dropped until it can be sent`).FindAllString(o.err.String(), -1); len(warns) != 1 {
+			t.Errorf("%d warnings about the stuck daemon, want 1:\n%s", len(warns), tail(o.err.String(), 2000))
+		}
+	})
+}
+
 // ---- AUTO ----
 
 func TestOutputAuto(t *testing.T) {

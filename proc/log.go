@@ -39,6 +39,19 @@ func (l *logger) setOutputs(outs ...io.Writer) {
 	l.mu.Unlock()
 }
 
+// remove stops the log going to w.
+func (l *logger) remove(w io.Writer) {
+	l.mu.Lock()
+	var outs []io.Writer
+	for _, o := range l.outs {
+		if o != w {
+			outs = append(outs, o)
+		}
+	}
+	l.outs = outs
+	l.mu.Unlock()
+}
+
 func (l *logger) enabled(level config.Level) bool { return l != nil && level >= l.level }
 
 func (l *logger) logf(level config.Level, format string, args ...any) {

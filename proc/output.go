@@ -46,8 +46,9 @@ type outputs struct {
 	// supervisord reads it.
 	strip bool
 	// syslog carries the programs' *_syslog output, made when first
-	// needed.
-	syslog *syslogWriter
+	// needed; syslogAct gosinit's own log when logfile=syslog.
+	syslog    *syslogWriter
+	syslogAct *syslogQueue
 }
 
 // streams is one process's output set-up, made once and reused by every
@@ -438,7 +439,8 @@ func (s *Supervisor) setupActivityLog() error {
 	}
 	if sd.LogfileSyslog {
 		// Lost messages are not logged: that log is this one.
-		outs = append(outs, syslogActivity{newSyslogWriter(nil)})
+		s.outputs.syslogAct = newSyslogQueue()
+		outs = append(outs, s.outputs.syslogAct)
 	}
 	if echo {
 		outs = append(outs, s.outputs.stderr)
@@ -474,5 +476,11 @@ func (o *outputs) close() {
 	}
 	if o.activity != nil {
 		o.activity.Close()
+	}
+	if o.syslogAct != nil {
+		// The log's last entries (the stops) go out before gosinit
+		// exits; whatever is logged after goes elsewhere.
+		o.s.log.remove(o.syslogAct)
+		o.syslogAct.close()
 	}
 }

@@ -27,13 +27,22 @@ import (
 //     split at newlines and each line sent as "NAME line" (NAME the
 //     process name), as supervisord's SyslogHandler does.
 //
-// Unlike syslog(3), a send never waits: a daemon that is behind (its
-// socket buffer full), or no daemon at all, costs the message, never a
-// blocked program or copier. The first message lost gets one warning, and
-// the count is logged when messages get through again.
+// A daemon that is behind (its socket queue full: 10 datagrams by default,
+// net.unix.max_dgram_qlen) is waited for, as syslog(3) waits, so a burst of
+// output is not lost: the copier waits, and the program with it, as for a
+// slow disk. Unlike syslog(3), the wait is bounded: a daemon that takes
+// nothing for sendTimeout, or no daemon at all, costs messages instead,
+// without waiting, until one gets through again. The first message lost
+// gets one warning, and the count is logged when messages flow again.
+// gosinit's own log never waits at all: the owner loop writes it, so its
+// messages go through a queue and a goroutine of their own
+// (syslogQueue).
 
 // syslogPath is where syslog(3) sends (glibc's _PATH_LOG).
 var syslogPath = "/dev/log"
+
+// sendTimeout bounds the wait for a daemon whose queue is full.
+const sendTimeout = time.Second
 
 type syslogWriter struct {
 	mu      sync.Mutex
@@ -60,6 +69,8 @@ func (w *syslogWriter) connect() error {
 	if err != nil {
 		return err
 	}
+	tv := unix.NsecToTimeval(int64(sendTimeout))
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: syslogPath}); err != nil {
 		unix.Close(fd)
 		if err == unix.EPROTOTYPE {
@@ -111,7 +122,16 @@ func (w *syslogWriter) write(b []byte) error {
 				return err
 			}
 		}
-		err := unix.Send(w.fd, b, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+		// Blocking, up to sendTimeout; not at all while messages
+		// are being lost.
+		flags := unix.MSG_NOSIGNAL
+		if w.failing {
+			flags |= unix.MSG_DONTWAIT
+		}
+		err := unix.Send(w.fd, b, flags)
+		if err == unix.EINTR {
+			continue
+		}
 		switch err {
 		case nil:
 			return nil
@@ -181,14 +201,46 @@ func (s *syslogStream) Write(p []byte) (int, error) {
 	}
 }
 
-// syslogActivity is gosinit's own log into syslog (logfile=syslog): each
-// line of a log entry is a message with the entry's time and level in
-// front and a newline at the end, as supervisord formats them
+// syslogQueue is gosinit's own log into syslog (logfile=syslog): the
+// logger hands it each entry, and its goroutine sends them, so the owner
+// loop never waits on the daemon. An entry that finds the queue full is
+// dropped. Each line of an entry is a message with the entry's time and
+// level in front and a newline at the end, as supervisord formats them
 // ("%(asctime)s %(levelname)s %(message)s\n").
-type syslogActivity struct{ w *syslogWriter }
+type syslogQueue struct {
+	w    *syslogWriter
+	q    chan []byte
+	done chan struct{}
+}
 
-func (s syslogActivity) Write(p []byte) (int, error) {
-	n := len(p)
+func newSyslogQueue() *syslogQueue {
+	sq := &syslogQueue{w: newSyslogWriter(nil), q: make(chan []byte, 256), done: make(chan struct{})}
+	go func() {
+		defer close(sq.done)
+		for entry := range sq.q {
+			sq.send(entry)
+		}
+	}()
+	return sq
+}
+
+// Write queues a copy of one log entry.
+func (sq *syslogQueue) Write(p []byte) (int, error) {
+	select {
+	case sq.q <- append([]byte(nil), p...):
+	default:
+	}
+	return len(p), nil
+}
+
+// close sends what is queued (each send bounded by sendTimeout) and stops
+// the goroutine. Nothing may be written after it.
+func (sq *syslogQueue) close() {
+	close(sq.q)
+	<-sq.done
+}
+
+func (sq *syslogQueue) send(p []byte) {
 	// "2026-11-26 09:53:48,123 INFO " is the entry's header: up to the
 	// third space. The lines after the first (a chunk of a program's
 	// output, at loglevel debug) get it too. As in supervisord, the
@@ -207,9 +259,9 @@ func (s syslogActivity) Write(p []byte) (int, error) {
 			i = len(p)
 		}
 		msg := append(append(append([]byte(nil), head...), p[:i]...), '\n')
-		s.w.send("", msg)
+		sq.w.send("", msg)
 		if i == len(p) {
-			return n, nil
+			return
 		}
 		p = p[i+1:]
 	}
