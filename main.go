@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/textf"
 	"github.com/gosinit/gosinit/proc"
@@ -126,6 +128,15 @@ supervisord's flags work too, so "supervisord -n -c FILE" becomes
   -i, --identifier STR, -q, --childlogdir DIR, -k, --nocleanup,
   -a, --minfds N, -t, --strip_ansi, --minprocs N, --configuration FILE
 
+tini's and dumb-init's flags work too, so "tini -s -- CMD" or
+"dumb-init --rewrite 15:3 -- CMD" keep working with gosinit in their place:
+  -s (tini's --subreaper: gosinit always is one), -v, -vv, -vvv before a
+  COMMAND (log more; TINI_VERBOSITY too), -w (log each orphan reaped;
+  GOSINIT_WARN_ON_REAP), -p SIGNAL (the signal gosinit gets when its parent
+  dies; GOSINIT_PDEATHSIG), -r, --rewrite S:R (pass R on instead of S, 0
+  drops S; repeatable; GOSINIT_REWRITE=S:R,...), --single-child (-g=false;
+  DUMB_INIT_SETSID=0 too), -V (the version)
+
 A program named like a subcommand runs with: gosinit -- NAME
 Exit status: COMMAND's status, 128+N if signal N killed it; 127 COMMAND not
 found, 126 not executable; 2 usage or configuration error; with -c and no
@@ -163,6 +174,8 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		wait       bool
 		loglevel   string
 		help       bool
+		// tini's and dumb-init's own flags (tiniFlags)
+		tf = tiniFlags{rewrite: map[unix.Signal]unix.Signal{}}
 	)
 	// Environment first, so flags override it.
 	env := func(k string) (string, bool) { return os.LookupEnv("GOSINIT_" + k) }
@@ -200,6 +213,10 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if v, ok := env("LOGLEVEL"); ok {
 		loglevel = v
 	}
+	if err := tf.fromEnv(env, &group); err != nil {
+		textf.Fprintf(stderr, "gosinit: %v\n", err)
+		return errUsage
+	}
 	fs.StringVar(&cfgPath, "c")
 	fs.StringVar(&cfgPath, "config")
 	fs.BoolVar(&group, "g")
@@ -232,8 +249,17 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		}
 	}
 	fs.StringVar(&cfgPath, "configuration")
-	fs.BoolVar(&showVersion, "v")
+	// -v is the version (gosinit's and supervisord's meaning), or, before
+	// a COMMAND, tini's verbosity.
+	fs.BoolFunc("v", func(v string) error {
+		if b, _ := strconv.ParseBool(v); b {
+			tf.verbose++
+		}
+		return nil
+	})
 	fs.BoolVar(&showVersion, "version")
+	fs.BoolVar(&showVersion, "V") // dumb-init's
+	tf.define(fs, &group)
 	fs.Func("grace", func(s string) error {
 		d, err := parseDuration(s)
 		grace = d
@@ -253,11 +279,14 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		usage(stdout)
 		return nil
 	}
-	if showVersion {
+	command := fs.Args()
+	if showVersion || (tf.verbose > 0 && len(command) == 0) {
 		io.WriteString(stdout, "gosinit "+versionString()+"\n")
 		return nil
 	}
-	command := fs.Args()
+	if loglevel == "" && cfgPath == "" {
+		loglevel = tf.level()
+	}
 	if cfgPath == "" && len(command) == 0 {
 		// Like supervisord with no -c: the first existing file of its
 		// search path.
@@ -278,9 +307,12 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		level = l
 	}
 
+	tf.parentDeath(stderr)
 	opts := proc.Options{
 		Command:    command,
 		Group:      group,
+		Rewrite:    tf.rewrite,
+		WarnOnReap: tf.warnReap,
 		RemapExit:  remap,
 		Grace:      grace,
 		StatusFile: statusFile,
@@ -292,7 +324,9 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	}
 	if cfgPath == "" {
 		for _, o := range overrides {
-			if o.Key != "nodaemon" {
+			// -n means nothing to gosinit, and -s is also tini's
+			// --subreaper, which gosinit always is when not PID 1.
+			if o.Key != "nodaemon" && o.Key != "silent" {
 				textf.Fprintf(stderr, "gosinit: %s: ignored: it sets [supervisord] %s, and there is no configuration (-c)\n", o.Flag, o.Key)
 			}
 		}

@@ -38,6 +38,14 @@ type Options struct {
 	// Group forwards signals to the main program's process group (else to
 	// its pid only).
 	Group bool
+	// Rewrite maps a signal gosinit passes on to the main program to the
+	// one it sends instead, 0 for none (dumb-init's --rewrite). It applies
+	// to every signal gosinit sends the main program but the final
+	// SIGKILL, its own shutdown's SIGTERM included.
+	Rewrite map[unix.Signal]unix.Signal
+	// WarnOnReap logs each orphan reaped without a configuration (tini's
+	// -w); with one, supervisord's "reaped unknown pid" line is logged.
+	WarnOnReap bool
 	// RemapExit are exit codes of the main program reported as 0.
 	RemapExit []int
 	// Grace is how long leftovers get between SIGTERM and SIGKILL once the
@@ -408,9 +416,8 @@ func (s *Supervisor) raiseLimits() {
 
 // begin starts the autostart programs and the main program.
 func (s *Supervisor) begin() error {
-	if s.cfg != nil {
-		s.log.infof("gosinit started with pid %d", os.Getpid())
-	}
+	// Without a configuration the level is warn unless -v asks for more.
+	s.log.infof("gosinit started with pid %d", os.Getpid())
 	// A main program alone starts first: its failure to start is gosinit's
 	// failure to start (127/126), and nothing else runs yet.
 	if s.cfg == nil {
@@ -561,12 +568,21 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 
 // forward passes sig on to the main program (its process group by default).
 func (s *Supervisor) forward(sig unix.Signal) {
+	if to, ok := s.opts.Rewrite[sig]; ok {
+		if to == 0 {
+			s.log.debugf("%s not passed on: --rewrite drops it", signalName(sig))
+			return
+		}
+		sig = to
+	}
 	target := s.mainPid
 	if s.opts.Group {
 		target = -s.mainPid
 	}
 	if err := unix.Kill(target, sig); err != nil && err != unix.ESRCH {
 		s.log.warnf("forward %s to %d: %v", signalName(sig), target, err)
+	} else if s.log.enabled(config.LevelDebug) {
+		s.log.debugf("passed %s on to %d", signalName(sig), target)
 	}
 }
 
@@ -793,6 +809,10 @@ func (s *Supervisor) reap() {
 		if p == nil { // an orphan re-parented to gosinit
 			if s.cfg != nil {
 				s.log.infof("reaped unknown pid %d (%s)", pid, describeExit(ws))
+			} else if s.opts.WarnOnReap {
+				s.log.warnf("reaped zombie pid %d (%s)", pid, describeExit(ws))
+			} else if s.log.enabled(config.LevelDebug) {
+				s.log.debugf("reaped pid %d (%s)", pid, describeExit(ws))
 			}
 			return
 		}
@@ -863,9 +883,7 @@ func (s *Supervisor) mainExited(ws unix.WaitStatus) {
 		}
 	}
 	s.mainCode = code
-	if s.cfg != nil {
-		s.log.infof("main program exited (%s)", describeExit(ws))
-	}
+	s.log.infof("main program exited (%s)", describeExit(ws))
 	s.beginShutdown(code)
 }
 
@@ -1152,9 +1170,7 @@ func (s *Supervisor) startMain() error {
 		return &StartError{Code: code, Command: name, Err: lookErr(err)}
 	}
 	s.mainPid = pid
-	if s.cfg != nil {
-		s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
-	}
+	s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
 	return nil
 }
 
