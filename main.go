@@ -284,7 +284,9 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		io.WriteString(stdout, "gosinit "+versionString()+"\n")
 		return nil
 	}
-	if loglevel == "" && cfgPath == "" {
+	// -v before a COMMAND raises the level over the file's too;
+	// TINI_VERBOSITY only without a configuration.
+	if loglevel == "" && (cfgPath == "" || tf.verbose > 0) {
 		loglevel = tf.level()
 	}
 	if cfgPath == "" && len(command) == 0 {

@@ -61,6 +61,20 @@ func TestTiniFlagsAccepted(t *testing.T) {
 			}
 		})
 	}
+	// With -c, -v before a COMMAND raises the file's loglevel=warn too.
+	conf := filepath.Join(t.TempDir(), "warn.conf")
+	os.WriteFile(conf, []byte("[supervisord]\nloglevel=warn\nlogfile=/dev/null\n"), 0o644)
+	for _, v := range []bool{false, true} {
+		args := []string{"-c", conf, "--status-file", filepath.Join(filepath.Dir(conf), "status.json")}
+		if v {
+			args = append(args, "-v")
+		}
+		r := startInit(t, true, []string{"TINI_VERBOSITY=3"}, append(args, exit3...)...)
+		code := r.wait(t, 10*time.Second)
+		if got := strings.Contains(r.stderr.String(), "INFO spawned main program"); code != 3 || got != v {
+			t.Errorf("-c with -v %v: exit %d, info lines %v (want 3, %v); stderr:\n%s", v, code, got, v, r.stderr.String())
+		}
+	}
 	// -v (or -V) alone is the version, as in supervisord and dumb-init.
 	for _, flag := range []string{"-v", "-V", "--version"} {
 		r := startInit(t, false, nil, flag)
