@@ -187,8 +187,8 @@ func tomlEntry(key string, v any) (*entry, error) {
 			}
 			e.env = append(e.env, envPair{k, s})
 		}
-	case float64:
-		return nil, textf.Errorf("%v: must be an integer or a string", x)
+	case tomlFloat:
+		return nil, textf.Errorf("%s: must be an integer or a string", string(x))
 	default:
 		return nil, textf.Errorf("a %s is not a value supervisord knows", tomlType(v))
 	}
@@ -202,7 +202,7 @@ func tomlType(v any) string {
 		return "string"
 	case int64:
 		return "integer"
-	case float64:
+	case tomlFloat:
 		return "float"
 	case bool:
 		return "boolean"

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +14,7 @@ import (
 // map[string]any (that library was 266 KB of the binary; this decoder is
 // about 53 KB):
 //
-//	string, int64, float64, bool    the scalars
+//	string, int64, tomlFloat, bool  the scalars
 //	time.Time                       the four date-time kinds; local ones in
 //	                                the locations tomlLocalDatetime,
 //	                                tomlLocalDate and tomlLocalTime
@@ -775,7 +774,7 @@ func (p *tomlParser) numberOrDate() (any, error) {
 	}
 	if v, ok := parseTOMLFloat(tok); ok {
 		return v, nil
-	} else if v != 0 {
+	} else if v != "" {
 		return nil, p.errf("float %s is out of range", tok)
 	}
 	if tok == "" {
@@ -862,21 +861,23 @@ func parseTOMLInt(s string) (int64, bool) {
 	return v, true
 }
 
-// parseTOMLFloat parses a TOML float. When s has a float's syntax but is
-// out of range, it returns (1, false).
-func parseTOMLFloat(s string) (float64, bool) {
+// tomlFloat is a TOML float, kept as written. No supervisord setting takes
+// a float: gosinit only ever reports one as a type error, so it never needs
+// the value, and strconv.ParseFloat, used nowhere else, would cost the
+// binary 12 kB (issue 2). The tests compare it by value with BurntSushi's.
+type tomlFloat string
+
+// parseTOMLFloat checks a TOML float. When s has a float's syntax but its
+// value is beyond float64's range (strconv.ParseFloat's ErrRange, which
+// BurntSushi/toml reports), it returns ("1", false).
+func parseTOMLFloat(s string) (tomlFloat, bool) {
 	body := s
 	if body != "" && (body[0] == '+' || body[0] == '-') {
 		body = body[1:]
 	}
 	switch body {
-	case "inf":
-		if s[0] == '-' {
-			return math.Inf(-1), true
-		}
-		return math.Inf(1), true
-	case "nan":
-		return math.NaN(), true
+	case "inf", "nan":
+		return tomlFloat(s), true
 	}
 	mant, exp, hasExp := strings.Cut(body, "e")
 	if !hasExp {
@@ -884,27 +885,65 @@ func parseTOMLFloat(s string) (float64, bool) {
 	}
 	intPart, frac, hasFrac := strings.Cut(mant, ".")
 	if !hasFrac && !hasExp {
-		return 0, false
+		return "", false
 	}
 	if !digitsOK(intPart, 10) || len(intPart) > 1 && intPart[0] == '0' {
-		return 0, false
+		return "", false
 	}
 	if hasFrac && !digitsOK(frac, 10) {
-		return 0, false
+		return "", false
 	}
+	negExp := false
 	if hasExp {
 		if exp != "" && (exp[0] == '+' || exp[0] == '-') {
+			negExp = exp[0] == '-'
 			exp = exp[1:]
 		}
 		if !digitsOK(exp, 10) {
-			return 0, false
+			return "", false
 		}
 	}
-	v, err := strconv.ParseFloat(replaceAll(s, "_", ""), 64)
-	if err != nil {
-		return 1, false
+	if floatOverflows(replaceAll(intPart, "_", ""), replaceAll(frac, "_", ""), replaceAll(exp, "_", ""), negExp) {
+		return "1", false
 	}
-	return v, true
+	return tomlFloat(s), true
+}
+
+// maxFloatMidpoint is 2^1024 - 2^970, the digits of the value halfway
+// between math.MaxFloat64 and the next power of two: a decimal at or above
+// it rounds to +Inf (ties go to even, and MaxFloat64's mantissa is odd).
+const maxFloatMidpoint = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792"
+
+// floatOverflows reports whether intPart.frac × 10^±exp (digits only) is
+// beyond float64's range, as strconv.ParseFloat decides it.
+func floatOverflows(intPart, frac, exp string, negExp bool) bool {
+	digits := intPart + frac
+	// The decimal exponent of the first digit: digits[0] × 10^e.
+	e := len(intPart) - 1
+	n := 0
+	for i := 0; i < len(exp); i++ {
+		if n < 1e6 { // saturate: anything this large is decided already
+			n = n*10 + int(exp[i]-'0')
+		}
+	}
+	if negExp {
+		n = -n
+	}
+	e += n
+	for len(digits) > 0 && digits[0] == '0' {
+		digits = digits[1:]
+		e--
+	}
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	switch {
+	case digits == "" || e < len(maxFloatMidpoint)-1:
+		return false
+	case e > len(maxFloatMidpoint)-1:
+		return true
+	}
+	return digits >= maxFloatMidpoint
 }
 
 // parseTOMLTime parses an offset date-time, local date-time, local date or

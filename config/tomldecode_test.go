@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +132,15 @@ func tomlNorm(v any) any {
 			a[i] = tomlNorm(e)
 		}
 		return a
+	case tomlFloat:
+		if strings.TrimLeft(string(x), "+-") == "nan" { // ParseFloat takes no sign on NaN
+			return tomlNorm(math.NaN())
+		}
+		f, err := strconv.ParseFloat(strings.ReplaceAll(string(x), "_", ""), 64)
+		if err != nil {
+			return [1]string{"bad float " + string(x)}
+		}
+		return tomlNorm(f)
 	case float64:
 		if math.IsNaN(x) {
 			return [1]uint64{0}
@@ -418,4 +429,30 @@ func BenchmarkTOMLDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestTOMLFloatRange holds floatOverflows (parseTOMLFloat's range check,
+// made without strconv.ParseFloat) to ParseFloat's ErrRange: at the exact
+// boundary, around it, and on random floats of every magnitude.
+func TestTOMLFloatRange(t *testing.T) {
+	mid := maxFloatMidpoint
+	below := mid[:len(mid)-1] + string(mid[len(mid)-1]-1)
+	cases := []string{
+		"1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1.8e308",
+		"1e308", "1e309", "10e307", "0.1e310", "0.01e310", "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791.9",
+		mid[:1] + "." + mid[1:] + "e308", below[:1] + "." + below[1:] + "e308", mid[:1] + "." + mid[1:] + "000e+308", mid[:1] + "." + mid[1:] + "0001e308",
+		mid + ".0", below + ".999", "0.0e99999999999999999", "0e400", "1e-400", "4.9e-324", "1_000.5e305", "-1.8e308", "1e+0308",
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		cases = append(cases, fmt.Sprintf("%d.%de%d", r.IntN(100000), r.IntN(1000), r.IntN(700)-350))
+	}
+	for _, c := range cases {
+		_, err := strconv.ParseFloat(strings.ReplaceAll(c, "_", ""), 64)
+		want := err != nil
+		v, ok := parseTOMLFloat(c)
+		if got := !ok && v != ""; got != want || (!got && !ok) {
+			t.Errorf("parseTOMLFloat(%q): out of range %v (ok %v), ParseFloat: %v", c, got, ok, err)
+		}
+	}
 }
