@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ func main() {
 	// skip signal.Notify, whose runtime cost is a round trip between two
 	// threads per signal, about 4 ms of CPU for gosinit's 50 signals and
 	// as much again to undo it.
+	if filepath.Base(os.Args[0]) == "supervisorctl" {
+		os.Exit(exitCode(runCtl(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	}
 	if ok, err := subcommand(os.Args[1:], os.Stdout, os.Stderr); ok {
 		os.Exit(exitCode(err, os.Stderr))
 	}
@@ -95,6 +99,8 @@ func subcommand(args []string, stdout, stderr io.Writer) (ok bool, err error) {
 		return true, cmdCheck(args[1:], stdout, stderr)
 	case "reload":
 		return true, cmdReload(args[1:], stdout, stderr)
+	case "supervisorctl":
+		return true, runCtl(args[1:], stdout, stderr)
 	}
 	return false, nil
 }
@@ -104,6 +110,8 @@ const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND a
        gosinit status [--json] [NAME|GROUP:*...]  show the programs of the running gosinit
        gosinit check [FILE] [--json] [--strict]   check a configuration (or -c FILE)
        gosinit reload                             re-read the configuration (SIGHUP)
+       gosinit supervisorctl COMMAND ...          status, pid, update, reread, shutdown
+                                                  (also as a binary named supervisorctl)
        gosinit version
 
 flags (each also read from the environment variable shown):
@@ -354,14 +362,33 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	return proc.Run(opts)
 }
 
-// parseDuration accepts Go durations ("3s", "500ms") and plain seconds ("3").
+// parseDuration accepts Go durations ("3s", "500ms") and plain seconds ("3",
+// "0.5"). Plain seconds go through time.ParseDuration with an "s" added:
+// strconv.ParseFloat, used nowhere else, would cost the binary 30 kB.
 func parseDuration(s string) (time.Duration, error) {
-	if n, err := strconv.ParseFloat(s, 64); err == nil && n >= 0 {
-		return time.Duration(n * float64(time.Second)), nil
+	if plainDecimal(s) {
+		s += "s"
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
 		return 0, textf.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
 	}
 	return d, nil
+}
+
+// plainDecimal reports whether s is digits with at most one '.' among
+// them: a number of seconds.
+func plainDecimal(s string) bool {
+	digits, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			digits++
+		case s[i] == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
 }

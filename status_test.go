@@ -700,14 +700,12 @@ func TestReloadRefused(t *testing.T) {
 	}
 }
 
-// TestStatusMatchesSupervisorctl runs Debian's supervisord on a config with
-// RUNNING, EXITED, FATAL and never-started programs, a group and a long
-// name, then compares, for a set of name filters, supervisorctl status's
-// output and exit code with ours over the same processes (taken from
-// supervisord's getAllProcessInfo). Uptimes are left out of the table
-// comparison (the two run a moment apart) but checked exactly against
-// supervisord's own description for the same instant.
-func TestStatusMatchesSupervisorctl(t *testing.T) {
+// supervisordFixture runs Debian's supervisord on a config with RUNNING,
+// EXITED, FATAL and never-started programs, a group and a long name, and
+// writes its processes, as its getAllProcessInfo gives them, into a
+// gosinit status file (path) whose pid is the test's. It returns
+// supervisorctl's config and environment.
+func supervisordFixture(t *testing.T) (conf string, env []string, path string) {
 	for _, f := range []string{"/usr/bin/supervisord", "/usr/bin/supervisorctl", "/usr/bin/python3"} {
 		if _, err := os.Stat(f); err != nil {
 			t.Skipf("%s is absent (Debian package supervisor): no differential test", f)
@@ -718,7 +716,7 @@ func TestStatusMatchesSupervisorctl(t *testing.T) {
 	t.Cleanup(func() { time.Local = oldLocal })
 
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "supervisord.conf")
+	conf = filepath.Join(dir, "supervisord.conf")
 	sock := filepath.Join(dir, "sv.sock")
 	err := os.WriteFile(conf, []byte(fmt.Sprintf(`[unix_http_server]
 file=%[1]s/sv.sock
@@ -770,7 +768,7 @@ autostart=false
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "TZ=UTC")
+	env = append(os.Environ(), "TZ=UTC")
 
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -847,9 +845,19 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 
 	// Shuffle the order, as PID 1 may write priority order: status sorts.
 	infos[0], infos[len(infos)-1] = infos[len(infos)-1], infos[0]
-	path := filepath.Join(dir, "status.json")
+	path = filepath.Join(dir, "status.json")
 	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Processes: infos})
+	return conf, env, path
+}
 
+// TestStatusMatchesSupervisorctl runs Debian's supervisord (supervisordFixture),
+// then compares, for a set of name filters, supervisorctl status's
+// output and exit code with ours over the same processes (taken from
+// supervisord's getAllProcessInfo). Uptimes are left out of the table
+// comparison (the two run a moment apart) but checked exactly against
+// supervisord's own description for the same instant.
+func TestStatusMatchesSupervisorctl(t *testing.T) {
+	conf, env, path := supervisordFixture(t)
 	uptime := regexp.MustCompile(`uptime \S+`)
 	for _, names := range [][]string{
 		nil, {"all"}, {"ok"}, {"exits"}, {"missing"}, {"manual"}, {"nope"}, {"ok", "nope"},
@@ -873,6 +881,31 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 			w := uptime.ReplaceAllString(string(want), "uptime X")
 			if g != w || code != wantCode {
 				t.Errorf("gosinit status (exit %d):\n%s%s\nsupervisorctl status (exit %d):\n%s", code, got, stderr, wantCode, want)
+			}
+		})
+	}
+}
+
+// TestCtlPidMatchesSupervisorctl: supervisorctl pid (gosinit as
+// supervisorctl, ctl.go) against Debian's, over the same processes; but
+// the bare "pid", which is each supervisor's own.
+func TestCtlPidMatchesSupervisorctl(t *testing.T) {
+	conf, env, path := supervisordFixture(t)
+	for _, names := range [][]string{{"all"}, {"ok"}, {"exits"}, {"missing"}, {"nope"}, {"ok", "nope"}, {"web"}, {"grp:web"}, {"grp:worker", "ok"}} {
+		t.Run(strings.Join(append([]string{"pid"}, names...), " "), func(t *testing.T) {
+			ctl := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf, "pid"}, names...)...)
+			ctl.Env = env
+			want, err := ctl.Output()
+			wantCode := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				wantCode = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			got, stderr, code := runCmd(func(args []string, stdout, _ io.Writer) error { return ctlPid(path, args, stdout) }, names...)
+			if got != string(want) || code != wantCode {
+				t.Errorf("gosinit supervisorctl pid (exit %d):\n%s%s\nsupervisorctl pid (exit %d):\n%s", code, got, stderr, wantCode, want)
 			}
 		})
 	}

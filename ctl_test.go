@@ -1,0 +1,103 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosinit/gosinit/proc"
+)
+
+// TestSupervisorctlAlias runs gosinit -c (not in a namespace, so pids are
+// the test's), then the same binary under the name supervisorctl, as an
+// image that links it there would: status, pid, reread and update (after
+// adding a program), stop (refused: exit 3), shutdown. The status file is
+// the one [gosinit] status_file names, found through -c.
+func TestSupervisorctlAlias(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	text := "[supervisord]\nnodaemon=true\nlogfile=/dev/null\n\n[gosinit]\nstatus_file=" + dir + "/st.json\n\n" +
+		"[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := launch(t, gosinitBin, dir, false, nil, "-c", conf)
+	ctlPath := filepath.Join(dir, "supervisorctl")
+	if err := os.Symlink(gosinitBin, ctlPath); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	})
+	running := func(name string) int {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if st, err := proc.ReadStatus(filepath.Join(dir, "st.json")); err == nil {
+				for _, p := range st.Processes {
+					if p.Name == name && p.State == proc.Running {
+						pids = append(pids, p.Pid)
+						return p.Pid
+					}
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("%s not RUNNING; gosinit's stderr:\n%s", name, g.stderr.String())
+		return 0
+	}
+	ctl := func(args ...string) (string, string, int) {
+		cmd := exec.Command(ctlPath, append([]string{"-c", conf}, args...)...)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+	apid := running("a")
+	if out, errs, code := ctl("status"); code != 0 || !strings.HasPrefix(out, "a ") || !strings.Contains(out, "RUNNING   pid "+strconv.Itoa(apid)) {
+		t.Errorf("status: exit %d\n%s%s", code, out, errs)
+	}
+	if out, _, code := ctl("pid"); code != 0 || out != strconv.Itoa(g.cmd.Process.Pid)+"\n" {
+		t.Errorf("pid: exit %d, %q; want gosinit's pid %d", code, out, g.cmd.Process.Pid)
+	}
+	if out, _, code := ctl("pid", "a"); code != 0 || out != strconv.Itoa(apid)+"\n" {
+		t.Errorf("pid a: exit %d, %q; want %d", code, out, apid)
+	}
+	if _, errs, code := ctl("stop", "a"); code != 3 || !strings.Contains(errs, "supervisorctl stop: not supported") {
+		t.Errorf("stop a: exit %d, %q; want 3 and why", code, errs)
+	}
+	if err := os.WriteFile(conf, []byte(text+"\n[program:b]\ncommand=/bin/sleep 1001\nstartsecs=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := ctl("reread"); code != 0 {
+		t.Errorf("reread: exit %d, %q", code, errs)
+	}
+	if out, errs, code := ctl("update"); code != 0 || out != "b: added process group\n" {
+		t.Errorf("update: exit %d, %q %q; want b added", code, out, errs)
+	}
+	running("b")
+	if out, errs, code := ctl("shutdown"); code != 0 || out != "Shut down\n" {
+		t.Errorf("shutdown: exit %d, %q %q", code, out, errs)
+	}
+	if code := g.wait(t, 20*time.Second); code != 0 {
+		t.Errorf("gosinit exited %d after supervisorctl shutdown, want 0", code)
+	}
+	if _, _, code := ctl("status"); code != 4 {
+		t.Errorf("status after the shutdown: exit %d, want 4", code)
+	}
+}
