@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFlagSetMatchesFlag holds flagSet to package flag: the same command
@@ -105,5 +106,23 @@ func TestFlagSetMatchesFlag(t *testing.T) {
 				t.Errorf("got %+v\nflag %+v", got, want)
 			}
 		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"3", 3 * time.Second, true}, {"0.5", 500 * time.Millisecond, true}, {".25", 250 * time.Millisecond, true},
+		{"3.", 3 * time.Second, true}, {"0", 0, true}, {"1.5s", 1500 * time.Millisecond, true}, {"500ms", 500 * time.Millisecond, true},
+		{"1m30s", 90 * time.Second, true}, {"-1", 0, false}, {"-1s", 0, false}, {"abc", 0, false}, {"1.2.3", 0, false},
+		{".", 0, false}, {"", 0, false}, {"1e3", 0, false},
+	} {
+		got, err := parseDuration(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
 	}
 }
