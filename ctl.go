@@ -107,8 +107,13 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		if conf == "" {
 			return &exitStatus{code: ctlGeneric, msg: "supervisorctl reread: no configuration file (give -c FILE)"}
 		}
-		if _, err := config.Load(conf, config.Env{Environ: os.Environ()}); err != nil {
+		// What a reload would refuse: load errors, then the host's.
+		cfg, err := config.Load(conf, config.Env{Environ: os.Environ()})
+		if err != nil {
 			return err
+		}
+		if ds := cfg.CheckHost(); len(ds) > 0 {
+			return config.Errors(ds)
 		}
 		io.WriteString(stderr, "gosinit: "+conf+" loads; supervisorctl update (or gosinit reload) applies it\n")
 		return nil

@@ -81,6 +81,13 @@ func TestSupervisorctlAlias(t *testing.T) {
 	if _, errs, code := ctl("stop", "a"); code != 3 || !strings.Contains(errs, "supervisorctl stop: not supported") {
 		t.Errorf("stop a: exit %d, %q; want 3 and why", code, errs)
 	}
+	// reread refuses what a reload would: here a log directory missing.
+	if err := os.WriteFile(conf, []byte(text+"stdout_logfile=/nonexistent-gosinit/a.log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := ctl("reread"); code != 2 || !strings.Contains(errs, `directory "/nonexistent-gosinit" does not exist`) {
+		t.Errorf("reread of a config with a missing log directory: exit %d, %q; want 2 and why", code, errs)
+	}
 	if err := os.WriteFile(conf, []byte(text+"\n[program:b]\ncommand=/bin/sleep 1001\nstartsecs=0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1006,12 +1006,7 @@ stderr_logfile=NONE
 		})
 		b, _ := os.ReadFile(path)
 		stdout = o.out.String()
-		unix.Kill(o.cmd.Process.Pid, unix.SIGTERM)
-		select {
-		case <-o.done:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s did not exit after SIGTERM", bin)
-		}
+		o.stop(t)
 		return string(b), stdout
 	}
 	ourFile, ourOut := run(t, gosinitBin, conf)
@@ -1187,12 +1182,7 @@ stderr_logfile=syslog
 		if b, _ := os.ReadFile(filepath.Join(o.dir, "both.log")); string(b) != "one\ntwo\n\nthree\n" {
 			t.Errorf("%s: both.log = %q: the file gets the output as well", bin, b)
 		}
-		unix.Kill(o.cmd.Process.Pid, unix.SIGTERM)
-		select {
-		case <-o.done:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s did not exit after SIGTERM", bin)
-		}
+		o.stop(t)
 		return programs, activity
 	}
 	// debugBlock is the "'both' stdout output:" entry, each message

@@ -850,6 +850,22 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 	return conf, env, path
 }
 
+// supervisorctl runs Debian's supervisorctl -c conf args and returns its
+// stdout and exit code.
+func supervisorctl(t *testing.T, conf string, env []string, args ...string) (string, int) {
+	t.Helper()
+	ctl := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf}, args...)...)
+	ctl.Env = env
+	out, err := ctl.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
 // TestStatusMatchesSupervisorctl runs Debian's supervisord (supervisordFixture),
 // then compares, for a set of name filters, supervisorctl status's
 // output and exit code with ours over the same processes (taken from
@@ -866,19 +882,10 @@ func TestStatusMatchesSupervisorctl(t *testing.T) {
 		{"a_program_with_a_rather_long_name_00", "ok"},
 	} {
 		t.Run(strings.Join(append([]string{"status"}, names...), " "), func(t *testing.T) {
-			ctl := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf, "status"}, names...)...)
-			ctl.Env = env
-			want, err := ctl.Output()
-			wantCode := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				wantCode = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			want, wantCode := supervisorctl(t, conf, env, append([]string{"status"}, names...)...)
 			got, stderr, code := runCmd(cmdStatus, append([]string{"--status-file", path}, names...)...)
 			g := uptime.ReplaceAllString(got, "uptime X")
-			w := uptime.ReplaceAllString(string(want), "uptime X")
+			w := uptime.ReplaceAllString(want, "uptime X")
 			if g != w || code != wantCode {
 				t.Errorf("gosinit status (exit %d):\n%s%s\nsupervisorctl status (exit %d):\n%s", code, got, stderr, wantCode, want)
 			}
@@ -893,18 +900,9 @@ func TestCtlPidMatchesSupervisorctl(t *testing.T) {
 	conf, env, path := supervisordFixture(t)
 	for _, names := range [][]string{{"all"}, {"ok"}, {"exits"}, {"missing"}, {"nope"}, {"ok", "nope"}, {"web"}, {"grp:web"}, {"grp:worker", "ok"}} {
 		t.Run(strings.Join(append([]string{"pid"}, names...), " "), func(t *testing.T) {
-			ctl := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf, "pid"}, names...)...)
-			ctl.Env = env
-			want, err := ctl.Output()
-			wantCode := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				wantCode = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			want, wantCode := supervisorctl(t, conf, env, append([]string{"pid"}, names...)...)
 			got, stderr, code := runCmd(func(args []string, stdout, _ io.Writer) error { return ctlPid(path, args, stdout) }, names...)
-			if got != string(want) || code != wantCode {
+			if got != want || code != wantCode {
 				t.Errorf("gosinit supervisorctl pid (exit %d):\n%s%s\nsupervisorctl pid (exit %d):\n%s", code, got, stderr, wantCode, want)
 			}
 		})

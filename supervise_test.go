@@ -628,23 +628,9 @@ command=/nonexistent/bin
 	ours := normalizeLog(r.logLines())
 
 	// The same under supervisord, as PID 1 of its own namespace too.
-	dir := t.TempDir()
-	sconf := strings.ReplaceAll(strings.Replace(conf, "logfile=/dev/null", "logfile="+dir+"/sd.log", 1), "@DIR@", dir)
-	os.WriteFile(filepath.Join(dir, "s.conf"), []byte(sconf), 0o644)
-	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "s.conf"))
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
-		if strings.Count(string(b), "gave up:") == 3 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
-	sd.wait(t, 30*time.Second)
-	b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+	log := supervisordLog(t, conf, func(log string) bool { return strings.Count(log, "gave up:") == 3 })
 	var theirs []string
-	for _, l := range strings.Split(string(b), "\n") {
+	for _, l := range strings.Split(log, "\n") {
 		if len(l) > 24 {
 			theirs = append(theirs, l[24:])
 		}
@@ -737,22 +723,32 @@ startsecs=0
 		t.Log("Debian's supervisor package is not installed: no /usr/bin/supervisord to compare with")
 		return
 	}
-	dir := t.TempDir()
-	sconf := strings.ReplaceAll(strings.Replace(base, "logfile=/dev/null", "logfile="+dir+"/sd.log", 1)+conf, "@DIR@", dir)
-	os.WriteFile(filepath.Join(dir, "s.conf"), []byte(sconf), 0o644)
-	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "s.conf"))
-	var log string
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(log, "spawned: 'last'") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
-		log = string(b)
-	}
-	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
-	sd.wait(t, 30*time.Second)
+	log := supervisordLog(t, base+conf, func(log string) bool { return strings.Contains(log, "spawned: 'last'") })
 	if !strings.Contains(log, "spawned: 'dup'") || strings.Contains(log, "spawned: 'other'") {
 		t.Errorf("supervisord, the reference, did not run dup alone:\n%s", log)
 	}
+}
+
+// supervisordLog runs Debian's supervisord on conf (base's logfile=/dev/null
+// pointed at a file, @DIR@ replaced), as PID 1 of its own namespace, until
+// done holds for its log or 30 s pass; then stops it and returns the log.
+func supervisordLog(t *testing.T, conf string, done func(log string) bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	sconf := strings.ReplaceAll(strings.Replace(conf, "logfile=/dev/null", "logfile="+dir+"/sd.log", 1), "@DIR@", dir)
+	os.WriteFile(filepath.Join(dir, "s.conf"), []byte(sconf), 0o644)
+	sd := startInitCmd(t, "/usr/bin/supervisord", "-n", "-c", filepath.Join(dir, "s.conf"))
+	read := func() string {
+		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+		return string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !done(read()) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	unix.Kill(sd.cmd.Process.Pid, unix.SIGTERM)
+	sd.wait(t, 30*time.Second)
+	return read()
 }
 
 // startInitCmd runs any init (a peer) as PID 1 of a new namespace.

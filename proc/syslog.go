@@ -39,7 +39,7 @@ import (
 // (syslogQueue).
 
 // syslogPath is where syslog(3) sends (glibc's _PATH_LOG).
-var syslogPath = "/dev/log"
+const syslogPath = "/dev/log"
 
 // sendTimeout bounds the wait for a daemon whose queue is full.
 const sendTimeout = time.Second
