@@ -14,7 +14,8 @@ import (
 // helper brings them back; this test names the symbols that did. It also
 // keeps out errors.As and sort.Slice/SliceStable, which bring in
 // internal/reflectlite (20 and 10 kB): use errors.AsType, and
-// slices.SortStableFunc on pointers (see config's (*loader).sorted).
+// slices.SortStableFunc on pointers (see config's (*loader).sorted), and
+// slices.Sort / sort.Strings on strings (5 kB): use internal/strsort.
 func TestBinaryLinksNoFmtOrReflect(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "gosinit-syms")
 	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
@@ -28,7 +29,7 @@ func TestBinaryLinksNoFmtOrReflect(t *testing.T) {
 	}
 	// reflect's package init stays (encoding/binary imports reflect), but
 	// none of its code does.
-	bad := regexp.MustCompile(`(?m)^\s*[0-9a-f]+ [Tt] ((fmt|flag|encoding/json|internal/fmtsort)\.\S+|reflect\.[^i]\S*|errors\.[Aa]s|sort\.Slice\S*)$`)
+	bad := regexp.MustCompile(`(?m)^\s*[0-9a-f]+ [Tt] ((fmt|flag|encoding/json|internal/fmtsort)\.\S+|reflect\.[^i]\S*|errors\.[Aa]s|sort\.Slice\S*|slices\.pdqsortOrdered\S*)$`)
 	if m := bad.FindAllString(string(out), 10); len(m) > 0 {
 		t.Errorf("the binary links code it should not (showing up to 10):\n%q", m)
 	}

@@ -3,11 +3,11 @@ package config
 import (
 	"errors"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gosinit/gosinit/internal/strsort"
 	"github.com/gosinit/gosinit/internal/textf"
 )
 
@@ -49,7 +49,7 @@ func (s scope) names() []string {
 			}
 		}
 	}
-	sort.Strings(ns)
+	strsort.Sort(ns)
 	return ns
 }
 

@@ -1,8 +1,9 @@
 package config
 
 import (
-	"sort"
 	"strings"
+
+	"github.com/gosinit/gosinit/internal/strsort"
 )
 
 // Known keys per section kind. supervisord silently ignores anything else;
@@ -76,7 +77,7 @@ func suggestKey(k string, known map[string]bool) string {
 			cands = append(cands, c)
 		}
 	}
-	sort.Strings(cands)
+	strsort.Sort(cands)
 	if len(cands) == 0 {
 		return ""
 	}

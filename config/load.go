@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gosinit/gosinit/internal/strsort"
 	"github.com/gosinit/gosinit/internal/textf"
 )
 
@@ -251,7 +251,7 @@ func (l *loader) include() {
 			l.warnf(e.pos, "include", "files", "no file matches %q", p)
 			continue
 		}
-		sort.Strings(matches)
+		strsort.Sort(matches)
 		for _, m := range matches {
 			var data []byte
 			st, err := os.Stat(m)

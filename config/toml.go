@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/gosinit/gosinit/internal/strsort"
 	"github.com/gosinit/gosinit/internal/textf"
 )
 
@@ -172,7 +172,7 @@ func tomlEntry(key string, v any) (*entry, error) {
 		for k := range x {
 			names = append(names, k)
 		}
-		sort.Strings(names)
+		strsort.Sort(names)
 		for _, k := range names {
 			var s string
 			switch y := x[k].(type) {

@@ -6,8 +6,9 @@ package dirs
 
 import (
 	"os"
-	"slices"
 	"syscall"
+
+	"github.com/gosinit/gosinit/internal/strsort"
 )
 
 // Open opens a directory as os.ReadDir does: O_DIRECTORY, so that a FIFO
@@ -24,6 +25,6 @@ func Names(dir string) ([]string, error) {
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(-1)
-	slices.Sort(names)
+	strsort.Sort(names)
 	return names, err
 }

@@ -1,9 +1,10 @@
 package jsonlite
 
 import (
-	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/gosinit/gosinit/internal/strsort"
 )
 
 // A Writer appends one compact JSON document to B, value by value, and
@@ -163,7 +164,7 @@ func (w *Writer) StringMap(m map[string]string) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	strsort.Sort(keys)
 	for _, k := range keys {
 		w.Key(k)
 		w.String(m[k])
