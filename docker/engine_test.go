@@ -494,6 +494,12 @@ func TestPID1Status(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^web\s+RUNNING\s+pid \d+, uptime \d+:\d\d:\d\d$`).MatchString(out) {
 		t.Errorf("status table has no supervisorctl-style web line:\n%s", out)
 	}
+	// The same binary linked as supervisorctl, as images' health checks
+	// and scripts call it: status, and pid (gosinit's: 1).
+	ctl, code := c.exec("sh", "-c", `ln -sf "$(command -v gosinit)" /tmp/supervisorctl && /tmp/supervisorctl status web && /tmp/supervisorctl pid`)
+	if code != 0 || !regexp.MustCompile(`(?m)^web\s+RUNNING\s+pid \d+, uptime `).MatchString(ctl) || !strings.HasSuffix(ctl, "\n1\n") {
+		t.Errorf("supervisorctl status web; supervisorctl pid: exit %d:\n%s", code, ctl)
+	}
 
 	if out, code := c.exec("sh", "-c", fmt.Sprintf("touch /tmp/broken && kill %d", rows["flaky"].pid)); code != 0 {
 		t.Fatalf("break flaky: exit %d: %s", code, out)
