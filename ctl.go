@@ -71,8 +71,12 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 	if conf == "" {
 		conf, _ = config.Find(os.Environ())
 	}
+	// Loaded once: for [gosinit] status_file here, and for reread.
+	var cfg *config.Config
+	var loadErr error
 	if conf != "" {
-		if cfg, err := config.Load(conf, config.Env{Environ: os.Environ()}); err == nil {
+		cfg, loadErr = config.Load(conf, config.Env{Environ: os.Environ()})
+		if loadErr == nil {
 			statusFile = cfg.Gosinit.StatusFile
 		}
 	}
@@ -108,9 +112,8 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 			return &exitStatus{code: ctlGeneric, msg: "supervisorctl reread: no configuration file (give -c FILE)"}
 		}
 		// What a reload would refuse: load errors, then the host's.
-		cfg, err := config.Load(conf, config.Env{Environ: os.Environ()})
-		if err != nil {
-			return err
+		if loadErr != nil {
+			return loadErr
 		}
 		if ds := cfg.CheckHost(); len(ds) > 0 {
 			return config.Errors(ds)
