@@ -67,6 +67,8 @@ func runHelper(name string, args []string) int {
 	switch name {
 	case "listener":
 		return runListener(args)
+	case "fcgiecho":
+		return runFcgiEcho()
 	case "sigrec":
 		// sigrec FILE ROLE [child]: record every forwardable signal as
 		// "ROLE SIGNUM"; with "child", also start a grandchild in the same

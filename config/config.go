@@ -101,12 +101,12 @@ type Gosinit struct {
 	stdoutPrefixPos, stderrPrefixPos Pos
 }
 
-// Group is a [group:x], the implicit group of one [program:x], or the
-// pool of one [eventlistener:x] (Kind "eventlistener"). fcgi-programs are
-// not run.
+// Group is a [group:x], the implicit group of one [program:x], the pool
+// of one [eventlistener:x] (Kind "eventlistener") or the group of one
+// [fcgi-program:x] (Kind "fcgi-program", with its Socket).
 type Group struct {
 	Name      string     `json:"name"`
-	Kind      string     `json:"kind"` // "program" or "eventlistener"
+	Kind      string     `json:"kind"` // "program", "eventlistener" or "fcgi-program"
 	Priority  int        `json:"priority"`
 	Processes []*Process `json:"processes"`
 
@@ -117,6 +117,33 @@ type Group struct {
 	Events        []string `json:"events,omitempty"`
 	BufferSize    int      `json:"buffer_size,omitempty"`
 	ResultHandler string   `json:"result_handler,omitempty"`
+
+	// Socket is an fcgi-program's socket; its processes share it.
+	Socket *Socket `json:"-"`
+}
+
+// Socket is an [fcgi-program:x]'s socket=: gosinit creates it, binds and
+// listens, and gives it to each process of the group as its stdin (file
+// descriptor 0), where a FastCGI server expects its listening socket.
+type Socket struct {
+	// URL as supervisord prints it: "unix:///PATH" or "tcp://HOST:PORT"
+	// (HOST lower-cased).
+	URL string
+	// Path is a unix socket's absolute, normalized path; "" for TCP.
+	Path string
+	// Host and Port of a TCP socket.
+	Host string
+	Port int
+	// Backlog is socket_backlog, 0 for the kernel's maximum (SOMAXCONN).
+	Backlog int
+	// Owner is a unix socket's socket_owner as written, "USER" or
+	// "USER:GROUP"; "" leaves it to the process's user= (when that differs
+	// from gosinit's own) or to gosinit.
+	Owner string
+	// Mode is a unix socket's socket_mode (0700 by default).
+	Mode uint32
+
+	urlPos, ownerPos Pos // where socket= and socket_owner are set, for CheckHost
 }
 
 // Process is one process of a [program:x] (numprocs gives several), with
@@ -159,6 +186,9 @@ type Process struct {
 	// Listener: this is a process of an [eventlistener:x]; its stdin and
 	// stdout speak supervisord's event listener protocol.
 	Listener bool `json:"-"`
+	// Socket: this is a process of an [fcgi-program:x]; its stdin is the
+	// group's socket.
+	Socket *Socket `json:"-"`
 
 	// Where the [program:x] section starts, for messages.
 	Pos Pos `json:"-"`

@@ -176,6 +176,11 @@ func stripPos(ps []*Process) []Process {
 	for i, p := range ps {
 		out[i] = *p
 		out[i].Pos, out[i].userPos, out[i].stdoutPos, out[i].stderrPos = Pos{}, Pos{}, Pos{}, Pos{}
+		if sk := p.Socket; sk != nil {
+			cp := *sk
+			cp.urlPos, cp.ownerPos = Pos{}, Pos{}
+			out[i].Socket = &cp
+		}
 	}
 	return out
 }
@@ -372,6 +377,18 @@ stderr_logfile=/dev/stderr
 command=/bin/true
 priority=1
 stdout_logfile=/nonexistent-gosinit/first.log
+
+[fcgi-program:php]
+command=/bin/true
+socket=unix:///nonexistent-gosinit/php.sock
+socket_owner=root:no-such-group-gosinit
+stdout_logfile=/dev/stdout
+
+[fcgi-program:ok]
+command=/bin/true
+socket=unix://` + dir + `/ok.sock
+socket_owner=0:0
+stdout_logfile=/dev/stdout
 `
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -391,6 +408,8 @@ stdout_logfile=/nonexistent-gosinit/first.log
 		"9 [program:bad] user",
 		"10 [program:bad] stdout_logfile",
 		"22 [program:first] stdout_logfile",
+		"26 [fcgi-program:php] socket",
+		"27 [fcgi-program:php] socket_owner",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
@@ -670,10 +689,12 @@ func compareOracle(want, got map[string]any) []string {
 	for k, w := range wsv {
 		field("supervisord."+k, w, gsv[k])
 	}
-	// Program groups and listener pools alike: name, priority and every
-	// process field; for a pool also buffer_size, result_handler and the
-	// set of events (supervisor keeps a set: the oracle sorts it).
-	for _, kind := range [...]string{"groups", "eventlisteners"} {
+	// Program groups, listener pools and fcgi-program groups alike: name,
+	// priority and every process field; for a pool also buffer_size,
+	// result_handler and the set of events (supervisor keeps a set: the
+	// oracle sorts it); for an fcgi-program its socket's URL, backlog and
+	// mode.
+	for _, kind := range [...]string{"groups", "eventlisteners", "fcgi_programs"} {
 		wg, _ := want[kind].([]any)
 		gg, ok := got[kind].([]any)
 		if !ok {
@@ -695,6 +716,11 @@ func compareOracle(want, got map[string]any) []string {
 				field(fmt.Sprintf("%s[%d].events", kind, i), a["events"], events)
 				field(fmt.Sprintf("%s[%d].buffer_size", kind, i), a["buffer_size"], b["buffer_size"])
 				field(fmt.Sprintf("%s[%d].result_handler", kind, i), a["result_handler"], b["result_handler"])
+			}
+			if kind == "fcgi_programs" {
+				for _, k := range [...]string{"socket", "socket_backlog", "socket_mode"} {
+					field(fmt.Sprintf("%s[%d].%s", kind, i, k), a[k], b[k])
+				}
 			}
 			ap, bp := a["processes"].([]any), b["processes"].([]any)
 			if len(ap) != len(bp) {

@@ -24,7 +24,7 @@ func (p *Process) Equal(q *Process) bool {
 		equalPtr(p.User, q.User) && equalPtr(p.Directory, q.Directory) && equalPtr(p.Umask, q.Umask) &&
 		p.RedirectStderr == q.RedirectStderr && p.Stdout == q.Stdout && p.Stderr == q.Stderr &&
 		maps.Equal(p.Environment, q.Environment) && p.Essential == q.Essential &&
-		p.Listener == q.Listener
+		p.Listener == q.Listener && p.Socket.equal(q.Socket)
 }
 
 func equalPtr[T comparable](a, b *T) bool {
@@ -32,4 +32,14 @@ func equalPtr[T comparable](a, b *T) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+// equal compares two sockets' settings, not where they are written.
+func (a *Socket) equal(b *Socket) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.urlPos, x.ownerPos, y.urlPos, y.ownerPos = Pos{}, Pos{}, Pos{}, Pos{}
+	return x == y
 }

@@ -23,6 +23,7 @@ func sampleProcess() *Process {
 		Stderr:      LogSpec{Auto: true, Maxbytes: 50 << 20, Backups: 10},
 		Environment: map[string]string{"A": "1"},
 		Pos:         Pos{"/etc/supervisord.conf", 10},
+		Socket:      &Socket{URL: "unix:///run/web.sock", Path: "/run/web.sock", Mode: 0o700},
 	}
 }
 
@@ -44,6 +45,8 @@ func mutate(t *testing.T, v reflect.Value, name string) {
 		m := reflect.MakeMap(v.Type())
 		m.SetMapIndex(reflect.ValueOf("NEW"), reflect.ValueOf("1"))
 		v.Set(m)
+	case reflect.Struct:
+		mutate(t, settable(v, 0), name+"."+v.Type().Field(0).Name)
 	case reflect.Pointer:
 		n := reflect.New(v.Type().Elem())
 		n.Elem().Set(v.Elem())
@@ -105,5 +108,34 @@ func TestProcessEqualCoversEveryField(t *testing.T) {
 	q.User = nil
 	if base.Equal(q) || q.Equal(base) {
 		t.Error("user= set and unset compare Equal")
+	}
+}
+
+// TestSocketEqualCoversEveryField: an fcgi-program whose socket setting
+// changes is a changed program to a reload (its group restarts with a new
+// socket); where socket= or socket_owner is written does not count.
+func TestSocketEqualCoversEveryField(t *testing.T) {
+	base := sampleProcess()
+	typ := reflect.TypeOf(*base.Socket)
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		q := sampleProcess()
+		v := settable(reflect.ValueOf(q.Socket).Elem(), i)
+		if f.Type == reflect.TypeOf(Pos{}) {
+			v.Set(reflect.ValueOf(Pos{"/etc/other.conf", 99}))
+			if !base.Equal(q) {
+				t.Errorf("changing Socket.%s (where a key is written) makes the process unequal", f.Name)
+			}
+			continue
+		}
+		mutate(t, v, "Socket."+f.Name)
+		if base.Equal(q) || q.Equal(base) {
+			t.Errorf("changing Socket.%s alone leaves the process Equal: Equal misses it", f.Name)
+		}
+	}
+	q := sampleProcess()
+	q.Socket = nil
+	if base.Equal(q) || q.Equal(base) {
+		t.Error("a process with a socket and one without compare Equal")
 	}
 }

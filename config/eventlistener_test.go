@@ -225,7 +225,7 @@ func TestEventListenerJSON(t *testing.T) {
 	slices.SortFunc(keys, func(x, y string) int {
 		return strings.Index(string(b), `"`+x+`":`) - strings.Index(string(b), `"`+y+`":`)
 	})
-	if want := []string{"supervisord", "gosinit", "groups", "eventlisteners", "warnings"}; !slices.Equal(keys, want) {
+	if want := []string{"supervisord", "gosinit", "groups", "eventlisteners", "fcgi_programs", "warnings"}; !slices.Equal(keys, want) {
 		t.Errorf("top-level keys %q, want %q", keys, want)
 	}
 	var groups, listeners []map[string]any

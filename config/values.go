@@ -154,6 +154,15 @@ func parseUmask(s string) (Umask, error) {
 	return Umask(n), nil
 }
 
+// parseMode is socket_mode: datatypes.octal_type, Python's int(s, 8).
+func parseMode(s string) (Umask, error) {
+	n, err := pyIntBase(s, 8)
+	if err != nil || n < 0 || n > 0o7777 {
+		return 0, textf.Errorf("%q is not an octal mode", s)
+	}
+	return Umask(n), nil
+}
+
 // parseExitcodes is datatypes.list_of_exitcodes: a comma list of 0-255.
 // An empty value is an empty list.
 func parseExitcodes(s string) ([]int, error) {
@@ -270,6 +279,9 @@ func validName(s string) error {
 // cost the binary 5 kB for the few places config uses them (issue 2).
 func replaceAll(s, old, new string) string { return strings.Join(strings.Split(s, old), new) }
 
+// repeat is not inlined (1.2 kB of the binary, issue 2).
+//
+//go:noinline
 func repeat(c byte, n int) string {
 	b := make([]byte, n)
 	for i := range b {

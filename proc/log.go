@@ -128,8 +128,20 @@ func (l *logger) end(b []byte) {
 	l.buf = b
 }
 
-func (l *logger) critf(f string, a ...any)  { l.logf(config.LevelCritical, f, a...) }
+// The level helpers are not inlined: proc calls them at some 60 places,
+// and inlined they cost 1.8 kB of the binary (issue 2).
+//
+//go:noinline
+func (l *logger) critf(f string, a ...any) { l.logf(config.LevelCritical, f, a...) }
+
+//go:noinline
 func (l *logger) errorf(f string, a ...any) { l.logf(config.LevelError, f, a...) }
-func (l *logger) warnf(f string, a ...any)  { l.logf(config.LevelWarn, f, a...) }
-func (l *logger) infof(f string, a ...any)  { l.logf(config.LevelInfo, f, a...) }
+
+//go:noinline
+func (l *logger) warnf(f string, a ...any) { l.logf(config.LevelWarn, f, a...) }
+
+//go:noinline
+func (l *logger) infof(f string, a ...any) { l.logf(config.LevelInfo, f, a...) }
+
+//go:noinline
 func (l *logger) debugf(f string, a ...any) { l.logf(config.LevelDebug, f, a...) }

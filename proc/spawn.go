@@ -20,7 +20,7 @@ import (
 //
 // The child: its own process group (so a terminal's ^C and a group stop
 // signal reach it and its children, not gosinit), stdin an open pipe that
-// never delivers data, stdout/stderr as outputs decides, no descriptor above
+// never delivers data (an fcgi-program's: its group's socket), stdout/stderr as outputs decides, no descriptor above
 // 2, default signal dispositions and an empty signal mask (every signal
 // gosinit catches is reset to default by exec), then directory=, umask=,
 // user= and the environment.
@@ -49,6 +49,12 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	}
 	env := s.programEnviron(c, u)
 	stdin := s.stdinR
+	if c.Socket != nil {
+		// A FastCGI server accepts on fd 0.
+		if stdin, err = s.fcgiStdin(p); err != nil {
+			return 0, err
+		}
+	}
 	if c.Listener {
 		// An event listener reads its events on stdin: a pipe of its
 		// own, set up before its stdout's copier, which tags what it

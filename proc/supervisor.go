@@ -210,6 +210,8 @@ type Supervisor struct {
 	tickArmed     [len(tickPeriods)]bool
 	reloadRemoved []string // groups a reload removes or changes: PROCESS_GROUP_REMOVED once gone
 	reloadChanged []string // groups a reload changes: PROCESS_GROUP_ADDED once back
+
+	sockets map[string]*fcgiSocket // fcgi-program sockets by URL (fcgi.go)
 }
 
 // Run runs the main program and/or the configuration's programs until
@@ -305,6 +307,10 @@ func (s *Supervisor) prepare() error {
 	}
 	for _, w := range s.cfg.Warnings {
 		s.log.warnf("%s", w.String())
+	}
+	if err := s.openSockets(); err != nil {
+		s.closeIdleSockets(true)
+		return err
 	}
 	s.writePidfile()
 	s.prepareStatusDir()
@@ -446,6 +452,7 @@ func (s *Supervisor) begin() error {
 		s.startMainBeside()
 	}
 	s.outputs.started()
+	s.closeIdleSockets(false) // of fcgi-programs that do not autostart
 	s.checkReady()
 	s.markDirty()
 	return nil
@@ -473,6 +480,7 @@ func (s *Supervisor) loop() {
 	if s.dirty {
 		s.writeStatus()
 	}
+	s.closeIdleSockets(true)
 	if s.outputs != nil {
 		s.outputs.close()
 	}
@@ -764,6 +772,9 @@ func (s *Supervisor) gaveUp(p *process) {
 // afterChange runs after any state change: readiness, --wait, the next
 // shutdown level.
 func (s *Supervisor) afterChange(p *process) {
+	if p.cfg.Socket != nil && !p.live() {
+		s.closeIdleSockets(false)
+	}
 	if p.m.state == Fatal && s.opts.Wait && !s.mainStarted && !s.shutdown && p.cfg.Autostart {
 		s.log.errorf("%s entered FATAL before the main program started (--wait): shutting down", p.cfg.Name)
 		s.beginShutdown(1)

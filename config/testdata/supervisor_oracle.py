@@ -5,12 +5,14 @@
 
 Runs supervisor.options.ServerOptions().realize(['-c', CONFIG, FLAGS...]), the call
 supervisord's main() makes before it starts anything, and prints
-{"supervisord": {...}, "groups": [...], "eventlisteners": [...]} with the
-names and representations of `gosinit check --json`, or {"error": "..."} when
-supervisor rejects the file. [program:x] and [group:x] groups are printed under
-"groups", [eventlistener:x] pools under "eventlisteners" (their "events" sorted:
-supervisor keeps a set); [fcgi-program:x] groups are not printed (gosinit does
-not run them).
+{"supervisord": {...}, "groups": [...], "eventlisteners": [...],
+"fcgi_programs": [...]} with the names and representations of `gosinit check
+--json`, or {"error": "..."} when supervisor rejects the file. [program:x] and
+[group:x] groups are printed under "groups", [eventlistener:x] pools under
+"eventlisteners" (their "events" sorted: supervisor keeps a set),
+[fcgi-program:x] groups under "fcgi_programs" with their socket's URL,
+backlog and (unix) mode; socket_owner is not printed (supervisor keeps it
+resolved to ids).
 
 The environment and the working directory are the caller's; HOSTNAME stands
 in for platform.node(). Machine checks are not made (config_test.go's
@@ -122,10 +124,8 @@ def main():
         'nocleanup': bool(o.nocleanup),
         'strip_ansi': bool(o.strip_ansi),
         'silent': bool(o.silent),
-    }, 'groups': [], 'eventlisteners': []}
+    }, 'groups': [], 'eventlisteners': [], 'fcgi_programs': []}
     for g in o.process_group_configs:
-        if isinstance(g, options.FastCGIGroupConfig):
-            continue
         procs = []
         for pc in g.process_configs:
             procs.append({
@@ -162,6 +162,13 @@ def main():
             group['result_handler'] = '%s:%s' % (g.result_handler.__module__,
                                                  g.result_handler.__name__)
             out['eventlisteners'].append(group)
+        elif isinstance(g, options.FastCGIGroupConfig):
+            sc = g.socket_config
+            group['socket'] = str(sc)
+            group['socket_backlog'] = sc.get_backlog()
+            if sc.url.startswith('unix://'):
+                group['socket_mode'] = format(sc.get_mode(), '03o')
+            out['fcgi_programs'].append(group)
         else:
             out['groups'].append(group)
     return out
