@@ -120,6 +120,12 @@ startsecs=0
 command=%[1]s
 socket=unix://@DIR@/later.sock
 autostart=false
+
+[fcgi-program:asnobody]
+command=/bin/sleep 1000
+socket=unix://@DIR@/asnobody.sock
+user=nobody
+startsecs=0
 `, echo, port)
 }
 
@@ -148,6 +154,10 @@ func TestFcgiProgram(t *testing.T) {
 	}
 	if s, want := socketStat(t, sock), "type=140000 mode=660 uid=65534 gid=0"; s != want {
 		t.Errorf("%s: %s, want %s", sock, s, want)
+	}
+	// Without socket_owner, user= owns it, with that user's group.
+	if s, want := socketStat(t, filepath.Join(r.dir, "asnobody.sock")), "type=140000 mode=700 uid=65534 gid=65534"; s != want {
+		t.Errorf("asnobody.sock: %s, want %s", s, want)
 	}
 	// TCP: the host lower-cased (localhost is 127.0.0.1), the backlog as
 	// set.
@@ -292,6 +302,7 @@ func TestFcgiMatchesSupervisord(t *testing.T) {
 		return strings.Join([]string{got["echo_0"], got["echo_1"],
 			ask(t, "tcp4", fmt.Sprint("127.0.0.1:", port), "who"),
 			socketStat(t, filepath.Join(dir, "echo.sock")),
+			socketStat(t, filepath.Join(dir, "asnobody.sock")),
 			fmt.Sprint("backlog ", listenBacklog(t, port))}, "\n")
 	}
 	port := freePort(t)
