@@ -10,6 +10,7 @@
 //	go run ./bench                      # everything, about 2.5 minutes
 //	go run ./bench -quick               # short idle periods, fewer trials
 //	go run ./bench -only sigterm,spawn  # some sections (or "core", "supervise")
+//	go run ./bench -only soak -soak 30m # gosinit alone under churn, sampled for leaks
 //
 // It is a program a person runs, not a timed test: the figures depend on the
 // machine, so the useful output is the ratio between inits measured in the
@@ -50,6 +51,8 @@ var sections = []section{
 	{"idle50", "supervise", "RSS and wake-ups of PID 1 idle with 50 sleeping programs", idle50Section},
 	{"crashloop", "supervise", "CPU of PID 1 while one program crash-loops", crashloopSection},
 	{"listener", "supervise", "a program goes FATAL; an event listener stops the container", listenerSection},
+	// Not in a default run: -only soak (-soak sets how long).
+	{"soak", "soak", "gosinit alone as PID 1 under churn, sampled for leaks", soakSection},
 }
 
 // env is what every section gets: the binaries and the run's settings.
@@ -63,7 +66,9 @@ type env struct {
 	execTrials   int
 	orphans      int
 	orphanRuns   int
-	runs         int // runs per init of shutdown, stopwait and spawn (median reported)
+	runs         int           // runs per init of shutdown, stopwait and spawn (median reported)
+	soak         time.Duration // the soak's length
+	soakSample   time.Duration // and its sampling interval
 	supervisord  string
 	verbose      bool
 	keep         bool
@@ -80,6 +85,8 @@ func main() {
 	orphans := flag.Int("orphans", 10000, "orphans to reap")
 	orphanRuns := flag.Int("orphan-runs", 5, "orphan-reaping runs per init (the median is reported)")
 	runs := flag.Int("runs", 3, "runs per init of the shutdown, stopwait and spawn sections (the median is reported)")
+	soak := flag.Duration("soak", 30*time.Minute, "length of the soak section (-only soak)")
+	soakSample := flag.Duration("soak-sample", time.Minute, "sampling interval of the soak")
 	verbose := flag.Bool("v", false, "print progress to stderr")
 	keep := flag.Bool("keep", false, "keep the work directory (configs, logs of every init) and print its path")
 	flag.Parse()
@@ -104,13 +111,20 @@ func main() {
 		if !set["runs"] {
 			*runs = 1
 		}
+		if !set["soak"] {
+			*soak = time.Minute
+		}
+		if !set["soak-sample"] {
+			*soakSample = 10 * time.Second
+		}
 	}
 	selected, err := selectSections(*only)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(2)
 	}
-	e := &env{idle: *idle, termTrials: *termTrials, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, runs: max(*runs, 1), verbose: *verbose, keep: *keep}
+	e := &env{idle: *idle, termTrials: *termTrials, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, runs: max(*runs, 1), verbose: *verbose, keep: *keep,
+		soak: *soak, soakSample: max(*soakSample, time.Second)}
 	code := run(e, *gosinit, selected)
 	os.Exit(code)
 }
@@ -125,7 +139,13 @@ func sectionNames() string {
 
 func selectSections(only string) ([]section, error) {
 	if only == "" {
-		return sections, nil
+		var out []section
+		for _, s := range sections {
+			if s.group != "soak" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
 	}
 	want := map[string]bool{}
 	for _, w := range strings.Split(only, ",") {

@@ -17,19 +17,26 @@
 //	                        last writer of FIFO closes it, each waiter stores
 //	                        CLOCK_MONOTONIC in its 16-byte slot of FILE and
 //	                        exits (waiter_*.go)
+//	fcgi                    an fcgi-program: accepts on fd 0, answers "ok"
+//	listen                  an event listener that answers OK to every event
+//	chatty                  a line on stdout every 2 ms, every 100th on stderr
 //
 // The timestamps are CLOCK_MONOTONIC, which PID namespaces share with the
 // harness, so they compare directly with the harness's own readings.
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -51,7 +58,7 @@ func monotonic() int64 {
 
 func main() {
 	if len(os.Args) < 2 {
-		fatal(fmt.Errorf("usage: child pid1|stamp|term|orphans|forker ..."))
+		fatal(fmt.Errorf("usage: child pid1|stamp|term|orphans|forker|fcgi|listen|chatty ..."))
 	}
 	var err error
 	switch mode, args := os.Args[1], os.Args[2:]; mode {
@@ -65,6 +72,12 @@ func main() {
 		err = orphans(args)
 	case "forker":
 		err = forker(args)
+	case "fcgi":
+		err = fcgi()
+	case "listen":
+		err = listen()
+	case "chatty":
+		err = chatty()
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
@@ -176,4 +189,58 @@ func forker(args []string) error {
 		return fmt.Errorf("forker: %w", err)
 	}
 	return nil
+}
+
+// fcgi is an fcgi-program (the soak): it accepts on fd 0, the socket
+// gosinit passes, and answers every connection "ok".
+func fcgi() error {
+	for {
+		nfd, _, err := unix.Accept(0)
+		if err != nil {
+			return fmt.Errorf("fcgi: accept on fd 0: %w", err)
+		}
+		unix.Write(nfd, []byte("ok\n"))
+		unix.Close(nfd)
+	}
+}
+
+// listen is an event listener (the soak): READY, read one event (header
+// and payload), answer OK, again.
+func listen() error {
+	in := bufio.NewReader(os.Stdin)
+	for {
+		if _, err := os.Stdout.WriteString("READY\n"); err != nil {
+			return err
+		}
+		header, err := in.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		n := 0
+		for _, f := range strings.Fields(header) {
+			if v, ok := strings.CutPrefix(f, "len:"); ok {
+				n, _ = strconv.Atoi(v)
+			}
+		}
+		if _, err := io.ReadFull(in, make([]byte, n)); err != nil {
+			return fmt.Errorf("listen: payload: %w", err)
+		}
+		if _, err := os.Stdout.WriteString("RESULT 2\nOK"); err != nil {
+			return err
+		}
+	}
+}
+
+// chatty writes a numbered line to stdout every 2 ms and one to stderr
+// every 100th (the soak's output and rotation load).
+func chatty() error {
+	for i := 0; ; i++ {
+		if _, err := fmt.Printf("line %d of chatty output, padded to about eighty bytes ..........\n", i); err != nil {
+			return err
+		}
+		if i%100 == 0 {
+			fmt.Fprintf(os.Stderr, "stderr line %d\n", i)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
