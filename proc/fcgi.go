@@ -22,10 +22,11 @@ import (
 //
 //   - The socket stays open while any process of the group is alive or
 //     coming back (STARTING, RUNNING, BACKOFF, STOPPING, EXITED with its
-//     restart due, or not yet reaped); supervisord closes it whenever every process has exited,
-//     even for a restart a second later, and the connections waiting in
-//     its backlog are reset. It is closed when they are all STOPPED,
-//     EXITED or FATAL, so clients are refused, not left waiting.
+//     restart due, or not yet reaped); supervisord closes it whenever
+//     every process has exited, even for a restart a second later, and
+//     the connections waiting in its backlog are reset. It is closed when
+//     they are all STOPPED, EXITED or FATAL, so clients are refused, not
+//     left waiting.
 //   - gosinit removes a unix socket's file when it closes the socket (if
 //     the file is still the one it made), and never deletes a file at the
 //     path that is not a socket; supervisord deletes whatever is there
