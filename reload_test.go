@@ -300,3 +300,65 @@ command=/bin/sleep 1000
 	}
 	r.stop(t)
 }
+
+// TestReloadClosesRemovedLogs: a program that reloads add and remove again
+// and again leaves no descriptor behind (the soak, bench -only soak, found
+// every removal kept its log files open). A log file that a remaining
+// program shares stays open, and its lines still arrive.
+func TestReloadClosesRemovedLogs(t *testing.T) {
+	const shared = `
+[program:stay]
+command=/bin/sh -c 'trap "echo stay-line; exit 0" TERM; echo stay-up; while :; do sleep 1; done'
+stdout_logfile=@DIR@/shared.log
+startsecs=0
+stopasgroup=true
+`
+	const extra = `
+[program:extra]
+command=/bin/sh -c 'echo extra-out; echo extra-err >&2; exec sleep 1000'
+stdout_logfile=@DIR@/shared.log
+stderr_logfile=AUTO
+startsecs=0
+`
+	r := startConf(t, reloadBase+shared)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "stay"))
+	fds := func() []string {
+		dir := fmt.Sprintf("/proc/%d/fd", r.cmd.Process.Pid)
+		ents, _ := os.ReadDir(dir)
+		var out []string
+		for _, e := range ents {
+			l, _ := os.Readlink(filepath.Join(dir, e.Name()))
+			out = append(out, l)
+		}
+		return out
+	}
+	var before []string
+	for gen := 1; gen <= 6; gen++ {
+		conf := reloadBase + shared
+		if gen%2 == 1 {
+			conf += extra
+		}
+		r.rewrite(t, conf)
+		unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+		if st := r.waitGeneration(t, gen, 10*time.Second); st.Reload != "ok" {
+			t.Fatalf("reload %d: %q %v", gen, st.Reload, st.ReloadErrors)
+		}
+		r.waitStatus(t, 10*time.Second, "extra's state", func(m map[string]proc.ProcessStatus) bool {
+			_, there := m["extra"]
+			return there == (gen%2 == 1) && (!there || m["extra"].State == proc.Running)
+		})
+		if gen == 2 {
+			// Every log file of the others is open by now: they are
+			// opened after the start, or at their first line.
+			before = fds()
+		}
+	}
+	if after := fds(); len(after) != len(before) {
+		t.Errorf("gosinit had %d descriptors after extra's first removal, %d after two more:\nbefore %q\nafter  %q", len(before), len(after), before, after)
+	}
+	r.stop(t)
+	log, _ := os.ReadFile(filepath.Join(r.dir, "shared.log"))
+	if got := strings.Count(string(log), "extra-out\n"); got != 3 || !strings.HasSuffix(string(log), "stay-line\n") {
+		t.Errorf("shared.log has %d extra-out lines (want 3) and should end with stay's last line:\n%s", got, log)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -36,6 +37,10 @@ type outputs struct {
 	stdout *logFile
 	stderr *logFile
 	files  map[string]*logFile
+	// refs counts the processes writing to each log file of files: a
+	// file no process of the configuration writes to any more (a reload
+	// removed them) is closed, so reloads do not pile up descriptors.
+	refs map[*logFile]int
 	// activity is [supervisord] logfile=, when it is a file.
 	activity *logFile
 	// opens queues new log files for the opener goroutine, which starts
@@ -55,6 +60,9 @@ type outputs struct {
 // spawn of it.
 type streams struct {
 	stdout, stderr target
+	// files are the log files it writes to, each counted once in
+	// outputs.refs until release.
+	files []*logFile
 }
 
 // target is one stream's destination.
@@ -67,7 +75,7 @@ type target struct {
 }
 
 func newOutputs(s *Supervisor) (*outputs, error) {
-	o := &outputs{s: s, files: map[string]*logFile{}, opens: make(chan *logFile, 1024), startDone: make(chan struct{})}
+	o := &outputs{s: s, files: map[string]*logFile{}, refs: map[*logFile]int{}, opens: make(chan *logFile, 1024), startDone: make(chan struct{})}
 	go func() {
 		// Creating a file competes for the CPUs with the start's fork and
 		// execs (and the new programs' own start-up): the files of the
@@ -156,7 +164,35 @@ func (o *outputs) setup(p *process) (*streams, error) {
 	} else if st.stderr, err = o.target(p, p.cfg.Stderr, "stderr"); err != nil {
 		return nil, err
 	}
+	for _, t := range [...]target{st.stdout, st.stderr} {
+		sinks := []io.Writer{t.sink}
+		if te, ok := t.sink.(tee); ok {
+			sinks = te
+		}
+		for _, w := range sinks {
+			if lf, ok := w.(*logFile); ok && !lf.std && !slices.Contains(st.files, lf) {
+				st.files = append(st.files, lf)
+				o.refs[lf]++
+			}
+		}
+	}
 	return st, nil
+}
+
+// release closes the log files of a process that a reload removed, once
+// its output is drained, unless another process still writes to them.
+func (o *outputs) release(st *streams) {
+	for _, lf := range st.files {
+		if o.refs[lf]--; o.refs[lf] > 0 {
+			continue
+		}
+		delete(o.refs, lf)
+		if o.files[lf.path] == lf {
+			delete(o.files, lf.path)
+		}
+		lf.Close()
+	}
+	st.files = nil
 }
 
 func (o *outputs) target(p *process, spec config.LogSpec, channel string) (target, error) {

@@ -181,6 +181,8 @@ func (s *Supervisor) finishReload() {
 			continue
 		}
 		s.cancelTimer(p)
+		p.forgotten = true
+		s.forget(p)
 	}
 	s.procs = kept
 	add := s.pendingAdd
@@ -208,6 +210,15 @@ func (s *Supervisor) finishReload() {
 	if s.reloadAgain {
 		s.reloadAgain = false
 		s.reloadOnce()
+	}
+}
+
+// forget releases the log files of a process a reload dropped, once its
+// copiers are done with them (a daemonized grandchild may keep a pipe
+// open after the process exits: its last leDrained does it then).
+func (s *Supervisor) forget(p *process) {
+	if p.forgotten && p.openPipes <= 0 && p.out != nil {
+		s.outputs.release(p.out)
 	}
 }
 

@@ -118,8 +118,10 @@ type process struct {
 	pendingExit *facts
 
 	// removed: a reload dropped or changed its group; it is stopped and
-	// then forgotten.
-	removed bool
+	// then forgotten: dropped from procs, its log files released once its
+	// output is drained.
+	removed   bool
+	forgotten bool
 
 	// order is the priority the process starts and stops by: its own,
 	// or for an event listener its pool's (supervisord starts listeners
@@ -613,6 +615,7 @@ func (s *Supervisor) onEvent(e loopEvent) {
 			e.p.openPipes--
 			if e.p.openPipes <= 0 {
 				s.exitNow(e.p)
+				s.forget(e.p)
 			}
 		}
 		if s.sweeping {
