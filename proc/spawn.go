@@ -20,10 +20,11 @@ import (
 //
 // The child: its own process group (so a terminal's ^C and a group stop
 // signal reach it and its children, not gosinit), stdin an open pipe that
-// never delivers data (an fcgi-program's: its group's socket), stdout/stderr as outputs decides, no descriptor above
-// 2, default signal dispositions and an empty signal mask (every signal
-// gosinit catches is reset to default by exec), then directory=, umask=,
-// user= and the environment.
+// never delivers data (an fcgi-program's: its group's socket),
+// stdout/stderr as outputs decides, no descriptor above 2, default signal
+// dispositions and an empty signal mask (every signal gosinit catches is
+// reset to default by exec), then directory=, umask=, user= and the
+// environment.
 func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	c := p.cfg
 	if len(c.Argv) == 0 {
