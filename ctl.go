@@ -7,6 +7,10 @@ package main
 //
 //	status [NAME...]   gosinit status
 //	pid [NAME|all]     gosinit's pid, or its processes'
+//	tail [-f|-N] NAME [stdout|stderr]
+//	                   the end of a process's log file (logtail.go)
+//	maintail [-f|-N]   the end of gosinit's own log file
+//	avail              every process of the configuration file
 //	update, reload     gosinit reload (SIGHUP: reread + update)
 //	reread             check that the file loads (gosinit applies it only
 //	                   with update)
@@ -40,6 +44,10 @@ const ctlUsage = `usage: supervisorctl [-c FILE] COMMAND [ARG...]   (gosinit as 
 
 status [NAME...]   the status table, as gosinit status
 pid [NAME|all]     gosinit's pid, or the pids of its processes
+tail [-f|-N] NAME [stdout|stderr]
+                   the last N (1600) bytes of a process's log file, or follow it
+maintail [-f|-N]   the same for gosinit's own log file ([supervisord] logfile)
+avail              every process of the configuration file, in use or not
 update | reload    re-read the configuration and apply what changed (SIGHUP)
 reread             check that the configuration loads; update applies it
 shutdown           stop every program and gosinit (SIGTERM)
@@ -122,6 +130,12 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "pid":
 		return ctlPid(statusFile, rest, stdout)
+	case "tail":
+		return ctlTail(statusFile, rest, stdout)
+	case "maintail":
+		return ctlMaintail(cfg, loadErr, rest, stdout)
+	case "avail":
+		return ctlAvail(cfg, loadErr, statusFile, rest, stdout)
 	case "shutdown":
 		if len(rest) > 0 {
 			return &exitStatus{code: ctlGeneric, msg: "supervisorctl shutdown: accepts no arguments"}

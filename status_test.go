@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/proc"
 )
 
@@ -764,6 +765,12 @@ startsecs=0
 [program:worker]
 command=/bin/sleep 1000
 autostart=false
+
+[program:talk]
+command=/bin/sh -c 'i=0; while [ $i -lt 300 ]; do echo "line $i of talk"; echo "err $i" >&2; i=$((i+1)); done; exec sleep 1000'
+startsecs=0
+stdout_logfile=%[1]s/talk.out
+stderr_logfile=%[1]s/talk.err
 `, dir)), 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -797,6 +804,7 @@ autostart=false
 		"success: web entered RUNNING":   true,
 		"gave up: missing entered FATAL": true,
 		"exited: exits (exit status 0":   true,
+		"success: talk entered RUNNING":  true,
 	}
 	r.SetReadDeadline(time.Now().Add(30 * time.Second))
 	var svlog strings.Builder
@@ -814,6 +822,20 @@ autostart=false
 		t.Fatalf("supervisord did not reach the expected states (%v): still waiting for %v; its log:\n%s", sc.Err(), pending, svlog.String())
 	}
 	go io.Copy(io.Discard, r) // keep supervisord's log from filling the pipe
+	// talk's 300 lines are in its logs (ctlTail's test reads them).
+	for _, f := range []struct{ name, last string }{{"talk.out", "line 299 of talk\n"}, {"talk.err", "err 299\n"}} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			b, _ := os.ReadFile(filepath.Join(dir, f.name))
+			if strings.HasSuffix(string(b), f.last) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not end with %q:\n%s", f.name, f.last, b)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 
 	// The processes, exactly as supervisord describes them.
 	rpc := exec.Command("/usr/bin/python3", "-c", `import sys, json, xmlrpc.client
@@ -831,8 +853,8 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 	if err := json.Unmarshal(out, &infos); err != nil {
 		t.Fatalf("getAllProcessInfo: %v\n%s", err, out)
 	}
-	if len(infos) != 7 {
-		t.Fatalf("getAllProcessInfo gave %d processes, want 7:\n%s", len(infos), out)
+	if len(infos) != 8 {
+		t.Fatalf("getAllProcessInfo gave %d processes, want 8:\n%s", len(infos), out)
 	}
 	for _, p := range infos {
 		if got := p.Describe(time.Unix(p.Now, 0)); got != p.Description {
@@ -904,6 +926,41 @@ func TestCtlPidMatchesSupervisorctl(t *testing.T) {
 			got, stderr, code := runCmd(func(args []string, stdout, _ io.Writer) error { return ctlPid(path, args, stdout) }, names...)
 			if got != want || code != wantCode {
 				t.Errorf("gosinit supervisorctl pid (exit %d):\n%s%s\nsupervisorctl pid (exit %d):\n%s", code, got, stderr, wantCode, want)
+			}
+		})
+	}
+}
+
+// TestCtlTailMatchesSupervisorctl: supervisorctl tail, maintail and avail
+// (gosinit as supervisorctl, logtail.go) against Debian's, on the same
+// processes and files: the same output and exit status.
+func TestCtlTailMatchesSupervisorctl(t *testing.T) {
+	conf, env, path := supervisordFixture(t)
+	cfg, err := config.Load(conf, config.Env{Environ: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"tail", "talk"}, {"tail", "-100", "talk"}, {"tail", "talk", "stderr"}, {"tail", "-20", "talk", "STDERR"},
+		{"tail", "-100000", "talk"}, {"tail", "-0", "talk"}, {"tail", "ok"}, {"tail", "grp:web"}, {"tail", "grp:web", "stderr"},
+		{"tail", "manual"}, {"tail", "nope"}, {"tail", "grp:"}, {"tail", "-x", "talk"}, {"tail", "talk", "bogus"},
+		{"tail"}, {"tail", "a", "b", "c", "d"}, {"tail", "-5"},
+		{"maintail", "-300"}, {"maintail", "-x"}, {"maintail", "x"}, {"maintail", "-1", "-2"},
+		{"avail"}, {"avail", "x"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			want, wantCode := supervisorctl(t, conf, env, args...)
+			got, stderr, code := runCmd(func(rest []string, stdout, _ io.Writer) error {
+				switch args[0] {
+				case "tail":
+					return ctlTail(path, rest, stdout)
+				case "maintail":
+					return ctlMaintail(cfg, nil, rest, stdout)
+				}
+				return ctlAvail(cfg, nil, path, rest, stdout)
+			}, args[1:]...)
+			if got != want || code != wantCode {
+				t.Errorf("gosinit supervisorctl %s (exit %d):\n%q%s\nsupervisorctl (exit %d):\n%q", strings.Join(args, " "), code, got, stderr, wantCode, want)
 			}
 		})
 	}

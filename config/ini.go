@@ -285,6 +285,9 @@ func (p Pos) short(file string) string {
 	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
+// truncate is not inlined: 5 call sites, 1.1 kB of the binary (issue 2).
+//
+//go:noinline
 func truncate(s string) string {
 	if utf8.RuneCountInString(s) > 60 {
 		return string([]rune(s)[:57]) + "..."

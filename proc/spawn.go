@@ -198,6 +198,10 @@ func (s *Supervisor) programEnviron(c *config.Process, u *config.User) []string 
 	return env
 }
 
+// setEnv sets k=v in env, in place of an earlier k. Not inlined: 7 call
+// sites, 4 kB of the binary (issue 2).
+//
+//go:noinline
 func setEnv(env []string, k, v string) []string {
 	for i, kv := range env {
 		if strings.HasPrefix(kv, k+"=") {

@@ -14,6 +14,9 @@ const (
 	Unknown  State = 1000
 )
 
+// String is not inlined: 5 call sites, 1.8 kB of the binary (issue 2).
+//
+//go:noinline
 func (s State) String() string {
 	switch s {
 	case Stopped:

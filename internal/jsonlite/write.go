@@ -40,6 +40,9 @@ type Writer struct {
 }
 
 // comma separates the value about to be written from the one before.
+// Not inlined: 8 call sites, 0.8 kB of the binary (issue 2).
+//
+//go:noinline
 func (w *Writer) comma() {
 	if w.more {
 		w.B = append(w.B, ',')

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is what followFile writes to, read by the test meanwhile.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestFollowFile: tail -f goes on across both kinds of rotation gosinit
+// does (the file renamed to .1 and a new one made; truncated in place with
+// backups=0) and an outside logrotate's copytruncate, and ends when the
+// gosinit it follows exits.
+func TestFollowFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prog.log")
+	appendTo := func(s string) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(s)
+		f.Close()
+	}
+	appendTo("old line\n")
+	holder := exec.Command("/bin/sleep", "1000") // stands in for gosinit
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Seek(0, io.SeekEnd)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- followFile(f, path, holder.Process.Pid, &out) }()
+	waitOut := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.HasSuffix(out.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("followed output %q does not end with %q", out.String(), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	appendTo("one\n")
+	waitOut("one\n")
+	// gosinit's rotation: rename to .1, a new file at the path.
+	appendTo("two\n")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendTo("three\n")
+	waitOut("one\ntwo\nthree\n")
+	// backups=0: truncated in place, then written again.
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendTo("four\n")
+	waitOut("three\nfour\n")
+	holder.Process.Kill()
+	holder.Wait()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("followFile did not return when the followed pid exited")
+	}
+	if got, want := out.String(), "one\ntwo\nthree\nfour\n"; got != want {
+		t.Errorf("followed %q, want %q", got, want)
+	}
+}
