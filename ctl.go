@@ -11,6 +11,7 @@ package main
 //	                   the end of a process's log file (logtail.go)
 //	maintail [-f|-N]   the end of gosinit's own log file
 //	avail              every process of the configuration file
+//	signal SIG NAME... a signal to processes, as supervisord sends it
 //	update, reload     gosinit reload (SIGHUP: reread + update)
 //	reread             check that the file loads (gosinit applies it only
 //	                   with update)
@@ -21,9 +22,11 @@ package main
 // have, on purpose: they exit 3, LSB's "unimplemented feature", and say so.
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +34,7 @@ import (
 
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/internal/textf"
+	"github.com/gosinit/gosinit/proc"
 )
 
 // supervisorctl's exit codes (LSBInitExitStatuses) besides status's.
@@ -48,6 +52,7 @@ tail [-f|-N] NAME [stdout|stderr]
                    the last N (1600) bytes of a process's log file, or follow it
 maintail [-f|-N]   the same for gosinit's own log file ([supervisord] logfile)
 avail              every process of the configuration file, in use or not
+signal SIG NAME... send SIG to each process (NAME, GROUP:*, or all)
 update | reload    re-read the configuration and apply what changed (SIGHUP)
 reread             check that the configuration loads; update applies it
 shutdown           stop every program and gosinit (SIGTERM)
@@ -136,6 +141,8 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		return ctlMaintail(cfg, loadErr, rest, stdout)
 	case "avail":
 		return ctlAvail(cfg, loadErr, statusFile, rest, stdout)
+	case "signal":
+		return ctlSignal(statusFile, rest, stdout)
 	case "shutdown":
 		if len(rest) > 0 {
 			return &exitStatus{code: ctlGeneric, msg: "supervisorctl shutdown: accepts no arguments"}
@@ -208,4 +215,147 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 		return &exitStatus{code: code}
 	}
 	return nil
+}
+
+// ctlSignal is supervisorctl signal SIG NAME...: SIG to each named process
+// (its pid, not its group, as supervisord's Subprocess.signal), to the
+// RUNNING, STARTING and BACKOFF processes of GROUP:* and to every RUNNING,
+// STARTING and STOPPING process for all; with supervisorctl's lines and
+// exit status ("signalled", "ERROR (not running)" and 7, "ERROR (no such
+// process)" and 1, "ERROR (bad signal name)"). No control socket is
+// needed: the status file has the pids, and the signal goes through a
+// pidfd, to the process only while its parent is still this gosinit, so a
+// pid that was reused since the status file was written is never hit.
+func ctlSignal(statusFile string, args []string, stdout io.Writer) error {
+	if len(args) < 2 {
+		return ctlFail(stdout, "Error: signal requires a signal name and a process name\n"+
+			"signal <signal name> <name>\t\tSignal a process\n"+
+			"signal <signal name> <gname>:*\t\tSignal all processes in a group\n"+
+			"signal <signal name> <name> <name>\tSignal multiple processes or groups\n"+
+			"signal <signal name> all\t\tSignal all processes\n")
+	}
+	path, other := statusFilePath(statusFile)
+	st, err := readLive(path, other)
+	if err != nil {
+		return &exitStatus{code: statusUnknown, msg: err.Error()}
+	}
+	return signalProcesses(st, st.Pid, args[0], args[1:], stdout)
+}
+
+// signalProcesses is ctlSignal once the status is read: parent is the
+// pid the processes' parent must have (gosinit's).
+func signalProcesses(st *proc.Status, parent int, sigName string, names []string, stdout io.Writer) error {
+	sig, sigErr := config.ParseSignal(sigName)
+	signallable := func(s proc.State) bool { return s == proc.Running || s == proc.Starting || s == proc.Stopping }
+	// The lines in supervisorctl's order: a process (p) or an unknown name.
+	type target struct {
+		p    *proc.ProcessStatus
+		spec string
+	}
+	var ts []target
+	sorted, _ := selectProcesses(st.Processes, nil) // by group, then name
+	all := slices.Contains(names, "all")
+	if all {
+		names = []string{"all"}
+	}
+	for _, n := range names {
+		group, name, whole := splitNamespec(n)
+		found := false
+		for i := range sorted {
+			p := &sorted[i]
+			if !all && (p.Group != group || !whole && p.Name != name) {
+				continue
+			}
+			found = true
+			// all: the signallable processes; GROUP:*: those RUNNING,
+			// STARTING or BACKOFF (rpcinterface's isSignallable, isRunning).
+			if all && !signallable(p.State) || whole && !(signallable(p.State) && p.State != proc.Stopping || p.State == proc.Backoff) {
+				continue
+			}
+			ts = append(ts, target{p, namespec(*p)})
+		}
+		switch {
+		case found || all:
+		case whole:
+			ts = append(ts, target{nil, group + ": ERROR (no such group)"})
+		case group != name:
+			ts = append(ts, target{nil, group + ":" + name + ": ERROR (no such process)"})
+		default:
+			ts = append(ts, target{nil, name + ": ERROR (no such process)"})
+		}
+	}
+	var b strings.Builder
+	code := 0
+	for _, t := range ts {
+		c, msg := 0, ": signalled"
+		switch {
+		case t.p == nil:
+			c, msg = ctlGeneric, ""
+		case sigErr != nil:
+			c, msg = ctlGeneric, ": ERROR (bad signal name)"
+		case !signallable(t.p.State):
+			c, msg = ctlNotRunning, ": ERROR (not running)"
+		default:
+			if err := signalChild(*t.p, parent, unix.Signal(sig)); err != nil {
+				c, msg = ctlGeneric, ": ERROR ("+err.Error()+")"
+			}
+		}
+		b.WriteString(t.spec + msg + "\n")
+		if c != 0 {
+			code = c // supervisorctl keeps the last fault's status
+		}
+	}
+	io.WriteString(stdout, b.String())
+	if code != 0 {
+		return &exitStatus{code: code}
+	}
+	return nil
+}
+
+// signalChild sends sig to p's pid through a pidfd once it has checked
+// that the pidfd's process is p: a child of gosinit (parent) started when
+// the status file says p started. The status file may be a moment old, p
+// gone and its pid reused; and once the pidfd is open, the signal reaches
+// that process or, if it has exited meanwhile, nobody.
+func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
+	if p.Pid <= 0 {
+		return errors.New("no pid")
+	}
+	fd, err := unix.PidfdOpen(p.Pid, 0)
+	if err != nil {
+		return textf.Errorf("pid %d: %v", p.Pid, err)
+	}
+	defer unix.Close(fd)
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/stat")
+	if err != nil {
+		return textf.Errorf("pid %d is gone", p.Pid)
+	}
+	// After "(comm)": state, ppid, ... starttime is the 20th field.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 20 || f[1] != strconv.Itoa(parent) {
+		return textf.Errorf("pid %d is no longer gosinit's child", p.Pid)
+	}
+	ticks, err1 := strconv.ParseInt(f[19], 10, 64)
+	boot, err2 := bootTime()
+	if err1 == nil && err2 == nil && p.Start > 0 {
+		if started := boot + ticks/100; started < p.Start-2 || started > p.Start+2 {
+			return textf.Errorf("pid %d is another process now", p.Pid)
+		}
+	}
+	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}
+
+// bootTime is the machine's boot time, unix seconds (/proc/stat btime).
+// /proc/PID/stat counts a process's start in USER_HZ (100) ticks from it.
+func bootTime() (int64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no btime in /proc/stat")
 }

@@ -24,6 +24,7 @@ func TestSupervisorctlAlias(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "supervisord.conf")
 	text := "[supervisord]\nnodaemon=true\nlogfile=/dev/null\n\n[gosinit]\nstatus_file=" + dir + "/st.json\n\n" +
+		"[program:rec]\ncommand=" + strings.Join(helperCmd("sigrec", dir+"/signals", "rec"), " ") + "\nstartsecs=0\nstopsignal=KILL\n\n" +
 		"[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -80,6 +81,16 @@ func TestSupervisorctlAlias(t *testing.T) {
 	}
 	if _, errs, code := ctl("stop", "a"); code != 3 || !strings.Contains(errs, "supervisorctl stop: not supported") {
 		t.Errorf("stop a: exit %d, %q; want 3 and why", code, errs)
+	}
+	// signal reaches the process itself (a differential test compares
+	// the lines: TestCtlSignalMatchesSupervisorctl).
+	running("rec")
+	waitFileLines(filepath.Join(dir, "signals"), 1, 10*time.Second) // "rec ready"
+	if out, errs, code := ctl("signal", "USR1", "rec"); code != 0 || out != "rec: signalled\n" {
+		t.Errorf("signal USR1 rec: exit %d, %q %q", code, out, errs)
+	}
+	if got := waitFileLines(filepath.Join(dir, "signals"), 2, 10*time.Second); len(got) != 2 || got[1] != "rec 10" {
+		t.Errorf("rec recorded %q, want [rec ready, rec 10]", got)
 	}
 	// reread refuses what a reload would: here a log directory missing.
 	if err := os.WriteFile(conf, []byte(text+"stdout_logfile=/nonexistent-gosinit/a.log\n"), 0o644); err != nil {

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -963,6 +964,65 @@ func TestCtlTailMatchesSupervisorctl(t *testing.T) {
 				t.Errorf("gosinit supervisorctl %s (exit %d):\n%q%s\nsupervisorctl (exit %d):\n%q", strings.Join(args, " "), code, got, stderr, wantCode, want)
 			}
 		})
+	}
+}
+
+// TestCtlSignalMatchesSupervisorctl: supervisorctl signal (gosinit as
+// supervisorctl) against Debian's on the same processes, with signals
+// that leave sleep as it is (WINCH is ignored, CONT changes nothing): the
+// same lines and exit status. The processes are supervisord's children,
+// so supervisord is the parent ours checks for.
+func TestCtlSignalMatchesSupervisorctl(t *testing.T) {
+	conf, env, path := supervisordFixture(t)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(conf), "supervisord.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	st, err := proc.ReadStatus(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"WINCH", "ok"}, {"sigwinch", "ok", "talk"}, {"28", "grp:web"}, {"CONT", "exits"}, {"CONT", "missing"},
+		{"CONT", "manual"}, {"WINCH", "grp:*"}, {"WINCH", "grp:"}, {"WINCH", "nope"}, {"WINCH", "nog:*"},
+		{"WINCH", "grp:nope"}, {"WINCH", "all"}, {"WINCH", "ok", "all"}, {"FOO", "ok"}, {"FOO", "all"},
+		{"FOO", "nope", "ok"}, {"WINCH", "exits", "ok"}, {"WINCH", "exits", "nope"}, {"WINCH", "nope", "exits"},
+		{"WINCH", "grp:*", "ok", "missing"}, {"WINCH"}, {},
+	} {
+		t.Run(strings.Join(append([]string{"signal"}, args...), " "), func(t *testing.T) {
+			want, wantCode := supervisorctl(t, conf, env, append([]string{"signal"}, args...)...)
+			got, stderr, code := runCmd(func(rest []string, stdout, _ io.Writer) error {
+				if len(rest) < 2 {
+					return ctlSignal(path, rest, stdout)
+				}
+				return signalProcesses(st, parent, rest[0], rest[1:], stdout)
+			}, args...)
+			if got != want || code != wantCode {
+				t.Errorf("gosinit supervisorctl signal (exit %d):\n%s%s\nsupervisorctl (exit %d):\n%s", code, got, stderr, wantCode, want)
+			}
+		})
+	}
+	// A pid whose process is not the status file's (another parent) is
+	// left alone.
+	ok := st.Processes[0]
+	for _, p := range st.Processes {
+		if p.Name == "ok" {
+			ok = p
+		}
+	}
+	var out strings.Builder
+	if err := signalProcesses(st, os.Getpid(), "WINCH", []string{"ok"}, &out); err == nil || !strings.Contains(out.String(), "is no longer gosinit's child") {
+		t.Errorf("signalled %d through a parent that is not its own: %v\n%s", ok.Pid, err, out.String())
+	}
+	moved := *st
+	moved.Processes = slices.Clone(st.Processes)
+	for i := range moved.Processes {
+		moved.Processes[i].Start -= 3600 // as if the pid had been reused
+	}
+	out.Reset()
+	if err := signalProcesses(&moved, parent, "WINCH", []string{"ok"}, &out); err == nil || !strings.Contains(out.String(), "is another process now") {
+		t.Errorf("signalled a process that started an hour after the status file's: %v\n%s", err, out.String())
 	}
 }
 

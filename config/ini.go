@@ -69,6 +69,9 @@ func fileIndex(files []string, file string) int {
 
 // open returns the section called name, creating it at pos if needed.
 // reopened reports a section that existed before.
+// Not inlined: 1.1 kB of the binary (issue 2).
+//
+//go:noinline
 func (d *document) open(name string, pos Pos) (s *section, reopened bool) {
 	if name == "DEFAULT" {
 		if d.defaults == nil {

@@ -16,7 +16,10 @@ import (
 // "FILE:LINE: [section] key: ".
 
 // pyIsSpace is Python's str.isspace for one character: Go's unicode.IsSpace
-// plus the ASCII file, group, record and unit separators.
+// plus the ASCII file, group, record and unit separators. Not inlined
+// (issue 2).
+//
+//go:noinline
 func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f }
 
 func pyStrip(s string) string  { return strings.TrimFunc(s, pyIsSpace) }

@@ -224,6 +224,9 @@ func (s *Supervisor) accept(pl *pool, ev *queuedEvent, head bool) {
 
 // dispatch sends pl's queued events, oldest first, while a listener of
 // the pool is RUNNING and READY.
+// Not inlined: 5 call sites, 0.6 kB of the binary (issue 2).
+//
+//go:noinline
 func (s *Supervisor) dispatch(pl *pool) {
 	for len(pl.buffer) > 0 {
 		if !s.sendEvent(pl, pl.buffer[0]) {

@@ -194,7 +194,10 @@ func fields6(line []byte) (f [6][]byte) {
 	return f
 }
 
-// hexPrefix reads the hexadecimal digits at the start of b.
+// hexPrefix reads the hexadecimal digits at the start of b. Not inlined
+// (issue 2).
+//
+//go:noinline
 func hexPrefix(b []byte) (v uint64, rest []byte, ok bool) {
 	i := 0
 	for ; i < len(b) && i < 16; i++ {

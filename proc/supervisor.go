@@ -381,6 +381,10 @@ func (s *Supervisor) notifyCounts(st *Status) {
 	}
 }
 
+// dirOf is the directory part of p, without filepath.Clean. Not inlined (issue
+// 2).
+//
+//go:noinline
 func dirOf(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i > 0 {
 		return p[:i]

@@ -94,6 +94,9 @@ func (v Value) Get(key string) Value {
 
 // zero returns the error for reading a Null or Missing v: nil, or the
 // error Get carried into a Missing v.
+// Not inlined: 8 call sites, 0.4 kB of the binary (issue 2).
+//
+//go:noinline
 func (v Value) zero() error {
 	if v.kind == Missing && v.s != "" {
 		return &Error{Offset: v.off, Msg: v.s}
