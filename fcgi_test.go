@@ -69,14 +69,18 @@ func ask(t *testing.T, network, addr, line string) string {
 }
 
 // askAll connects until every name has answered "who" (two processes
-// share one socket), and returns the answers by name.
+// share one socket), and returns the answers by name. A process counts as
+// RUNNING before it calls accept (startsecs=0): until it does, the other
+// answers every connection.
 func askAll(t *testing.T, network, addr string, names ...string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	for i := 0; i < 200 && len(got) < len(names); i++ {
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) < len(names) && time.Now().Before(deadline) {
 		ans := ask(t, network, addr, "who")
 		name, _, _ := strings.Cut(ans, " ")
 		got[name] = ans
+		time.Sleep(5 * time.Millisecond)
 	}
 	for _, n := range names {
 		if got[n] == "" {
