@@ -349,11 +349,26 @@ startsecs=0
 		})
 		if gen == 2 {
 			// Every log file of the others is open by now: they are
-			// opened after the start, or at their first line.
+			// opened after the start, or at their first line. Settled:
+			// the same count twice, 50 ms apart.
 			before = fds()
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+				again := fds()
+				if len(again) == len(before) {
+					break
+				}
+				before = again
+			}
 		}
 	}
-	if after := fds(); len(after) != len(before) {
+	// A copier closes its pipe just after it reports the end: allow a
+	// moment for the count to settle; a leak never does.
+	after := fds()
+	for deadline := time.Now().Add(5 * time.Second); len(after) != len(before) && time.Now().Before(deadline); after = fds() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(after) != len(before) {
 		t.Errorf("gosinit had %d descriptors after extra's first removal, %d after two more:\nbefore %q\nafter  %q", len(before), len(after), before, after)
 	}
 	r.stop(t)
