@@ -6,28 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is what followFile writes to, read by the test meanwhile.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestFollowFile: tail -f goes on across both kinds of rotation gosinit
 // does (the file renamed to .1 and a new one made; truncated in place with
@@ -56,7 +37,7 @@ func TestFollowFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Seek(0, io.SeekEnd)
-	var out syncBuffer
+	var out lockedBuffer // followFile writes while the test reads
 	done := make(chan error, 1)
 	go func() { done <- followFile(f, path, holder.Process.Pid, &out) }()
 	waitOut := func(want string) {
