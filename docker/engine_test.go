@@ -495,10 +495,13 @@ func TestPID1Status(t *testing.T) {
 		t.Errorf("status table has no supervisorctl-style web line:\n%s", out)
 	}
 	// The same binary linked as supervisorctl, as images' health checks
-	// and scripts call it: status, and pid (gosinit's: 1).
-	ctl, code := c.exec("sh", "-c", `ln -sf "$(command -v gosinit)" /tmp/supervisorctl && /tmp/supervisorctl status web && /tmp/supervisorctl pid`)
-	if code != 0 || !regexp.MustCompile(`(?m)^web\s+RUNNING\s+pid \d+, uptime `).MatchString(ctl) || !strings.HasSuffix(ctl, "\n1\n") {
-		t.Errorf("supervisorctl status web; supervisorctl pid: exit %d:\n%s", code, ctl)
+	// and scripts call it: status, pid (gosinit's: 1), and signal, whose
+	// checks of the target (gosinit's child, started when the status file
+	// says) read the container's /proc.
+	ctl, code := c.exec("sh", "-c", `ln -sf "$(command -v gosinit)" /tmp/supervisorctl && /tmp/supervisorctl status web && /tmp/supervisorctl signal CONT flaky && /tmp/supervisorctl pid`)
+	if code != 0 || !regexp.MustCompile(`(?m)^web\s+RUNNING\s+pid \d+, uptime `).MatchString(ctl) ||
+		!strings.Contains(ctl, "\nflaky: signalled\n") || !strings.HasSuffix(ctl, "\n1\n") {
+		t.Errorf("supervisorctl status web; supervisorctl signal CONT flaky; supervisorctl pid: exit %d:\n%s", code, ctl)
 	}
 
 	if out, code := c.exec("sh", "-c", fmt.Sprintf("touch /tmp/broken && kill %d", rows["flaky"].pid)); code != 0 {
