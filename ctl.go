@@ -321,11 +321,17 @@ func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
 	if p.Pid <= 0 {
 		return errors.New("no pid")
 	}
-	fd, err := unix.PidfdOpen(p.Pid, 0)
-	if err != nil {
-		return textf.Errorf("pid %d: %v", p.Pid, err)
+	// Without pidfds (a kernel before 5.3, or a seccomp profile that
+	// refuses them) the checks below still hold, up to the moment of kill.
+	fd, err := pidfdOpen(p.Pid, 0)
+	switch {
+	case err == unix.ESRCH:
+		return textf.Errorf("pid %d is gone", p.Pid)
+	case err != nil:
+		fd = -1
+	default:
+		defer unix.Close(fd)
 	}
-	defer unix.Close(fd)
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/stat")
 	if err != nil {
 		return textf.Errorf("pid %d is gone", p.Pid)
@@ -342,8 +348,15 @@ func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
 			return textf.Errorf("pid %d is another process now", p.Pid)
 		}
 	}
+	if fd < 0 {
+		return unix.Kill(p.Pid, sig)
+	}
 	return unix.PidfdSendSignal(fd, sig, nil, 0)
 }
+
+// pidfdOpen is unix.PidfdOpen; a test replaces it to take the path of a
+// kernel without pidfds.
+var pidfdOpen = unix.PidfdOpen
 
 // bootTime is the machine's boot time, unix seconds (/proc/stat btime).
 // /proc/PID/stat counts a process's start in USER_HZ (100) ticks from it.

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gosinit/gosinit/config"
 	"github.com/gosinit/gosinit/proc"
 )
@@ -1023,6 +1025,18 @@ func TestCtlSignalMatchesSupervisorctl(t *testing.T) {
 	out.Reset()
 	if err := signalProcesses(&moved, parent, "WINCH", []string{"ok"}, &out); err == nil || !strings.Contains(out.String(), "is another process now") {
 		t.Errorf("signalled a process that started an hour after the status file's: %v\n%s", err, out.String())
+	}
+	// A kernel (or seccomp profile) without pidfds: kill(2), the same
+	// checks first.
+	pidfdOpen = func(int, int) (int, error) { return -1, unix.ENOSYS }
+	defer func() { pidfdOpen = unix.PidfdOpen }()
+	out.Reset()
+	if err := signalProcesses(st, parent, "WINCH", []string{"ok"}, &out); err != nil || out.String() != "ok: signalled\n" {
+		t.Errorf("without pidfds: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := signalProcesses(st, os.Getpid(), "WINCH", []string{"ok"}, &out); err == nil || !strings.Contains(out.String(), "is no longer gosinit's child") {
+		t.Errorf("without pidfds, a wrong parent was not refused: %v\n%s", err, out.String())
 	}
 }
 
