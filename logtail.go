@@ -249,8 +249,12 @@ func followFile(f *os.File, path string, pid int, stdout io.Writer) error {
 			copyNew()
 			return nil
 		}
-		if _, err := drainInotify(in, buf, base); err != nil {
+		changed, err := drainInotify(in, buf, base)
+		if err != nil {
 			return textf.Errorf("watch %s: %w", dir, err)
+		}
+		if !changed {
+			continue // another file of the directory
 		}
 		// Rotated: the name is another file now. Finish the old one,
 		// then go on from the start of the new one. Truncated in place

@@ -39,14 +39,14 @@ type fcgiSocket struct {
 	dev, ino uint64 // a unix socket's file, removed at close if unchanged
 }
 
-// fcgiStdin is p's stdin when p is a process of an fcgi-program: the
+// fcgiStdin is the stdin of a process of an fcgi-program (c): the
 // group's socket, made now if it is not open.
-func (s *Supervisor) fcgiStdin(p *process) (*os.File, error) {
-	sk := p.cfg.Socket
+func (s *Supervisor) fcgiStdin(c *config.Process) (*os.File, error) {
+	sk := c.Socket
 	if fs := s.sockets[sk.URL]; fs != nil {
 		return fs.f, nil
 	}
-	fs, err := openSocket(sk, p.cfg.User)
+	fs, err := openSocket(sk, c.User)
 	if err != nil {
 		return nil, textf.Errorf("could not create FastCGI socket %s: %v", sk.URL, err)
 	}
@@ -66,7 +66,7 @@ func (s *Supervisor) openSockets() error {
 		if g.Socket == nil || len(g.Processes) == 0 {
 			continue
 		}
-		if _, err := s.fcgiStdin(&process{cfg: g.Processes[0]}); err != nil {
+		if _, err := s.fcgiStdin(g.Processes[0]); err != nil {
 			return textf.Errorf("[fcgi-program:%s] socket: %v", g.Name, err)
 		}
 	}

@@ -52,7 +52,7 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	stdin := s.stdinR
 	if c.Socket != nil {
 		// A FastCGI server accepts on fd 0.
-		if stdin, err = s.fcgiStdin(p); err != nil {
+		if stdin, err = s.fcgiStdin(c); err != nil {
 			return 0, err
 		}
 	}
