@@ -1,0 +1,172 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lifecycleConf exercises supervisord's rules for one program at a time:
+// exitcodes with each autorestart value, starts that never last
+// startsecs (whatever autorestart and exitcodes say), startsecs=0, death by a signal, and at shutdown stopsignal,
+// the SIGKILL after stopwaitsecs, numprocs and the reverse-priority order.
+// Each program counts its runs in a file, so the story is the same on
+// every run.
+const lifecycleConf = base + `
+[program:exp]
+command=/bin/sh -c 'sleep 1.5; exit 2'
+autorestart=unexpected
+exitcodes=2
+startsecs=1
+
+[program:unexp]
+command=/bin/sh -c 'n=$(cat @DIR@/unexp.n 2>/dev/null || echo 0); n=$((n+1)); echo $n > @DIR@/unexp.n; sleep 1.5; if [ $n -lt 3 ]; then exit 3; fi; exit 0'
+autorestart=unexpected
+startsecs=1
+
+[program:never]
+command=/bin/sh -c 'sleep 1.5; exit 1'
+autorestart=false
+startsecs=1
+
+[program:retry1]
+command=/bin/sh -c 'exit 4'
+startretries=1
+startsecs=1
+
+[program:early]
+command=/bin/sh -c 'sleep 0.2; exit 0'
+autorestart=false
+startretries=0
+startsecs=5
+
+[program:zero]
+command=/bin/sh -c 'exit 0'
+startsecs=0
+autorestart=unexpected
+
+[program:selfkill]
+command=/bin/sh -c 'sleep 1.5; kill -KILL $$'
+autorestart=false
+startsecs=1
+
+[program:always]
+command=/bin/sh -c 'n=$(cat @DIR@/always.n 2>/dev/null || echo 0); n=$((n+1)); echo $n > @DIR@/always.n; if [ $n -lt 2 ]; then sleep 1.5; exit 0; fi; exec /bin/sleep 1000'
+autorestart=true
+startsecs=1
+priority=400
+
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; exec /bin/sleep 1000'
+stopwaitsecs=1
+startsecs=1
+priority=100
+
+[program:intstop]
+command=/bin/sh -c 'trap "exit 0" INT; while :; do sleep 0.1; done'
+stopsignal=INT
+startsecs=1
+priority=200
+
+[program:quitstop]
+command=/bin/sh -c 'trap "exit 7" QUIT; while :; do sleep 0.1; done'
+stopsignal=QUIT
+startsecs=1
+priority=300
+
+[program:np]
+command=/bin/sleep 1000
+numprocs=2
+process_name=%(program_name)s_%(process_num)02d
+startsecs=1
+priority=500
+`
+
+var lifecycleNames = []string{"exp", "unexp", "never", "retry1", "early", "zero", "selfkill", "always", "stubborn", "intstop", "quitstop", "np_00", "np_01"}
+
+// lifecycleSettled: every program has told its whole story up to the stop.
+func lifecycleSettled(log string) bool {
+	for _, s := range []string{
+		"exited: exp (", "exited: unexp (exit status 0", "exited: never (", "gave up: retry1 ", "gave up: early ",
+		"exited: zero (", "exited: selfkill (", "success: stubborn ", "success: intstop ",
+		"success: quitstop ", "success: np_00 ", "success: np_01 ",
+	} {
+		if !strings.Contains(log, s) {
+			return false
+		}
+	}
+	return strings.Count(log, "success: always ") == 2
+}
+
+// lifecycleStory is each program's catalogue lines, in order, pids cut,
+// and the order in which programs were stopped (np's two processes as
+// one: they stop together).
+func lifecycleStory(lines []string) (map[string][]string, []string) {
+	story := map[string][]string{}
+	var stopped []string
+	for _, l := range lines {
+		for _, n := range lifecycleNames {
+			re := regexp.MustCompile(`^\w+ (spawned: '` + n + `'|success: ` + n + ` |exited: ` + n + ` |gave up: ` + n + ` |stopped: ` + n + ` |killing '` + n + `')`)
+			if !re.MatchString(l) {
+				continue
+			}
+			story[n] = append(story[n], pidRe.ReplaceAllString(l, "N"))
+			if strings.Contains(l, "stopped: ") {
+				n = strings.TrimSuffix(strings.TrimSuffix(n, "_00"), "_01")
+				if len(stopped) == 0 || stopped[len(stopped)-1] != n {
+					stopped = append(stopped, n)
+				}
+			}
+		}
+	}
+	return story, stopped
+}
+
+// TestLifecycleMatchesSupervisord runs lifecycleConf under Debian's
+// supervisord and under gosinit, each as PID 1 of its own namespace,
+// waits until every program has settled, stops both with SIGTERM, and
+// compares each program's log lines and the stop order.
+func TestLifecycleMatchesSupervisord(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
+		t.Skip("Debian's supervisor package is not installed: no /usr/bin/supervisord")
+	}
+	r := startConf(t, lifecycleConf)
+	deadline := time.Now().Add(40 * time.Second)
+	for !lifecycleSettled(r.stderr.String()) {
+		if time.Now().After(deadline) {
+			r.stop(t)
+			t.Fatalf("gosinit: the programs did not settle in 40 s; log:\n%s", r.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("gosinit exited %d after SIGTERM", code)
+	}
+	ours, ourOrder := lifecycleStory(r.logLines())
+
+	log := supervisordLog(t, lifecycleConf, lifecycleSettled)
+	if !lifecycleSettled(log) {
+		t.Fatalf("supervisord: the programs did not settle; log:\n%s", log)
+	}
+	var lines []string
+	for _, l := range strings.Split(log, "\n") {
+		if len(l) > 24 {
+			lines = append(lines, l[24:])
+		}
+	}
+	theirs, theirOrder := lifecycleStory(lines)
+
+	for _, n := range lifecycleNames {
+		if g, w := strings.Join(ours[n], "\n  "), strings.Join(theirs[n], "\n  "); g != w {
+			t.Errorf("%s:\ngosinit:\n  %s\nsupervisord:\n  %s", n, g, w)
+		}
+	}
+	if g, w := strings.Join(ourOrder, " "), strings.Join(theirOrder, " "); g != w {
+		t.Errorf("stop order: gosinit %s, supervisord %s", g, w)
+	}
+	if len(theirs["always"]) < 5 || len(theirs["stubborn"]) < 4 {
+		t.Fatalf("the scenario did not happen under supervisord: %q", theirs)
+	}
+}
