@@ -379,3 +379,41 @@ startsecs=0
 	}
 	r.stop(t)
 }
+
+// TestFcgiReloadClosesWaitingSocket: an fcgi-program that crash-loops
+// spends most of its time EXITED, waiting for its next start. A reload
+// that removes it calls that start off; its socket must close then (file
+// removed, "Closing socket" logged), not linger until gosinit exits.
+func TestFcgiReloadClosesWaitingSocket(t *testing.T) {
+	const flap = `
+[fcgi-program:flap]
+command=/bin/sh -c 'exit 1'
+socket=unix://@DIR@/flap.sock
+startsecs=0
+autorestart=true
+`
+	r := startConf(t, reloadBase+flap)
+	r.waitStatus(t, 10*time.Second, "flap EXITED", func(m map[string]proc.ProcessStatus) bool {
+		return m["flap"].State == proc.Exited && m["keep"].State == proc.Running
+	})
+	sock := filepath.Join(r.dir, "flap.sock")
+	if s := socketStat(t, sock); s == "missing" {
+		t.Fatalf("flap.sock: %s before the reload", s)
+	}
+	r.rewrite(t, reloadBase)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 10*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for socketStat(t, sock) != "missing" {
+		if time.Now().After(deadline) {
+			t.Fatalf("flap.sock still there 5 s after flap's removal (%s); log:\n%s", socketStat(t, sock), r.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(r.stderr.String(), "Closing socket unix://"+sock) {
+		t.Errorf("no Closing socket line; log:\n%s", r.stderr.String())
+	}
+	r.stop(t)
+}

@@ -377,3 +377,51 @@ startsecs=0
 		t.Errorf("shared.log has %d extra-out lines (want 3) and should end with stay's last line:\n%s", got, log)
 	}
 }
+
+// TestReloadRemovedProgramNeverRestarts: a reload removes two programs.
+// x exits by itself (status 3, autorestart=true) once y has begun to stop,
+// but a child of x still holds its stdout, so x is reaped before its exit
+// can be reported. The reload must wait for that exit, and x must not be
+// started again: a process started then would run outside the status file
+// and the ordered shutdown.
+func TestReloadRemovedProgramNeverRestarts(t *testing.T) {
+	const removed = `
+[program:y]
+priority=900
+command=/bin/sh -c 'trap "touch @DIR@/flag; sleep 0.2; exit 0" TERM; while :; do sleep 0.05; done'
+startsecs=0
+
+[program:x]
+priority=100
+autorestart=true
+startsecs=0
+stdout_logfile=@DIR@/x.log
+command=/bin/sh -c 'if [ -e @DIR@/flag ]; then echo ghost; exec sleep 1000; fi; while [ ! -e @DIR@/flag ]; do sleep 0.01; done; (sleep 2) & exit 3'
+`
+	r := startConf(t, reloadBase+removed)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "x", "y"))
+	r.rewrite(t, reloadBase)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 15*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	// x's grandchild lives 2 s; give a restart that long to show.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(r.stderr.String(), "spawned: 'x'") > 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.stop(t)
+	log := r.stderr.String()
+	if n := strings.Count(log, "spawned: 'x'"); n != 1 {
+		t.Errorf("x spawned %d times, want once: a removed program was started again; log:\n%s", n, log)
+	}
+	if b, _ := os.ReadFile(filepath.Join(r.dir, "x.log")); strings.Contains(string(b), "ghost") {
+		t.Errorf("x ran again after its removal: x.log holds %q", b)
+	}
+	if !strings.Contains(log, "exited: x (exit status 3") {
+		t.Errorf("x's own exit was never reported; log:\n%s", log)
+	}
+}

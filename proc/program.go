@@ -65,6 +65,9 @@ type facts struct {
 	expected bool   // evExit: the status is in exitcodes (never for a signal)
 	// shutdown: gosinit is shutting down; nothing restarts, BACKOFF gives up.
 	shutdown bool
+	// removed: a reload dropped the process's program; it stops as asked
+	// and never starts again.
+	removed bool
 }
 
 // actKind is what the owner loop must do.
@@ -128,9 +131,9 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 	failedStart := func() {
 		next.backoff++
 		next.state = Backoff
-		if next.backoff > p.Startretries || f.shutdown {
+		if next.backoff > p.Startretries || f.shutdown || f.removed {
 			next.state = Fatal
-			if !f.shutdown {
+			if !f.shutdown && !f.removed {
 				log(config.LevelInfo, "gave up: "+name+" entered FATAL state, too many start retries too quickly")
 			}
 			acts = addAct(acts, action{kind: actGaveUp})
@@ -139,8 +142,8 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		timer(time.Duration(next.backoff)*time.Second, evBackoff)
 	}
 
-	if ev == evStart && f.shutdown {
-		return m, nil, false // nothing starts during shutdown
+	if ev == evStart && (f.shutdown || f.removed) {
+		return m, nil, false // nothing starts during shutdown, or once removed
 	}
 	switch m.state {
 	case Stopped, Exited, Fatal, Unknown:
@@ -204,7 +207,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			} else {
 				log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
 			}
-			restart := !f.shutdown && (p.Autorestart == config.AutorestartTrue ||
+			restart := !f.shutdown && !f.removed && (p.Autorestart == config.AutorestartTrue ||
 				p.Autorestart == config.AutorestartUnexpected && !f.expected)
 			if !restart {
 				acts = addAct(acts, action{kind: actGaveUp})
@@ -226,7 +229,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 	case Backoff:
 		switch ev {
 		case evBackoff:
-			if f.shutdown {
+			if f.shutdown || f.removed {
 				return next, nil, false
 			}
 			spawn()

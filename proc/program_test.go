@@ -49,19 +49,21 @@ func describe(acts []action) string {
 	return strings.Join(b, " ")
 }
 
-// TestTransitionEveryPair runs every state x event pair, in normal running
-// and during shutdown, and compares with testdata/transitions.golden.
+// TestTransitionEveryPair runs every state x event pair, in normal running,
+// during shutdown and for a process a reload removed, and compares with
+// testdata/transitions.golden.
 func TestTransitionEveryPair(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 6, 30, 0, 0, time.UTC)
 	var out strings.Builder
-	for _, shutdown := range []bool{false, true} {
+	for _, mode := range []string{"shutdown=false", "shutdown=true", "removed=true"} {
 		for _, st := range allStates {
 			for ev := event(0); ev < numEvents; ev++ {
 				m := machine{state: st, backoff: 1, lastSpawn: t0}
 				f := facts{now: t0.Add(5 * time.Second), pid: 12, err: "can't find command 'x'",
-					exitDesc: "exit status 3", expected: false, shutdown: shutdown}
+					exitDesc: "exit status 3", expected: false,
+					shutdown: mode == "shutdown=true", removed: mode == "removed=true"}
 				next, acts, handled := transition(m, testProgram(), "web", ev, f)
-				fmt.Fprintf(&out, "shutdown=%v %-8s + %-10s -> ", shutdown, st, ev)
+				fmt.Fprintf(&out, "%s %-8s + %-10s -> ", mode, st, ev)
 				if !handled {
 					fmt.Fprintf(&out, "ignored\n")
 					if next != m || len(acts) != 0 {

@@ -649,6 +649,8 @@ func (s *Supervisor) onEvent(e loopEvent) {
 func (s *Supervisor) feed(p *process, ev event, f facts) {
 	f.now = s.now()
 	f.shutdown = s.shutdown
+	f.removed = p.removed
+	wasLive := p.live()
 	if f.pid == 0 {
 		f.pid = p.pid
 	}
@@ -704,6 +706,10 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 	if p.m.state != before {
 		s.stateEvents(p, before, f)
 		s.afterChange(p)
+	} else if wasLive && p.cfg.Socket != nil && !p.live() {
+		// An EXITED process's restart was called off: its socket may
+		// be idle now.
+		s.closeIdleSockets(false)
 	}
 	if spawned {
 		s.feed(p, follow, followFacts)
@@ -768,7 +774,7 @@ func (s *Supervisor) signalProcess(p *process, sig unix.Signal, group bool) {
 // gosinit down with it.
 func (s *Supervisor) gaveUp(p *process) {
 	p.gaveUp = true
-	if s.shutdown || !p.cfg.Essential {
+	if s.shutdown || p.removed || !p.cfg.Essential {
 		return
 	}
 	code := p.lastCode
@@ -950,9 +956,12 @@ func (s *Supervisor) stepStop() {
 			}
 		}
 	}
+	// In a reload, a process reaped while its output drains (pendingExit)
+	// is not over yet: its exit is still to be fed. (A shutdown moves on:
+	// its sweep ends whatever holds the pipe.)
 	top, live := 0, false
 	for _, p := range stopping {
-		if p.pid != 0 && (!live || p.order > top) {
+		if (p.pid != 0 || !s.shutdown && p.pendingExit != nil) && (!live || p.order > top) {
 			top, live = p.order, true
 		}
 	}
