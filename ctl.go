@@ -218,9 +218,9 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 }
 
 // ctlSignal is supervisorctl signal SIG NAME...: SIG to each named process
-// (its pid, not its group, as supervisord's Subprocess.signal), to the
-// RUNNING, STARTING and BACKOFF processes of GROUP:* and to every RUNNING,
-// STARTING and STOPPING process for all; with supervisorctl's lines and
+// (its pid, not its group, as supervisord's Subprocess.signal), and to
+// every RUNNING, STARTING and STOPPING process of GROUP:* or, for all, of
+// every group, in the status file's (start) order; with supervisorctl's lines and
 // exit status ("signalled", "ERROR (not running)" and 7, "ERROR (no such
 // process)" and 1, "ERROR (bad signal name)"). No control socket is
 // needed: the status file has the pids, and the signal goes through a
@@ -253,7 +253,9 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 		spec string
 	}
 	var ts []target
-	sorted, _ := selectProcesses(st.Processes, nil) // by group, then name
+	// The status file's order is gosinit's start order: by priority, as
+	// supervisord's rpcinterface sorts them here.
+	sorted := st.Processes
 	all := slices.Contains(names, "all")
 	if all {
 		names = []string{"all"}
@@ -267,9 +269,9 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 				continue
 			}
 			found = true
-			// all: the signallable processes; GROUP:*: those RUNNING,
-			// STARTING or BACKOFF (rpcinterface's isSignallable, isRunning).
-			if all && !signallable(p.State) || whole && !(signallable(p.State) && p.State != proc.Stopping || p.State == proc.Backoff) {
+			// all and GROUP:*: the signallable ones only (rpcinterface's
+			// make_allfunc with isSignallable).
+			if (all || whole) && !signallable(p.State) {
 				continue
 			}
 			ts = append(ts, target{p, namespec(*p)})

@@ -119,3 +119,37 @@ func TestSupervisorctlAlias(t *testing.T) {
 		t.Errorf("status after the shutdown: exit %d, want 4", code)
 	}
 }
+
+// TestCtlSignalGroupStates: GROUP:* and all signal the RUNNING, STARTING
+// and STOPPING processes (a STOPPING one may be the very process a user
+// wants to signal) and skip the others, BACKOFF included, silently, in
+// the status file's order, as supervisord's signalProcessGroup and
+// signalAllProcesses (isSignallable). The processes are real sleeps, the
+// test their parent.
+func TestCtlSignalGroupStates(t *testing.T) {
+	var ps []proc.ProcessStatus
+	for _, p := range []struct {
+		name  string
+		state proc.State
+	}{{"z", proc.Running}, {"flap", proc.Backoff}, {"y", proc.Starting}, {"stubborn", proc.Stopping}, {"done", proc.Exited}} {
+		st := proc.ProcessStatus{Name: p.name, Group: "g", State: p.state}
+		if p.state != proc.Backoff && p.state != proc.Exited {
+			c := exec.Command("/bin/sleep", "1000")
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			pid := c.Process.Pid
+			t.Cleanup(func() { unix.Kill(pid, unix.SIGKILL); c.Wait() })
+			st.Pid, st.Start = pid, time.Now().Unix()
+		}
+		ps = append(ps, st)
+	}
+	st := &proc.Status{Pid: os.Getpid(), Processes: ps}
+	for _, names := range [][]string{{"g:*"}, {"all"}} {
+		var out strings.Builder
+		err := signalProcesses(st, os.Getpid(), "CONT", names, &out)
+		if want := "g:z: signalled\ng:y: signalled\ng:stubborn: signalled\n"; out.String() != want || err != nil {
+			t.Errorf("signal CONT %s: %v\n%s\nwant:\n%s", names[0], err, out.String(), want)
+		}
+	}
+}
