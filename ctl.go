@@ -186,7 +186,7 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 	switch {
 	case len(names) == 0:
 		b.WriteString(strconv.Itoa(st.Pid) + "\n")
-	case len(names) == 1 && names[0] == "all":
+	case slices.Contains(names, "all"): // supervisorctl's 'all' in names
 		all, _ := selectProcesses(st.Processes, nil) // supervisorctl's order
 		for _, p := range all {
 			b.WriteString(strconv.Itoa(p.Pid) + "\n")

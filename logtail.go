@@ -7,7 +7,6 @@ package main
 import (
 	"errors"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,7 +126,9 @@ func ctlMaintail(cfg *config.Config, loadErr error, args []string, stdout io.Wri
 	return tailFile(cfg.Supervisord.Logfile, "supervisord", n, follow, pid, stdout)
 }
 
-// tailModifier reads -f or -N (bytes); none is 1600 bytes.
+// tailModifier reads -f or -N; none is 1600 bytes. As supervisorctl's
+// readLog(-N, 0): N > 0 is the last N bytes, N <= 0 (--N, -0) the file from
+// offset |N| on.
 func tailModifier(m string) (n int64, follow, ok bool) {
 	switch {
 	case m == "":
@@ -136,16 +137,7 @@ func tailModifier(m string) (n int64, follow, ok bool) {
 		return tailFollowBytes, true, true
 	}
 	v, err := strconv.ParseInt(m[1:], 10, 64)
-	if err != nil {
-		return 0, false, false
-	}
-	if v < 0 {
-		v = -v // Python's readFile takes abs(offset)
-	}
-	if v == 0 {
-		v = math.MaxInt64 // -0: offset 0 from the start, the whole file
-	}
-	return v, false, true
+	return v, false, err == nil
 }
 
 // ctlFail prints supervisorctl's error text (on stdout, as supervisorctl
@@ -176,14 +168,23 @@ func tailFile(path, name string, n int64, follow bool, pid int, stdout io.Writer
 	}
 	defer f.Close()
 	end, err := f.Seek(0, io.SeekEnd)
+	// n > 0: the last n bytes; n <= 0: from offset -n (MinInt64's
+	// negation stays negative: past any end).
+	start := max(end-n, 0)
+	if n <= 0 {
+		start = -n
+		if start < 0 || start > end {
+			start = end
+		}
+	}
 	if err == nil {
-		_, err = f.Seek(max(end-n, 0), io.SeekStart)
+		_, err = f.Seek(start, io.SeekStart)
 	}
 	if err != nil {
 		return ctlFail(stdout, name+": ERROR (unknown error reading log)\n")
 	}
 	if !follow {
-		b := make([]byte, min(n, end)+1)
+		b := make([]byte, end-start+1)
 		got := 0
 		for got < len(b)-1 {
 			m, err := f.Read(b[got : len(b)-1])
@@ -219,6 +220,11 @@ func followFile(f *os.File, path string, pid int, stdout io.Writer) error {
 	const mask = unix.IN_MODIFY | unix.IN_CREATE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
 	if _, err := unix.InotifyAddWatch(in, dir, mask); err != nil {
 		return textf.Errorf("watch %s: %w", dir, err)
+	}
+	// A log path that is a symlink is written in its target's directory:
+	// watch that one too (any event there just wakes the copy).
+	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dir {
+		unix.InotifyAddWatch(in, filepath.Dir(real), mask)
 	}
 	pidfd := -1
 	if pid > 0 {

@@ -13,10 +13,23 @@ import (
 // TestFollowFile: tail -f goes on across both kinds of rotation gosinit
 // does (the file renamed to .1 and a new one made; truncated in place with
 // backups=0) and an outside logrotate's copytruncate, and ends when the
-// gosinit it follows exits.
+// gosinit it follows exits; also when the log path is a symlink into
+// another directory (the writes happen there).
 func TestFollowFile(t *testing.T) {
+	for _, link := range []bool{false, true} {
+		t.Run(map[bool]string{false: "file", true: "symlink"}[link], func(t *testing.T) { testFollowFile(t, link) })
+	}
+}
+
+func testFollowFile(t *testing.T, link bool) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "prog.log")
+	if link {
+		os.Mkdir(filepath.Join(dir, "data"), 0o755)
+		if err := os.Symlink(filepath.Join(dir, "data", "real.log"), path); err != nil {
+			t.Fatal(err)
+		}
+	}
 	appendTo := func(s string) {
 		t.Helper()
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -52,13 +65,17 @@ func TestFollowFile(t *testing.T) {
 	}
 	appendTo("one\n")
 	waitOut("one\n")
+	// The first line may have been read before followFile waited; this
+	// one comes after, so only a watch can bring it.
+	appendTo("more\n")
+	waitOut("one\nmore\n")
 	// gosinit's rotation: rename to .1, a new file at the path.
 	appendTo("two\n")
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
 	appendTo("three\n")
-	waitOut("one\ntwo\nthree\n")
+	waitOut("more\ntwo\nthree\n")
 	// backups=0: truncated in place, then written again.
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
@@ -75,7 +92,7 @@ func TestFollowFile(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("followFile did not return when the followed pid exited")
 	}
-	if got, want := out.String(), "one\ntwo\nthree\nfour\n"; got != want {
+	if got, want := out.String(), "one\nmore\ntwo\nthree\nfour\n"; got != want {
 		t.Errorf("followed %q, want %q", got, want)
 	}
 }

@@ -1361,8 +1361,18 @@ nocleanup=%v
 [program:p]
 command=/bin/sh -c 'echo to-out; echo to-err >&2; exec sleep 1000'
 startsecs=0
+
+[program:red]
+command=/bin/sleep 1000
+startsecs=0
+redirect_stderr=true
 `, nocleanup))
-			m := o.waitState(t, 10*time.Second, proc.Running, "p")
+			m := o.waitState(t, 10*time.Second, proc.Running, "p", "red")
+			// redirect_stderr: no stderr log, as supervisord's
+			// getProcessInfo says (so tail red stderr: no log file).
+			if r := m["red"]; r.StderrLogfile != "" || r.StdoutLogfile == "" {
+				t.Errorf("red: stdout_logfile %q, stderr_logfile %q; want a file and none", r.StdoutLogfile, r.StderrLogfile)
+			}
 			re := regexp.MustCompile(`^p-(stdout|stderr)---supervisor-[a-z0-9_]{8}\.log$`)
 			want := map[string]string{"stdout": "to-out\n", "stderr": "to-err\n"}
 			for ch, content := range want {

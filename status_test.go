@@ -923,7 +923,7 @@ func TestStatusMatchesSupervisorctl(t *testing.T) {
 // the bare "pid", which is each supervisor's own.
 func TestCtlPidMatchesSupervisorctl(t *testing.T) {
 	conf, env, path := supervisordFixture(t)
-	for _, names := range [][]string{{"all"}, {"ok"}, {"exits"}, {"missing"}, {"nope"}, {"ok", "nope"}, {"web"}, {"grp:web"}, {"grp:worker", "ok"}} {
+	for _, names := range [][]string{{"all"}, {"ok"}, {"exits"}, {"missing"}, {"nope"}, {"ok", "nope"}, {"web"}, {"grp:web"}, {"grp:worker", "ok"}, {"ok", "all"}, {"nope", "all"}} {
 		t.Run(strings.Join(append([]string{"pid"}, names...), " "), func(t *testing.T) {
 			want, wantCode := supervisorctl(t, conf, env, append([]string{"pid"}, names...)...)
 			got, stderr, code := runCmd(func(args []string, stdout, _ io.Writer) error { return ctlPid(path, args, stdout) }, names...)
@@ -947,7 +947,8 @@ func TestCtlTailMatchesSupervisorctl(t *testing.T) {
 		{"tail", "talk"}, {"tail", "-100", "talk"}, {"tail", "talk", "stderr"}, {"tail", "-20", "talk", "STDERR"},
 		{"tail", "-100000", "talk"}, {"tail", "-0", "talk"}, {"tail", "ok"}, {"tail", "grp:web"}, {"tail", "grp:web", "stderr"},
 		{"tail", "manual"}, {"tail", "nope"}, {"tail", "grp:"}, {"tail", "-x", "talk"}, {"tail", "talk", "bogus"},
-		{"tail"}, {"tail", "a", "b", "c", "d"}, {"tail", "-5"},
+		{"tail"}, {"tail", "a", "b", "c", "d"}, {"tail", "-5"}, {"tail", "--5", "talk"}, {"tail", "--100000", "talk"},
+		{"tail", "-2147483648", "talk"}, {"tail", "-2147483647", "talk"},
 		{"maintail", "-300"}, {"maintail", "-x"}, {"maintail", "x"}, {"maintail", "-1", "-2"},
 		{"avail"}, {"avail", "x"},
 	} {

@@ -426,8 +426,13 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 	return stdout, stderr, closeAfter, nil
 }
 
-// describe is the log file path the status file shows for a process.
+// describe is the log file path the status file shows for a process:
+// none for stderr with redirect_stderr, as supervisord's getProcessInfo
+// (so supervisorctl tail NAME stderr says "no log file").
 func (o *outputs) describe(p *process, stderr bool) string {
+	if stderr && p.cfg.RedirectStderr {
+		return ""
+	}
 	if o == nil || p.out == nil {
 		if stderr {
 			return p.cfg.Stderr.Path
@@ -435,9 +440,6 @@ func (o *outputs) describe(p *process, stderr bool) string {
 		return p.cfg.Stdout.Path
 	}
 	if stderr {
-		if p.cfg.RedirectStderr {
-			return p.out.stdout.path
-		}
 		return p.out.stderr.path
 	}
 	return p.out.stdout.path
