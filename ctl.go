@@ -89,7 +89,7 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 	var loadErr error
 	if conf != "" {
 		cfg, loadErr = config.Load(conf, config.Env{Environ: os.Environ()})
-		if loadErr == nil {
+		if cfg != nil { // errors elsewhere in the file do not matter here
 			statusFile = cfg.Gosinit.StatusFile
 		}
 	}

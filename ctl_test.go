@@ -99,6 +99,17 @@ func TestSupervisorctlAlias(t *testing.T) {
 	if _, errs, code := ctl("reread"); code != 2 || !strings.Contains(errs, `directory "/nonexistent-gosinit" does not exist`) {
 		t.Errorf("reread of a config with a missing log directory: exit %d, %q; want 2 and why", code, errs)
 	}
+	// A file that does not load (being edited, say) still names the
+	// status file: supervisorctl reads only its own section of it.
+	if err := os.WriteFile(conf, []byte(text+"startretries=many\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := ctl("status"); code != 0 || !strings.HasPrefix(out, "a ") {
+		t.Errorf("status with a config that does not load: exit %d\n%s%s", code, out, errs)
+	}
+	if _, errs, code := ctl("reread"); code != 2 || !strings.Contains(errs, "startretries") {
+		t.Errorf("reread of a config that does not load: exit %d, %q; want 2 and why", code, errs)
+	}
 	if err := os.WriteFile(conf, []byte(text+"\n[program:b]\ncommand=/bin/sleep 1001\nstartsecs=0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
