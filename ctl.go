@@ -138,7 +138,7 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 	case "tail":
 		return ctlTail(statusFile, rest, stdout)
 	case "maintail":
-		return ctlMaintail(cfg, loadErr, rest, stdout)
+		return ctlMaintail(statusFile, rest, stdout)
 	case "avail":
 		return ctlAvail(cfg, loadErr, statusFile, rest, stdout)
 	case "signal":
@@ -220,7 +220,7 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 // ctlSignal is supervisorctl signal SIG NAME...: SIG to each named process
 // (its pid, not its group, as supervisord's Subprocess.signal), and to
 // every RUNNING, STARTING and STOPPING process of GROUP:* or, for all, of
-// every group, in the status file's (start) order; with supervisorctl's lines and
+// every group, in the status file's order; with supervisorctl's lines and
 // exit status ("signalled", "ERROR (not running)" and 7, "ERROR (no such
 // process)" and 1, "ERROR (bad signal name)"). No control socket is
 // needed: the status file has the pids, and the signal goes through a
@@ -253,8 +253,8 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 		spec string
 	}
 	var ts []target
-	// The status file's order is gosinit's start order: by priority, as
-	// supervisord's rpcinterface sorts them here.
+	// The status file's order: by group, then name. supervisord's is by
+	// priority, the same where the priorities are (the lines' order only).
 	sorted := st.Processes
 	all := slices.Contains(names, "all")
 	if all {

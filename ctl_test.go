@@ -164,3 +164,38 @@ func TestCtlSignalGroupStates(t *testing.T) {
 		}
 	}
 }
+
+// TestCtlMaintailFollowsPID1: maintail prints the log gosinit writes, as
+// its status file names it: -l on PID 1's command line wins over the
+// config's logfile=, whatever file that names holds.
+func TestCtlMaintailFollowsPID1(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	stale := filepath.Join(dir, "stale.log")
+	os.WriteFile(stale, []byte("stale line from an earlier run\n"), 0o644)
+	text := "[supervisord]\nlogfile=" + stale + "\n\n[gosinit]\nstatus_file=" + dir + "/st.json\n\n[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(dir, "real.log")
+	g := launch(t, gosinitBin, dir, false, nil, "-c", conf, "-l", real)
+	want := "gosinit started with pid " + strconv.Itoa(g.cmd.Process.Pid)
+	var out strings.Builder
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out.Reset()
+		err := ctlMaintail(filepath.Join(dir, "st.json"), nil, &out)
+		if err == nil && strings.Contains(out.String(), want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("maintail: %v\n%s\nwant the log of %s, with %q; gosinit's stderr:\n%s", err, out.String(), real, want, g.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), "stale") {
+		t.Errorf("maintail printed the config's logfile, not -l's:\n%s", out.String())
+	}
+	unix.Kill(g.cmd.Process.Pid, unix.SIGTERM)
+	g.wait(t, 10*time.Second)
+}

@@ -95,8 +95,9 @@ func ctlTail(statusFile string, args []string, stdout io.Writer) error {
 }
 
 // ctlMaintail is supervisorctl maintail [-f|-N]: gosinit's own log file,
-// [supervisord] logfile= of the configuration.
-func ctlMaintail(cfg *config.Config, loadErr error, args []string, stdout io.Writer) error {
+// as the running gosinit names it in its status file ([supervisord]
+// logfile= or -l, where it writes; "no log file" when it writes none).
+func ctlMaintail(statusFile string, args []string, stdout io.Writer) error {
 	if len(args) > 1 {
 		return ctlFail(stdout, "Error: too many arguments\n"+helpMaintail)
 	}
@@ -111,19 +112,12 @@ func ctlMaintail(cfg *config.Config, loadErr error, args []string, stdout io.Wri
 	if !ok {
 		return ctlFail(stdout, "Error: bad argument "+modifier+"\n")
 	}
-	if cfg == nil {
-		if loadErr != nil {
-			return loadErr
-		}
-		return &exitStatus{code: ctlGeneric, msg: "supervisorctl maintail: no configuration file (give -c FILE): gosinit's log file is its [supervisord] logfile="}
+	path, other := statusFilePath(statusFile)
+	st, err := readLive(path, other)
+	if err != nil {
+		return &exitStatus{code: statusUnknown, msg: err.Error()}
 	}
-	pid := 0
-	if path, other := statusFilePath(cfg.Gosinit.StatusFile); path != "" {
-		if st, err := readLive(path, other); err == nil {
-			pid = st.Pid
-		}
-	}
-	return tailFile(cfg.Supervisord.Logfile, "supervisord", n, follow, pid, stdout)
+	return tailFile(st.Logfile, "supervisord", n, follow, st.Pid, stdout)
 }
 
 // tailModifier reads -f or -N; none is 1600 bytes. As supervisorctl's

@@ -871,7 +871,7 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 	// Shuffle the order, as PID 1 may write priority order: status sorts.
 	infos[0], infos[len(infos)-1] = infos[len(infos)-1], infos[0]
 	path = filepath.Join(dir, "status.json")
-	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Processes: infos})
+	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid(), Logfile: filepath.Join(dir, "supervisord.log"), Processes: infos})
 	return conf, env, path
 }
 
@@ -959,7 +959,7 @@ func TestCtlTailMatchesSupervisorctl(t *testing.T) {
 				case "tail":
 					return ctlTail(path, rest, stdout)
 				case "maintail":
-					return ctlMaintail(cfg, nil, rest, stdout)
+					return ctlMaintail(path, rest, stdout)
 				}
 				return ctlAvail(cfg, nil, path, rest, stdout)
 			}, args[1:]...)
@@ -986,8 +986,8 @@ func TestCtlSignalMatchesSupervisorctl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// PID 1 writes its start order: by priority (999 for all here), then
-	// by group name, as supervisord sorts its groups.
+	// PID 1 writes its processes by group and name (the fixture shuffled
+	// them); supervisord's order, by priority, is the same here (all 999).
 	st.Processes, _ = selectProcesses(st.Processes, nil)
 	for _, args := range [][]string{
 		{"WINCH", "ok"}, {"sigwinch", "ok", "talk"}, {"28", "grp:web"}, {"CONT", "exits"}, {"CONT", "missing"},

@@ -32,6 +32,9 @@ type Status struct {
 	Pid     int    `json:"pid"`
 	Started int64  `json:"started"` // unix seconds
 	Config  string `json:"config,omitempty"`
+	// Logfile is gosinit's own log file ([supervisord] logfile= or -l,
+	// absolute), for supervisorctl maintail; empty when it writes none.
+	Logfile string `json:"logfile,omitempty"`
 	// Generation counts reload attempts; it is published together with
 	// that reload's result (Reload, ReloadErrors, Changes), so a reader that
 	// sees it change sees the result of the reload it asked for.
@@ -195,6 +198,10 @@ func (s *Status) writeJSON(w *jsonlite.Writer) {
 		w.Key("config")
 		w.String(s.Config)
 	}
+	if s.Logfile != "" {
+		w.Key("logfile")
+		w.String(s.Logfile)
+	}
 	w.Key("generation")
 	w.Int(int64(s.Generation))
 	w.Key("reload_requests")
@@ -286,6 +293,8 @@ func parseStatus(data []byte) (*Status, error) {
 			s.Started, err = m.Value.Int()
 		case "config":
 			s.Config, err = m.Value.Str()
+		case "logfile":
+			s.Logfile, err = m.Value.Str()
 		case "generation":
 			s.Generation, err = intValue(m.Value)
 		case "reload_requests":
