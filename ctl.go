@@ -334,26 +334,41 @@ func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
 	default:
 		defer unix.Close(fd)
 	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/stat")
-	if err != nil {
+	ppid, started, ok := procStart(p.Pid)
+	if ppid == "" {
 		return textf.Errorf("pid %d is gone", p.Pid)
 	}
-	// After "(comm)": state, ppid, ... starttime is the 20th field.
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(f) < 20 || f[1] != strconv.Itoa(parent) {
+	if ppid != strconv.Itoa(parent) {
 		return textf.Errorf("pid %d is no longer gosinit's child", p.Pid)
 	}
-	ticks, err1 := strconv.ParseInt(f[19], 10, 64)
-	boot, err2 := bootTime()
-	if err1 == nil && err2 == nil && p.Start > 0 {
-		if started := boot + ticks/100; started < p.Start-2 || started > p.Start+2 {
-			return textf.Errorf("pid %d is another process now", p.Pid)
-		}
+	if ok && !sameSecond(started, p.Start) {
+		return textf.Errorf("pid %d is another process now", p.Pid)
 	}
 	if fd < 0 {
 		return unix.Kill(p.Pid, sig)
 	}
 	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}
+
+// procStart reads /proc/PID/stat: the parent's pid ("" when the process
+// is gone) and, when ok, its start time in unix seconds.
+func procStart(pid int) (ppid string, start int64, ok bool) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	// After "(comm)": state, ppid, ... starttime is the 20th field.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if err != nil || len(f) < 20 {
+		return "", 0, false
+	}
+	ticks, err1 := strconv.ParseInt(f[19], 10, 64)
+	boot, err2 := bootTime()
+	return f[1], boot + ticks/100, err1 == nil && err2 == nil
+}
+
+// sameSecond: a start time read from /proc matches one a status file
+// recorded (both cut to the second, from clocks read apart: 2 s of slack).
+// An unknown recorded time (0) matches.
+func sameSecond(proc, recorded int64) bool {
+	return recorded <= 0 || proc >= recorded-2 && proc <= recorded+2
 }
 
 // pidfdOpen is unix.PidfdOpen; a test replaces it to take the path of a

@@ -199,3 +199,53 @@ func TestCtlMaintailFollowsPID1(t *testing.T) {
 	unix.Kill(g.cmd.Process.Pid, unix.SIGTERM)
 	g.wait(t, 10*time.Second)
 }
+
+// TestCtlCopiesOfTheBinary: an image that copies gosinit twice, as
+// /usr/bin/supervisord and as /usr/bin/supervisorctl (two files, no
+// link): supervisorctl knows PID 1 by the start time in the status file.
+// A status file whose pid is another process that started at another
+// time is still refused.
+func TestCtlCopiesOfTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin, _ := os.ReadFile(gosinitBin)
+	for _, name := range []string{"sd/supervisord", "ctl/supervisorctl"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := filepath.Join(dir, "supervisord.conf")
+	text := "[supervisord]\nlogfile=/dev/null\n\n[gosinit]\nstatus_file=" + dir + "/st.json\n\n[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := launch(t, filepath.Join(dir, "sd/supervisord"), dir, false, nil, "-n", "-c", conf)
+	defer func() {
+		unix.Kill(g.cmd.Process.Pid, unix.SIGTERM)
+		g.wait(t, 10*time.Second)
+	}()
+	var out []byte
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out, err = exec.Command(filepath.Join(dir, "ctl/supervisorctl"), "-c", conf, "status").CombinedOutput()
+		if err == nil && strings.HasPrefix(string(out), "a ") || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || !strings.HasPrefix(string(out), "a ") {
+		t.Fatalf("supervisorctl status with a copy of the binary: %v\n%s", err, out)
+	}
+	// The same status file, its pid now a sleep that started later.
+	st, err := proc.ReadStatus(filepath.Join(dir, "st.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := exec.Command("/bin/sleep", "1000")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { other.Process.Kill(); other.Wait() }()
+	if err := checkGosinit(other.Process.Pid, st.Started-3600); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+		t.Errorf("a sleep that started an hour after the status file's gosinit passed for it: %v", err)
+	}
+}

@@ -189,7 +189,7 @@ func readLive(path, other string) (*proc.Status, error) {
 	if st.Pid <= 0 {
 		return nil, textf.Errorf("status file %s: pid %d is not a process id", path, st.Pid)
 	}
-	if err := checkGosinit(st.Pid); err != nil {
+	if err := checkGosinit(st.Pid, st.Started); err != nil {
 		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
 	}
 	return st, nil
@@ -198,9 +198,12 @@ func readLive(path, other string) (*proc.Status, error) {
 // checkGosinit checks that pid is alive and looks like gosinit. kill(pid, 0)
 // answering EPERM means alive (a non-root user asking about a root PID 1).
 // "Looks like gosinit": argv[0] or the executable is named gosinit or as
-// this program is, or the executable is this very program. A non-root user
-// may not read another user's /proc/PID/exe but may read its cmdline.
-func checkGosinit(pid int) error {
+// this program is, or the executable is this very program, or (a copy
+// under another name: COPY gosinit /usr/bin/supervisord, and again as
+// supervisorctl) the process started when the status file says gosinit
+// did. A non-root user may not read another user's /proc/PID/exe but may
+// read its cmdline.
+func checkGosinit(pid int, started int64) error {
 	err := unix.Kill(pid, 0)
 	if err != nil && err != unix.EPERM {
 		return textf.Errorf("pid %d is gone", pid)
@@ -248,6 +251,9 @@ func checkGosinit(pid int) error {
 		if mine, err := os.Stat("/proc/self/exe"); err == nil && os.SameFile(theirs, mine) {
 			return nil
 		}
+	}
+	if _, start, ok := procStart(pid); ok && started > 0 && sameSecond(start, started) {
+		return nil
 	}
 	return textf.Errorf("pid %d is not gosinit (it is %s)", pid, argv0)
 }

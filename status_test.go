@@ -1117,7 +1117,7 @@ func TestCheckGosinitKernelThread(t *testing.T) {
 			continue
 		}
 		want := fmt.Sprintf("pid %d is not gosinit (it is [%s])", pid, strings.TrimSuffix(string(comm), "\n"))
-		if err := checkGosinit(pid); err == nil || err.Error() != want {
+		if err := checkGosinit(pid, 0); err == nil || err.Error() != want {
 			t.Errorf("checkGosinit(%d) = %v, want %q", pid, err, want)
 		}
 		return
