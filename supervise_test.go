@@ -777,18 +777,22 @@ autorestart=true
 	}
 }
 
+// TestSecondSignalKillsAtOnce: a second SIGTERM (or SIGINT) during the
+// stop kills everything at once: the program in its stopwaitsecs, and the
+// leftovers after it (a child of it that ignores SIGTERM), with no
+// --grace wait.
 func TestSecondSignalKillsAtOnce(t *testing.T) {
 	r := startConf(t, base+`
 [program:stubborn]
-command=/bin/sh -c 'trap "" TERM; echo stubborn >> @DIR@/ready; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "" TERM; (trap "" TERM; exec sleep 1000) & echo stubborn >> @DIR@/ready; while :; do sleep 0.05; done'
 stopwaitsecs=60
 startsecs=0
-`)
+`, "--grace", "60s")
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "stubborn"))
 	r.waitReady(t, "stubborn")
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
 	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "stubborn"))
-	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // the second one: no 60 s wait
+	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // the second one: no 60 s wait, twice
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -1014,4 +1018,56 @@ startsecs=0
 		t.Errorf("no CRIT line for the pidfile; stderr:\n%s", r.stderr.String())
 	}
 	r.stop(t)
+}
+
+// TestEssentialEndsBesideMainProgram: an essential program gives up while
+// the main program runs. The main program gets SIGTERM first; once it has
+// exited, the other programs are stopped and gosinit exits with the
+// essential program's status.
+func TestEssentialEndsBesideMainProgram(t *testing.T) {
+	r := startConf(t, base+`
+[program:ess]
+command=/bin/sh -c 'sleep 0.3; exit 7'
+essential=true
+startsecs=0
+autorestart=false
+
+[program:other]
+command=/bin/sleep 1000
+startsecs=0
+`, "--", "/bin/sleep", "1000")
+	if code := r.wait(t, 15*time.Second); code != 7 {
+		t.Errorf("exit %d, want 7 (ess's)", code)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	for _, want := range []string{"main program exited (terminated by SIGTERM)", "stopped: other (terminated by SIGTERM)"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q:\n%s", want, lines)
+		}
+	}
+}
+
+// TestEssentialFailsBeforeMainProgram: an essential program that cannot
+// start ends gosinit during the start; the main program, which would start
+// after the programs, never does, and the others are stopped.
+func TestEssentialFailsBeforeMainProgram(t *testing.T) {
+	r := startConf(t, base+`
+[program:ess]
+command=/nonexistent/bin
+essential=true
+startretries=0
+priority=5
+
+[program:other]
+command=/bin/sleep 1000
+startsecs=0
+priority=2
+`, "--", "/bin/sleep", "1000")
+	if code := r.wait(t, 15*time.Second); code != 1 {
+		t.Errorf("exit %d, want 1 (ess's spawn error)", code)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	if strings.Contains(lines, "main program") || !strings.Contains(lines, "stopped: other (terminated by SIGTERM)") {
+		t.Errorf("want other stopped and no main program started:\n%s", lines)
+	}
 }

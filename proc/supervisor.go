@@ -908,6 +908,11 @@ func (s *Supervisor) mainExited(ws unix.WaitStatus) {
 	}
 	s.mainCode = code
 	s.log.infof("main program exited (%s)", describeExit(ws))
+	if s.shutdown {
+		// An essential program began the shutdown; it waited for this.
+		s.stopPrograms()
+		return
+	}
 	s.beginShutdown(code)
 }
 
@@ -930,6 +935,12 @@ func (s *Supervisor) beginShutdown(code int) {
 		s.forward(unix.SIGTERM)
 		return
 	}
+	s.stopPrograms()
+}
+
+// stopPrograms is the shutdown once no main program runs: BACKOFF and
+// EXITED processes will not start again, and the levels stop in turn.
+func (s *Supervisor) stopPrograms() {
 	for _, p := range s.procs {
 		switch p.m.state {
 		case Backoff, Exited:
@@ -999,6 +1010,7 @@ func (s *Supervisor) killAll() {
 	if s.sweeping {
 		s.sweepKill()
 	}
+	s.killed = true // a sweep still to come kills at once
 }
 
 // beginSweep: every program is gone; as PID 1 every other process of the
@@ -1008,6 +1020,10 @@ func (s *Supervisor) beginSweep() {
 	s.sweeping = true
 	s.reap()
 	if s.childless {
+		return
+	}
+	if s.killed { // a second SIGTERM came during the stop
+		s.signalLeftovers(unix.SIGKILL)
 		return
 	}
 	s.signalLeftovers(unix.SIGTERM)
@@ -1234,6 +1250,12 @@ func lookPath(name, pathList string) (string, bool) {
 // everything down with the shell's code (127, 126), but is no longer an
 // error before anything ran.
 func (s *Supervisor) startMainBeside() {
+	if s.shutdown {
+		// An essential program ended it during the start: the main
+		// program never runs.
+		s.mainDone = true
+		return
+	}
 	err := s.startMain()
 	if err == nil {
 		return
