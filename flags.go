@@ -29,6 +29,9 @@ type flagDef struct {
 // errHelp is flag.ErrHelp: -h or -help was given and not defined.
 var errHelp = errors.New("flag: help requested")
 
+// newFlags is not inlined: 5 call sites (issue 2's size).
+//
+//go:noinline
 func newFlags(out io.Writer, usage func()) *flagSet {
 	return &flagSet{defs: map[string]flagDef{}, out: out, usage: usage}
 }

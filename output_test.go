@@ -779,7 +779,8 @@ stderr_logfile=NONE
 		t.Errorf("%d dropping warnings, want one per streak:\n%s", n, o.err.String())
 	}
 	// Before the gap: lines 0..n0-1 whole, then part of line n0 (what
-	// fitted). After it: line n1, whole. The program was never blocked:
+	// fitted), ended by a newline gosinit adds so that it is not glued to
+	// the next. After it: line n1, whole. The program was never blocked:
 	// it wrote on while its output was dropped (n1 > n0), and the count
 	// in the warning is exactly the bytes missing in between.
 	const size = 100
@@ -791,6 +792,12 @@ stderr_logfile=NONE
 	}
 	b, _ := os.ReadFile(logPath)
 	after := b[len(full):]
+	if part > 0 {
+		if after[0] != '\n' {
+			t.Fatalf("the cut line %d goes on with %.100q, want a newline", n0, after)
+		}
+		after = after[1:]
+	}
 	n1, err := strconv.Atoi(string(after[:8]))
 	if err != nil || !bytes.HasPrefix(after, patternLine(n1, size)) {
 		t.Fatalf("after the gap the log goes on with %.100q, want a whole line", after)
@@ -1469,4 +1476,56 @@ stderr_logfile=NONE
 		}
 	}
 	o.stop(t)
+}
+
+// TestOutputUmaskOfProgramsNotOnLogs: gosinit sets a program's umask= on
+// itself around that program's fork; a log file a copier creates at that
+// moment (here: rotations, hundreds a second) must still get gosinit's
+// own umask (0644), never the program's (0600).
+func TestOutputUmaskOfProgramsNotOnLogs(t *testing.T) {
+	o := startOutIn(t, t.TempDir(), gosinitBin, `[supervisord]
+nodaemon=true
+logfile=/dev/null
+pidfile=@DIR@/sd.pid
+childlogdir=@DIR@
+
+[program:r]
+command=/bin/true
+umask=077
+numprocs=200
+process_name=r%(process_num)d
+startsecs=0
+autorestart=true
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:w]
+command=/bin/sh -c 'while :; do echo 0123456789012345678901234567890123456789; done'
+stdout_logfile=@DIR@/w.log
+stdout_logfile_maxbytes=100
+stdout_logfile_backups=1
+startsecs=0
+`)
+	mask := unix.Umask(0)
+	unix.Umask(mask)
+	want := uint32(0o644 &^ mask)
+	if want == 0o600 {
+		t.Skip("the test's own umask is 077: nothing to tell apart")
+	}
+	o.waitState(t, 20*time.Second, proc.Running, "w")
+	path := filepath.Join(o.dir, "w.log")
+	seen, bad := 0, 0
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); {
+		var st unix.Stat_t
+		if unix.Stat(path, &st) == nil {
+			seen++
+			if st.Mode&0o777 != want {
+				bad++
+			}
+		}
+	}
+	o.stop(t)
+	if seen < 100 || bad > 0 {
+		t.Errorf("w.log had mode %o in %d of %d looks, another mode (the program's umask) in %d", want, seen-bad, seen, bad)
+	}
 }

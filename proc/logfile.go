@@ -50,6 +50,12 @@ const logFileFlags = os.O_WRONLY | os.O_APPEND | os.O_CREATE | unix.O_CLOEXEC | 
 // world-writable.
 const logFileMode = 0o644
 
+// umaskMu keeps log files from being created under a program's umask=:
+// spawn sets the process-wide umask around its fork (holding umaskMu),
+// while copier goroutines may be creating log files (holding it for
+// reading).
+var umaskMu sync.RWMutex
+
 // logFile is one output destination: a (possibly rotating) file, or one of
 // gosinit's own standard streams (stdSink). It is safe for concurrent use:
 // copier goroutines write, the owner loop reopens and closes, and Writes are
@@ -70,6 +76,7 @@ type logFile struct {
 	notifying bool           // a goroutine is delivering pending
 	notified  sync.WaitGroup // that goroutine (tests wait on it)
 
+	cut          bool  // a failed write left a line unfinished in the file
 	dropping     bool  // inside a streak of failed writes
 	dropped      int64 // bytes dropped in the current streak
 	rotateFailed bool  // the last rotation attempt failed (reported once)
@@ -107,12 +114,14 @@ func stdSink(f *os.File, warn func(msg string)) *logFile {
 // open opens l.path with extra flags (0 or O_TRUNC) and makes it the current
 // file, closing the previous one. On failure the previous file stays.
 func (l *logFile) open(extra int) error {
+	umaskMu.RLock()
 	f, err := os.OpenFile(l.path, logFileFlags|extra, logFileMode)
 	if err != nil && errors.Is(err, unix.ELOOP) && trustedLink(l.path) {
 		// A link only we could have made (docker images link
 		// /var/log/x.log to /dev/stdout): follow it.
 		f, err = os.OpenFile(l.path, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
 	}
+	umaskMu.RUnlock()
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
 			if fi, lerr := os.Lstat(l.path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -172,10 +181,21 @@ func (l *logFile) Write(p []byte) (int, error) {
 	}
 	n := 0
 	if l.f != nil {
+		if l.cut {
+			// The last write stopped mid-line (a full disk): end that
+			// line first, so that it is never glued to this one.
+			if _, err := l.f.Write([]byte{'\n'}); err == nil {
+				l.cut = false
+				l.size++
+			}
+		}
 		n, err = l.f.Write(p)
 		l.size += int64(n)
 		if err != nil {
 			err = textf.Errorf("write %q: %w", l.path, unwrapPath(err))
+			if n > 0 {
+				l.cut = p[n-1] != '\n'
+			}
 		}
 	}
 	if err != nil {
@@ -185,7 +205,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 		}
 		l.dropped += int64(len(p) - n)
 	} else if l.dropping {
-		l.report("resumed writing " + strconv.Quote(l.path) + " after dropping " + strconv.FormatInt(l.dropped, 10) + " bytes")
+		l.report(l.droppedMsg("resumed writing "))
 		l.dropping = false
 		l.dropped = 0
 	}
@@ -310,41 +330,82 @@ func (l *logFile) prepare() {
 
 // Reopen closes the file and opens the same path again, for an outside
 // logrotate that moved the file aside (SIGUSR2, as supervisord). If the path
-// cannot be opened, writing continues to the old file and the error is
-// returned. A stdSink is left as it is.
+// cannot be opened, writing continues to the old file, and the error is
+// reported through warn (and returned, when the reopen was done at once).
+// A stdSink is left as it is.
+//
+// The owner loop calls it, and must never wait on a log file: while a Write
+// holds the file (one stuck on a FIFO whose reader stopped reading), the
+// reopen is left to a goroutine that waits for that Write.
 func (l *logFile) Reopen() error {
 	if l.std {
 		return nil // without the lock: a Write may be stuck on a full pipe
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	if err := l.open(0); err != nil {
-		return textf.Errorf("reopen log file %q: %w", l.path, err)
-	}
-	return nil
+	var err error
+	l.whenFree(func() string {
+		if l.closed {
+			return ""
+		}
+		if oerr := l.open(0); oerr != nil {
+			err = textf.Errorf("reopen log file %q: %w", l.path, oerr)
+			return err.Error()
+		}
+		return ""
+	})
+	return err
 }
 
 // Close closes the file; later Writes return os.ErrClosed. Closing a
-// stdSink does nothing: gosinit's own stdout and stderr stay open.
+// stdSink does nothing: gosinit's own stdout and stderr stay open. Bytes
+// dropped since the last good write are reported, as writing will not
+// resume. Like Reopen, it never waits for a Write.
 func (l *logFile) Close() error {
 	if l.std {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	l.closed = true
-	if l.f == nil {
-		return nil
-	}
-	err := l.f.Close()
-	l.f = nil
+	var err error
+	l.whenFree(func() string {
+		if l.closed {
+			return ""
+		}
+		l.closed = true
+		if l.f != nil {
+			err = l.f.Close()
+			l.f = nil
+		}
+		if l.dropping && l.dropped > 0 {
+			return l.droppedMsg("closed ")
+		}
+		return ""
+	})
 	return err
+}
+
+// whenFree runs fn with l.mu held, then gives what it returns (if not
+// empty) to warn without it: at once when no Write holds l.mu, else from a
+// goroutine once it is free, so that the caller never waits on a stuck
+// Write.
+func (l *logFile) whenFree(fn func() string) {
+	run := func() {
+		msg := fn()
+		l.mu.Unlock()
+		if msg != "" && l.warn != nil {
+			l.warn(msg)
+		}
+	}
+	if l.mu.TryLock() {
+		run()
+		return
+	}
+	go func() {
+		l.mu.Lock()
+		run()
+	}()
+}
+
+// droppedMsg ends a streak of dropped output: what, the path, the count.
+func (l *logFile) droppedMsg(what string) string {
+	return what + strconv.Quote(l.path) + " after dropping " + strconv.FormatInt(l.dropped, 10) + " bytes"
 }
 
 // unwrapPath strips the *fs.PathError that os.File adds ("write NAME: "),

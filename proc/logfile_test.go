@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -428,7 +429,8 @@ func writeAll(t *testing.T, l *logFile, data []byte, chunk int) {
 
 // A character device that always says ENOSPC (a copy of /dev/full in a temp
 // directory, so that a bug renames nothing that matters): one warning for
-// the whole streak, no rotation.
+// the whole streak, no rotation, and at Close the count of the bytes that
+// never got written.
 func TestLogFileFullDevice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "full")
 	if err := unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
@@ -448,6 +450,11 @@ func TestLogFileFullDevice(t *testing.T) {
 	}
 	if _, err := os.Lstat(path + ".1"); err == nil {
 		t.Errorf("the device was rotated")
+	}
+	l.Close()
+	want = append(want, fmt.Sprintf("closed %q after dropping 10000 bytes", path))
+	if got := w.list(); !slices.Equal(got, want) {
+		t.Errorf("warnings after Close = %q, want %q", got, want)
 	}
 }
 
@@ -513,9 +520,13 @@ func TestLogFileENOSPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := append(append(slices.Clone(data[:kept]), last...), last...)
+	want := slices.Clone(data[:kept])
+	if data[kept-1] != '\n' {
+		want = append(want, '\n') // the cut line is ended, not glued to the next
+	}
+	want = append(append(want, last...), last...)
 	if !bytes.Equal(got, want) {
-		t.Errorf("x.log: %d bytes, want the first %d written then 2 lines (%d bytes)", len(got), kept, len(want))
+		t.Errorf("x.log: %d bytes, want the first %d written, a newline if they end mid-line, then 2 lines (%d bytes)", len(got), kept, len(want))
 	}
 }
 
@@ -638,4 +649,72 @@ func splitChunks(data []byte, sizes []int) [][]byte {
 		off += n
 	}
 	return chunks
+}
+
+// TestLogFileStuckFIFO: a log path that is a FIFO whose reader stopped
+// reading. A Write waits for room; Reopen and Close (the owner loop's:
+// SIGUSR2, a reload dropping the program) must not wait with it. Once the
+// reader reads again, the deferred close takes effect.
+func TestLogFileStuckFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	l, err := openLogFile(path, 0, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		chunk := make([]byte, 16<<10)
+		for {
+			if _, err := l.Write(chunk); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	// The pipe is full: the writer is stuck in (or about to enter) a Write.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ); err == nil && n >= 64<<10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the FIFO never filled")
+		}
+	}
+	// Then the writer holds the lock (and cannot write: it is stuck).
+	for deadline := time.Now().Add(10 * time.Second); l.mu.TryLock(); time.Sleep(time.Millisecond) {
+		l.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never held the file")
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		l.Reopen()
+		l.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("Reopen/Close waited for a Write stuck on the FIFO")
+	}
+	// The reader reads again: the stuck Write ends, the close happens, the
+	// writer's next Write fails.
+	go io.Copy(io.Discard, r)
+	select {
+	case err := <-ended:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Errorf("Write after the deferred Close: %v, want os.ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the writer never saw the deferred Close")
+	}
 }

@@ -493,15 +493,12 @@ func (o *outputs) reopen() {
 	if o == nil {
 		return
 	}
-	for path, lf := range o.files {
-		if err := lf.Reopen(); err != nil {
-			o.s.log.warnf("reopen %s: %v", path, err)
-		}
+	// Failures are reported through each file's warn.
+	for _, lf := range o.files {
+		lf.Reopen()
 	}
 	if o.activity != nil {
-		if err := o.activity.Reopen(); err != nil {
-			o.s.log.warnf("reopen activity log: %v", err)
-		}
+		o.activity.Reopen()
 	}
 }
 

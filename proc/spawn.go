@@ -101,10 +101,13 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	// close and, on the first spawn, a probing clone.
 	if c.Umask != nil {
 		// No umask in ProcAttr: set gosinit's around the fork. Only the
-		// owner goroutine creates processes, so no other spawn races it.
+		// owner goroutine creates processes, so no other spawn races it;
+		// umaskMu keeps copiers from creating log files meanwhile.
+		umaskMu.Lock()
 		old := unix.Umask(int(*c.Umask))
 		pid, err = syscall.ForkExec(path, c.Argv, pa)
 		unix.Umask(old)
+		umaskMu.Unlock()
 	} else {
 		pid, err = syscall.ForkExec(path, c.Argv, pa)
 	}
