@@ -216,8 +216,9 @@ func followFile(f *os.File, path string, pid int, stdout io.Writer) error {
 		return textf.Errorf("watch %s: %w", dir, err)
 	}
 	// A log path that is a symlink is written in its target's directory:
-	// watch that one too (any event there just wakes the copy).
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dir {
+	// watch that one too (any event there just wakes the copy; watching
+	// the same directory twice is one watch).
+	if real, err := filepath.EvalSymlinks(path); err == nil {
 		unix.InotifyAddWatch(in, filepath.Dir(real), mask)
 	}
 	pidfd := -1

@@ -99,7 +99,9 @@ func (s *Supervisor) closeIdleSockets(all bool) {
 
 // live: the process is running, not yet reaped, or will run again by
 // itself (an EXITED process whose restart waits for minRespawn has its
-// timer armed).
+// timer armed). Not inlined (issue 2's size).
+//
+//go:noinline
 func (p *process) live() bool {
 	switch p.m.state {
 	case Starting, Running, Backoff, Stopping:

@@ -405,7 +405,7 @@ func (l *logFile) whenFree(fn func() string) {
 
 // droppedMsg ends a streak of dropped output: what, the path, the count.
 func (l *logFile) droppedMsg(what string) string {
-	return what + strconv.Quote(l.path) + " after dropping " + strconv.FormatInt(l.dropped, 10) + " bytes"
+	return textf.Sprintf("%s%q after dropping %d bytes", what, l.path, l.dropped)
 }
 
 // unwrapPath strips the *fs.PathError that os.File adds ("write NAME: "),
