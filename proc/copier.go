@@ -38,13 +38,10 @@ package proc
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -84,15 +81,13 @@ func framingSize(n int) int { return n + maxLine + 1 + prefixReadSize }
 // copier copies one pipe to one sink until the pipe ends. Create it with
 // startCopier.
 type copier struct {
-	r      *os.File
-	sink   io.Writer
-	debug  func(p []byte)
-	done   func()
-	stopAt atomic.Bool     // set by stop: drain what is there and finish
-	drain  bool            // the copier goroutine saw the stop
-	raw    syscall.RawConn // r's raw connection
-	lines  *lineFramer     // nil without prefix
-	strip  *ansiStripper   // nil without strip_ansi
+	r     *os.File
+	sink  io.Writer
+	debug func(p []byte)
+	done  func()
+	raw   syscall.RawConn // r's raw connection
+	lines *lineFramer     // nil without prefix
+	strip *ansiStripper   // nil without strip_ansi
 
 	pool *sync.Pool // where buf comes from
 	buf  *[]byte    // the read buffer, while the pipe has data
@@ -134,17 +129,6 @@ func startCopier(r *os.File, sink io.Writer, prefix []byte, strip bool, debug fu
 	c.readOp = c.readFd
 	go c.run()
 	return c
-}
-
-// stop makes the copier finish without waiting for the end of the pipe: it
-// takes what the pipe holds now, writes it out (with any partial line) and
-// calls done. For shutdown when a process that escaped supervision still
-// holds the write end. It returns at once; done tells when it is over.
-func (c *copier) stop() {
-	c.stopAt.Store(true)
-	// An error means r is already closed (the copier has finished) or not
-	// pollable, in which case only the end of the pipe ends the copier.
-	c.r.SetReadDeadline(time.Now())
 }
 
 func (c *copier) run() {
@@ -207,23 +191,13 @@ func (c *copier) release() {
 	}
 }
 
-// read reads the next chunk into c.buf: blocking until data or the end of
-// the pipe, or, once stop was called, only what is there now (io.EOF when
-// nothing).
+// read reads the next chunk into c.buf, blocking until data or the end of
+// the pipe.
 func (c *copier) read() (int, error) {
-	err := c.raw.Read(c.readOp)
-	if err != nil {
-		if !c.drain && errors.Is(err, os.ErrDeadlineExceeded) && c.stopAt.Load() {
-			// stop: take what the pipe holds now, without waiting.
-			c.drain = true
-			c.r.SetReadDeadline(time.Time{})
-			return c.read()
-		}
+	if err := c.raw.Read(c.readOp); err != nil {
 		return 0, err
 	}
 	switch {
-	case c.rerr == unix.EAGAIN:
-		return 0, io.EOF // draining, and the pipe is empty: the end
 	case c.rerr != nil:
 		return 0, c.rerr
 	case c.n <= 0:
@@ -234,8 +208,7 @@ func (c *copier) read() (int, error) {
 
 // readFd is the read itself, called by the runtime poller when the pipe
 // may be readable. Finding it empty, it hands the buffers back before the
-// copier waits (returning false makes the poller wait and call it again),
-// unless draining, when empty means the end.
+// copier waits (returning false makes the poller wait and call it again).
 func (c *copier) readFd(fd uintptr) bool {
 	if c.buf == nil {
 		c.buf = c.pool.Get().(*[]byte)
@@ -257,7 +230,7 @@ func (c *copier) readFd(fd uintptr) bool {
 	if c.lines != nil {
 		c.lines.release()
 	}
-	return c.drain
+	return false
 }
 
 // lineFramer turns a byte stream into prefixed lines. out holds, in order,

@@ -268,33 +268,6 @@ func TestCopierFailingSink(t *testing.T) {
 	}
 }
 
-// stop finishes a copier whose pipe never ends (a process that escaped
-// still holds the write end), after taking what the pipe holds.
-func TestCopierStop(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	data := pattern(60 << 10) // fits in the pipe
-	data = append(data, "partial"...)
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	var sink recorder
-	done := make(chan struct{})
-	c := startCopier(r, &sink, []byte("p "), false, nil, func() { close(done) })
-	c.stop()
-	waitClosed(t, done, "done after stop")
-	want := bytes.ReplaceAll(data, []byte("\n"), []byte("\np "))
-	want = append([]byte("p "), want...)
-	want = append(want, '\n')
-	if got := sink.bytes(); !bytes.Equal(got, want) {
-		t.Errorf("got %d bytes, want %d", len(got), len(want))
-	}
-	c.stop() // after the end: harmless
-}
-
 // The framing of the steady state allocates nothing.
 func TestLineFramerAllocs(t *testing.T) {
 	f := newLineFramer(io.Discard, []byte("web | "))
