@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -70,6 +71,8 @@ type logFile struct {
 	backups  int      // rotated copies to keep; 0 = truncate in place
 	size     int64    // bytes in the file, as far as this handle knows
 	closed   bool
+	dir      int  // the directory, opened by openDir, when dirOK
+	dirOK    bool // (opens and renames are relative to it)
 
 	warn      func(msg string)
 	pending   []string       // messages for warn, in order
@@ -114,14 +117,26 @@ func stdSink(f *os.File, warn func(msg string)) *logFile {
 // open opens l.path with extra flags (0 or O_TRUNC) and makes it the current
 // file, closing the previous one. On failure the previous file stays.
 func (l *logFile) open(extra int) error {
+	if !l.dirOK {
+		fd, err := openDir(filepath.Dir(l.path))
+		if err != nil {
+			return err
+		}
+		l.dir, l.dirOK = fd, true
+	}
+	base := filepath.Base(l.path)
 	umaskMu.RLock()
-	f, err := os.OpenFile(l.path, logFileFlags|extra, logFileMode)
-	if err != nil && errors.Is(err, unix.ELOOP) && trustedLink(l.path) {
+	fd, err := unix.Openat(l.dir, base, logFileFlags|extra, logFileMode)
+	if err == unix.ELOOP && trustedLink(l.path) {
 		// A link only we could have made (docker images link
 		// /var/log/x.log to /dev/stdout): follow it.
-		f, err = os.OpenFile(l.path, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
+		fd, err = unix.Openat(l.dir, base, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
 	}
 	umaskMu.RUnlock()
+	var f *os.File
+	if err == nil {
+		f = os.NewFile(uintptr(fd), l.path) // a FIFO (O_NONBLOCK) goes in the poller
+	}
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
 			if fi, lerr := os.Lstat(l.path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -267,18 +282,21 @@ func (l *logFile) rotate() {
 	}
 	extra := 0
 	if l.backups > 0 {
-		for i := l.backups - 1; i >= 1; i-- {
-			src := l.path + "." + strconv.Itoa(i)
-			dst := l.path + "." + strconv.Itoa(i+1)
-			if err := os.Rename(src, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				fail(err)
+		// PATH.(n-1) -> PATH.n ... PATH -> PATH.1, in the directory
+		// openDir opened. A failure ends the rotation; when PATH itself
+		// could not be renamed it is not opened afresh: it still holds
+		// the data.
+		base := filepath.Base(l.path)
+		for i := l.backups; i >= 1; i-- {
+			src := base
+			if i > 1 {
+				src += "." + strconv.Itoa(i-1)
+			}
+			dst := base + "." + strconv.Itoa(i)
+			if err := unix.Renameat(l.dir, src, l.dir, dst); err != nil && err != unix.ENOENT {
+				fail(textf.Errorf("rename %s %s: %w", src, dst, err))
 				return
 			}
-		}
-		if err := os.Rename(l.path, l.path+".1"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			// Do not open PATH afresh: it still holds the data.
-			fail(err)
-			return
 		}
 	} else {
 		extra = os.O_TRUNC
@@ -346,6 +364,7 @@ func (l *logFile) Reopen() error {
 		if l.closed {
 			return ""
 		}
+		l.closeDir() // the directory may have been replaced too
 		if oerr := l.open(0); oerr != nil {
 			err = textf.Errorf("reopen log file %q: %w", l.path, oerr)
 			return err.Error()
@@ -369,6 +388,7 @@ func (l *logFile) Close() error {
 			return ""
 		}
 		l.closed = true
+		l.closeDir()
 		if l.f != nil {
 			err = l.f.Close()
 			l.f = nil
@@ -406,6 +426,74 @@ func (l *logFile) whenFree(fn func() string) {
 // droppedMsg ends a streak of dropped output: what, the path, the count.
 func (l *logFile) droppedMsg(what string) string {
 	return textf.Sprintf("%s%q after dropping %d bytes", what, l.path, l.dropped)
+}
+
+// closeDir closes the directory; the next open opens it again.
+func (l *logFile) closeDir() {
+	if l.dirOK {
+		unix.Close(l.dir)
+		l.dirOK = false
+	}
+}
+
+// openDir opens dir (O_PATH) for a log file's opens and renames, one name
+// at a time, following only symbolic links owned by root or by gosinit's
+// user: a link someone else made (a program's user, in a log directory it
+// owns) could send root's writes and renames anywhere. Once open, the
+// directory stays the same whatever is later renamed or linked on its path.
+func openDir(dir string) (int, error) {
+	start := "."
+	if filepath.IsAbs(dir) {
+		start = "/"
+	}
+	fd, err := unix.Open(start, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	names := strings.Split(dir, "/")
+	for hops := 0; err == nil && len(names) > 0; {
+		name := names[0]
+		names = names[1:]
+		if name == "" || name == "." {
+			continue
+		}
+		var next int
+		if next, err = unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err != nil {
+			break
+		}
+		var st unix.Stat_t
+		err = unix.Fstat(next, &st)
+		target := ""
+		switch {
+		case err != nil:
+		case st.Mode&unix.S_IFMT == unix.S_IFDIR:
+			unix.Close(fd)
+			fd = next
+			continue
+		case st.Mode&unix.S_IFMT != unix.S_IFLNK:
+			err = unix.ENOTDIR
+		case st.Uid != 0 && st.Uid != uint32(os.Geteuid()):
+			err = textf.Errorf("%s is a symbolic link owned by uid %d, which log paths never follow", name, st.Uid)
+		case hops > 40:
+			err = unix.ELOOP
+		default:
+			buf := make([]byte, unix.PathMax)
+			n, rerr := unix.Readlinkat(next, "", buf)
+			target, err = string(buf[:max(n, 0)]), rerr
+		}
+		unix.Close(next)
+		if err != nil {
+			break
+		}
+		hops++
+		names = append(strings.Split(target, "/"), names...)
+		if strings.HasPrefix(target, "/") {
+			unix.Close(fd)
+			fd, err = unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
 // unwrapPath strips the *fs.PathError that os.File adds ("write NAME: "),

@@ -718,3 +718,72 @@ func TestLogFileStuckFIFO(t *testing.T) {
 		t.Error("the writer never saw the deferred Close")
 	}
 }
+
+// TestLogFileDirectoryLinks: a log path's directories are followed
+// through symbolic links only when root (or gosinit's user) made them; and
+// once a log file is open, renaming or relinking its directory's path
+// does not move where it rotates. A program's user who owns its log
+// directory could otherwise send root's writes and renames anywhere.
+func TestLogFileDirectoryLinks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the links belong to another user")
+	}
+	const nobody = 65534
+	d := t.TempDir()
+	for _, dir := range []string{"real", "ud/logs", "rootonly"} {
+		if err := os.MkdirAll(filepath.Join(d, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chown(filepath.Join(d, "ud"), nobody, nobody)
+	precious := filepath.Join(d, "rootonly", "x.log")
+	os.WriteFile(precious, []byte("precious\n"), 0o644)
+
+	// A link root made: followed.
+	os.Symlink(filepath.Join(d, "real"), filepath.Join(d, "rootlink"))
+	l, err := openLogFile(filepath.Join(d, "rootlink", "x.log"), 0, 0, nil)
+	if err != nil {
+		t.Fatalf("through a root-owned link: %v", err)
+	}
+	l.Write([]byte("via root's link\n"))
+	l.Close()
+	if b, _ := os.ReadFile(filepath.Join(d, "real", "x.log")); string(b) != "via root's link\n" {
+		t.Errorf("real/x.log = %q", b)
+	}
+
+	// A link another user made: refused.
+	bad := filepath.Join(d, "ud", "badlink")
+	os.Symlink(filepath.Join(d, "rootonly"), bad)
+	os.Lchown(bad, nobody, nobody)
+	if _, err := openLogFile(filepath.Join(bad, "x.log"), 0, 0, nil); err == nil || !strings.Contains(err.Error(), "badlink is a symbolic link owned by uid 65534") {
+		t.Errorf("through uid %d's link: %v, want refused", nobody, err)
+	}
+
+	// Opened in the real directory; then its user swaps the directory for
+	// a link to a root-only one. Rotations stay where the file was opened.
+	var w warnings
+	l, err = openLogFile(filepath.Join(d, "ud", "logs", "x.log"), 10, 1, w.warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write([]byte("first line\n"))
+	if err := os.Rename(filepath.Join(d, "ud", "logs"), filepath.Join(d, "ud", "old")); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(d, "ud", "logs")
+	os.Symlink(filepath.Join(d, "rootonly"), planted)
+	os.Lchown(planted, nobody, nobody)
+	l.Write([]byte("second line\n"))
+	l.Write([]byte("third line\n"))
+	if b, _ := os.ReadFile(precious); string(b) != "precious\n" {
+		t.Errorf("rootonly/x.log = %q: a rotation followed the planted link", b)
+	}
+	if _, err := os.Lstat(precious + ".1"); err == nil {
+		t.Errorf("rootonly/x.log.1 exists: a rotation followed the planted link")
+	}
+	// Each line fills the file (maxbytes 10) and is rotated to .1 at once.
+	if b, _ := os.ReadFile(filepath.Join(d, "ud", "old", "x.log.1")); string(b) != "third line\n" {
+		t.Errorf("old/x.log.1 = %q, want the third line (rotated where the file was opened)", b)
+	}
+}
