@@ -1006,6 +1006,9 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	}
 	stdoutPrefix := l.prefix(s, "stdout_prefix", g.StdoutPrefix, g.stdoutPrefixPos)
 	stderrPrefix := l.prefix(s, "stderr_prefix", g.StderrPrefix, g.stderrPrefixPos)
+	if p.RedirectStderr && stderrPrefix.sec == s.name {
+		l.warnf(stderrPrefix.pos, s.name, "stderr_prefix", "ignored because redirect_stderr=true: stderr lines get stdout_prefix")
+	}
 
 	// Per process. supervisord keeps one expansion dict for the whole loop,
 	// so ENV_X from this program's environment= stays visible to the next
@@ -1071,7 +1074,9 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 			return nil
 		}
 		proc.Stdout.Prefix = stdoutPrefix.forStream(l, pv, proc.Stdout)
-		proc.Stderr.Prefix = stderrPrefix.forStream(l, pv, proc.Stderr)
+		if !proc.RedirectStderr {
+			proc.Stderr.Prefix = stderrPrefix.forStream(l, pv, proc.Stderr)
+		}
 		procs = append(procs, &proc)
 	}
 	if procs == nil {
