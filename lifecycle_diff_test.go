@@ -101,7 +101,7 @@ func lifecycleSettled(log string) bool {
 }
 
 // lifecycleStory is each program's catalogue lines, in order, pids cut,
-// and the order in which programs were stopped (np's two processes as
+// a line repeated at once kept once, and the order in which programs were stopped (np's two processes as
 // one: they stop together).
 func lifecycleStory(lines []string) (map[string][]string, []string) {
 	story := map[string][]string{}
@@ -112,7 +112,13 @@ func lifecycleStory(lines []string) (map[string][]string, []string) {
 			if !re.MatchString(l) {
 				continue
 			}
-			story[n] = append(story[n], pidRe.ReplaceAllString(l, "N"))
+			l = pidRe.ReplaceAllString(l, "N")
+			// supervisord under load may send SIGKILL again on its next
+			// one-second tick before the first is reaped: one line.
+			if k := len(story[n]); k > 0 && story[n][k-1] == l {
+				continue
+			}
+			story[n] = append(story[n], l)
 			if strings.Contains(l, "stopped: ") {
 				n = strings.TrimSuffix(strings.TrimSuffix(n, "_00"), "_01")
 				if len(stopped) == 0 || stopped[len(stopped)-1] != n {
