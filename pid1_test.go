@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,13 +211,21 @@ func TestStartFailures(t *testing.T) {
 
 func TestChildSignalState(t *testing.T) {
 	// Start gosinit with 32 and 34 ignored, as some launchers leave them
-	// (signals the Go runtime neither handles nor lets os/signal catch):
-	// the program must still start with every disposition at default.
+	// (signals the Go runtime neither handles nor lets os/signal catch),
+	// and with USR1 and WINCH blocked, as a parent may leave them (Go
+	// keeps such a mask in the children it forks): the program must still
+	// start with every disposition at default and nothing blocked.
 	for _, sig := range []uintptr{32, 34} {
 		old := setSigIgn(t, sig)
 		t.Cleanup(func() { restoreSig(sig, old) })
 	}
+	runtime.LockOSThread() // gosinit is forked from this thread, with its mask
+	var blocked unix.Sigset_t
+	blocked.Val[0] = 1<<(unix.SIGUSR1-1) | 1<<(unix.SIGWINCH-1)
+	unix.PthreadSigmask(unix.SIG_BLOCK, &blocked, nil)
 	r := startInit(t, true, nil, helperCmd("maskcheck")...)
+	unix.PthreadSigmask(unix.SIG_UNBLOCK, &blocked, nil)
+	runtime.UnlockOSThread()
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, r.stderr.String())
 	}

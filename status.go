@@ -314,6 +314,9 @@ func splitNamespec(spec string) (group, name string, whole bool) {
 
 // namespec is supervisor's make_namespec: "group:name", or "name" when the
 // group has the process's name.
+// Not inlined: 3 call sites (issue 2's size).
+//
+//go:noinline
 func namespec(p proc.ProcessStatus) string {
 	if p.Group == p.Name {
 		return p.Name

@@ -1071,3 +1071,74 @@ priority=2
 		t.Errorf("want other stopped and no main program started:\n%s", lines)
 	}
 }
+
+// TestSpawnPathsAsSupervisord: how a command and its directory are found,
+// as Debian's supervisord 4.2.5 does it (a review ran the same cases):
+//   - a relative command is checked from gosinit's directory but run from
+//     directory= (both hold a ./rel here; the one in directory= runs);
+//   - directory= naming a file is "couldn't chdir", not an exec error;
+//   - environment=PATH="" searches the working directory only: no /bin.
+func TestSpawnPathsAsSupervisord(t *testing.T) {
+	cwd, d := t.TempDir(), t.TempDir()
+	out := filepath.Join(d, "ran")
+	for dir, who := range map[string]string{cwd: "cwd", d: "directory"} {
+		script := "#!/bin/sh\necho " + who + " >> " + out + "\nexec sleep 1000\n"
+		if err := os.WriteFile(filepath.Join(dir, "rel"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	afile := filepath.Join(d, "afile")
+	os.WriteFile(afile, nil, 0o644)
+	conf := filepath.Join(d, "supervisord.conf")
+	os.WriteFile(conf, []byte(`[supervisord]
+logfile=/dev/null
+
+[program:rel]
+command=./rel
+directory=`+d+`
+startsecs=0
+
+[program:notdir]
+command=/bin/true
+directory=`+afile+`
+startretries=0
+
+[program:emptypath]
+command=true
+environment=PATH=""
+startretries=0
+`), 0o644)
+	r := launch(t, gosinitBin, cwd, true, nil, "-c", conf, "--status-file", filepath.Join(d, "st.json"))
+	defer func() {
+		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+		r.wait(t, 10*time.Second)
+	}()
+	want := []string{
+		"couldn't chdir to " + afile + ": ENOTDIR",
+		"spawnerr: can't find command 'true'",
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(out)
+		log := r.stderr.String()
+		if string(b) == "directory\n" && strings.Contains(log, want[0]) && strings.Contains(log, want[1]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ran %q (want the ./rel of directory=); log, want %q:\n%s", b, want, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestMainProgramWithoutPATH: with PATH unset, COMMAND is searched in
+// /bin:/usr/bin, as execvp (and so tini and dumb-init) does.
+func TestMainProgramWithoutPATH(t *testing.T) {
+	needRoot(t)
+	cmd := exec.Command(gosinitBin, "--", "true")
+	cmd.Env = []string{}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gosinit -- true without PATH: %v\n%s", err, out)
+	}
+}

@@ -195,7 +195,10 @@ func tomlEntry(key string, v any) (*entry, error) {
 	return e, nil
 }
 
-// tomlType names a decoded TOML value's type in TOML's words.
+// tomlType names a decoded TOML value's type in TOML's words. Not
+// inlined: 3 call sites, 0.5 kB (issue 2's size).
+//
+//go:noinline
 func tomlType(v any) string {
 	switch v.(type) {
 	case string:

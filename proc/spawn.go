@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -30,7 +31,8 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	if len(c.Argv) == 0 {
 		return 0, errors.New("command is empty")
 	}
-	path, err := resolveCommand(c.Argv[0], c.Environment["PATH"])
+	envPath, hasPath := c.Environment["PATH"]
+	path, err := resolveCommand(c.Argv[0], envPath, hasPath)
 	if err != nil {
 		return 0, err
 	}
@@ -82,9 +84,13 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		return 0, textf.Errorf("couldn't set up output: %v", err)
 	}
 	if c.Directory != nil {
-		// The child's chdir failure would come back as a bare errno;
+		// The child's chdir failure would come back as an exec error;
 		// supervisord names the directory.
-		if _, err := os.Stat(*c.Directory); err != nil {
+		st, err := os.Stat(*c.Directory)
+		if err == nil && !st.IsDir() {
+			err = unix.ENOTDIR
+		}
+		if err != nil {
 			return 0, textf.Errorf("couldn't chdir to %s: %s", *c.Directory, errnoName(err))
 		}
 	}
@@ -105,16 +111,29 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		// umaskMu keeps copiers from creating log files meanwhile.
 		umaskMu.Lock()
 		old := unix.Umask(int(*c.Umask))
-		pid, err = syscall.ForkExec(path, c.Argv, pa)
+		pid, err = forkExec(path, c.Argv, pa)
 		unix.Umask(old)
 		umaskMu.Unlock()
 	} else {
-		pid, err = syscall.ForkExec(path, c.Argv, pa)
+		pid, err = forkExec(path, c.Argv, pa)
 	}
 	if err != nil {
 		return 0, textf.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(err))
 	}
 	return pid, nil
+}
+
+// forkExec is syscall.ForkExec with an empty signal mask in the child.
+// Go's child takes the mask of the forking thread, which keeps whatever
+// gosinit's own parent blocked (tini and dumb-init clear it too): the
+// fork happens on this thread, with nothing blocked.
+func forkExec(path string, argv []string, pa *syscall.ProcAttr) (int, error) {
+	runtime.LockOSThread()
+	var none [1]uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	pid, err := syscall.ForkExec(path, argv, pa)
+	runtime.UnlockOSThread()
+	return pid, err
 }
 
 func errnoName(err error) string {
@@ -127,24 +146,24 @@ func errnoName(err error) string {
 }
 
 // resolveCommand finds argv[0] as supervisord does: a name without a slash
-// is searched in the program's PATH (its environment= PATH, else
-// gosinit's, else /bin:/usr/bin:/usr/local/bin), the first existing file
-// wins, and it must be a regular, executable file.
-func resolveCommand(name, envPath string) (string, error) {
+// is searched in the program's PATH (its environment= PATH, even empty,
+// else gosinit's, else /bin:/usr/bin:/usr/local/bin), the first existing
+// file wins, and it must be a regular, executable file.
+func resolveCommand(name, envPath string, hasPath bool) (string, error) {
 	found := ""
 	if strings.Contains(name, "/") {
 		if _, err := os.Stat(name); err == nil {
 			found = name
 		}
 	} else {
-		pathList := envPath
-		if pathList == "" {
+		pathList := envPath // environment= PATH, even empty: the cwd
+		if !hasPath {
 			pathList = os.Getenv("PATH")
+			if pathList == "" {
+				pathList = "/bin:/usr/bin:/usr/local/bin"
+			}
 		}
-		if pathList == "" {
-			pathList = "/bin:/usr/bin:/usr/local/bin"
-		}
-		for _, dir := range filepath.SplitList(pathList) {
+		for _, dir := range strings.Split(pathList, ":") {
 			cand := filepath.Join(dir, name)
 			if _, err := os.Stat(cand); err == nil {
 				found = cand
@@ -168,11 +187,9 @@ func resolveCommand(name, envPath string) (string, error) {
 	if access(found, unix.X_OK) != nil {
 		return "", textf.Errorf("no permission to run command '%s'", found)
 	}
-	abs, err := filepath.Abs(found)
-	if err != nil {
-		return found, nil
-	}
-	return abs, nil
+	// As found, not made absolute: a relative path runs from directory=,
+	// as supervisord runs it (it checks from its own directory, too).
+	return found, nil
 }
 
 // childEnviron is gosinit's environment as children inherit it: without

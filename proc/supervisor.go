@@ -1183,7 +1183,11 @@ func (s *Supervisor) startMain() error {
 	name := s.opts.Command[0]
 	path := name
 	if !strings.Contains(name, "/") {
-		lp, ok := lookPath(name, os.Getenv("PATH"))
+		pathList, set := os.LookupEnv("PATH")
+		if !set {
+			pathList = "/bin:/usr/bin" // execvp's default, as tini and dumb-init get it
+		}
+		lp, ok := lookPath(name, pathList)
 		if !ok {
 			return &StartError{Code: 127, Command: name, Err: errors.New("not found")}
 		}
@@ -1200,7 +1204,7 @@ func (s *Supervisor) startMain() error {
 		attr.Foreground = true
 		attr.Ctty = fg
 	}
-	pid, err := syscall.ForkExec(path, s.opts.Command, &syscall.ProcAttr{
+	pid, err := forkExec(path, s.opts.Command, &syscall.ProcAttr{
 		Env:   s.baseEnv,
 		Files: []uintptr{os.Stdin.Fd(), fdOf(s.opts.Stdout, 1), fdOf(s.opts.Stderr, 2)},
 		Sys:   attr,
