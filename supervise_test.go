@@ -1142,3 +1142,36 @@ func TestMainProgramWithoutPATH(t *testing.T) {
 		t.Fatalf("gosinit -- true without PATH: %v\n%s", err, out)
 	}
 }
+
+// TestMinfdsReachesPrograms: started with a soft open-files limit of 1024
+// under a hard one of 20000, and minfds=8192, a program gets 8192, as
+// under supervisord (the Go runtime raises gosinit's own limit and would
+// give children the 1024 back).
+func TestMinfdsReachesPrograms(t *testing.T) {
+	d := t.TempDir()
+	conf := filepath.Join(d, "supervisord.conf")
+	os.WriteFile(conf, []byte(`[supervisord]
+logfile=/dev/null
+minfds=8192
+
+[program:p]
+command=/bin/sh -c 'ulimit -Sn > `+d+`/nofile; exec sleep 1000'
+startsecs=0
+`), 0o644)
+	r := launch(t, "/bin/sh", d, true, nil, "-c", `ulimit -Hn 20000 && ulimit -Sn 1024 && exec "$0" -c "$1" --status-file "$2"`,
+		gosinitBin, conf, filepath.Join(d, "st.json"))
+	defer func() {
+		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+		r.wait(t, 10*time.Second)
+	}()
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(d, "nofile")); len(b) > 0 {
+			got = strings.TrimSpace(string(b))
+			break
+		}
+	}
+	if got != "8192" {
+		t.Errorf("the program's soft open-files limit is %q, want 8192 (minfds); gosinit's stderr:\n%s", got, r.stderr.String())
+	}
+}

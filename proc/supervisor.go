@@ -396,8 +396,9 @@ func dirOf(p string) string {
 }
 
 // raiseLimits raises RLIMIT_NOFILE and RLIMIT_NPROC soft limits to minfds
-// and minprocs as far as the hard limits allow; containers often cannot
-// raise hard limits, so falling short is a warning, not an error.
+// and minprocs as far as the hard limits allow, for gosinit and the
+// programs it starts; containers often cannot raise hard limits, so
+// falling short is a warning, not an error.
 func (s *Supervisor) raiseLimits() {
 	for _, l := range []struct {
 		res  int
@@ -408,7 +409,17 @@ func (s *Supervisor) raiseLimits() {
 		{unix.RLIMIT_NPROC, s.cfg.Supervisord.Minprocs, "minprocs"},
 	} {
 		var r unix.Rlimit
-		if unix.Getrlimit(l.res, &r) != nil || r.Cur >= l.want {
+		if unix.Getrlimit(l.res, &r) != nil {
+			continue
+		}
+		// The Go runtime raised its own soft NOFILE to hard-1 and gives
+		// children the one gosinit started with: a minfds above
+		// supervisord's default (1024) is set here, so that the programs
+		// get it, as supervisord's do.
+		if l.res == unix.RLIMIT_NOFILE && r.Cur == r.Max-1 && l.want > 1024 {
+			r.Cur = 0
+		}
+		if r.Cur >= l.want {
 			continue
 		}
 		if r.Max < l.want {
