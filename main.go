@@ -121,7 +121,7 @@ const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND a
 
 flags (each also read from the environment variable shown):
   -c, --config FILE   supervisord.conf or .toml to run               GOSINIT_CONFIG
-  -g, --group BOOL    forward signals to COMMAND's process group     GOSINIT_GROUP (default true)
+  -g=BOOL             forward signals to COMMAND's process group     GOSINIT_GROUP (default true)
   -e CODE             treat COMMAND's exit CODE as 0 (repeatable)    GOSINIT_REMAP_EXIT (comma list)
   --grace DUR         after COMMAND exits, SIGTERM the rest, then
                       SIGKILL after DUR                              GOSINIT_GRACE (default 3s)

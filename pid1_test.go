@@ -535,3 +535,44 @@ startsecs=0
 		}
 	})
 }
+
+// TestFaultSignalsDropped: SIGABRT and the fault signals sent to gosinit
+// with kill(2) are neither fatal to it (the Go runtime would take them
+// for a crash, and PID 1's death ends the container) nor passed on.
+func TestFaultSignalsDropped(t *testing.T) {
+	r := startInit(t, true, nil, "--", "/bin/sleep", "1000")
+	// Its child runs: its handlers are in place (before them, a signal
+	// from outside the namespace is dropped by the kernel).
+	tasks := fmt.Sprintf("/proc/%d/task/*/children", r.cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		files, _ := filepath.Glob(tasks)
+		any := false
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			any = any || len(b) > 0
+		}
+		if any {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("gosinit started no child")
+		}
+	}
+	for _, sig := range []unix.Signal{unix.SIGABRT, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSYS} {
+		if err := unix.Kill(r.cmd.Process.Pid, sig); err != nil {
+			t.Fatal(err)
+		}
+		want := "received " + signalText(sig) + ": ignored"
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(r.stderr.String(), want); time.Sleep(10 * time.Millisecond) {
+			if !r.alive() || time.Now().After(deadline) {
+				t.Fatalf("after %v: alive %v, stderr:\n%s", sig, r.alive(), r.stderr.String())
+			}
+		}
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	if code := r.wait(t, 10*time.Second); code != 128+int(unix.SIGTERM) {
+		t.Errorf("exit %d, want %d: sleep should have lived until the SIGTERM", code, 128+int(unix.SIGTERM))
+	}
+}
+
+func signalText(sig unix.Signal) string { return "SIG" + strings.ToUpper(unix.SignalName(sig)[3:]) }

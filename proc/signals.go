@@ -9,24 +9,31 @@ import (
 )
 
 // CaughtSignals is the explicit list main passes to signal.Notify before
-// anything else: every signal a user could mean for the program.
+// anything else: every signal a user could mean for the program, and the
+// fault signals (below).
 //
-// Left out on purpose: SIGCHLD (caught separately: it only wakes the loop),
-// the synchronous fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
-// SIGSYS: they concern gosinit itself), SIGKILL and SIGSTOP (uncatchable),
-// SIGURG (the Go runtime's preemption signal: it arrives constantly and
-// means nothing to a child), SIGPROF (the runtime's profiler) and signals 32
-// to 34 (the C library's and the Go runtime's own: Go installs no handler
-// for them, so they cannot be caught; as PID 1 the kernel drops them). Catching a signal, rather than
-// ignoring it, matters: a caught signal is reset to its default disposition
-// in every child on exec, an ignored one would be inherited.
+// The fault signals (SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSYS) concern gosinit itself and are never passed on; they are caught
+// only so that one sent with kill(2) is dropped: uncaught, the Go runtime
+// takes it for a crash and PID 1 dies, and the container with it. A real
+// fault still crashes (Notify sees only sent ones). Left out on purpose:
+// SIGKILL and SIGSTOP (uncatchable), SIGURG (the Go runtime's preemption
+// signal: it arrives constantly and means nothing to a child), SIGPROF
+// (the runtime's profiler) and signals 32 to 34 (the C library's and the
+// Go runtime's own: Go installs no handler for them, so they cannot be
+// caught; as PID 1 the kernel drops them). Catching a signal, rather than
+// ignoring it, matters: a caught signal is reset to its default
+// disposition in every child on exec, an ignored one would be inherited.
 func CaughtSignals() []os.Signal {
 	sigs := []os.Signal{unix.SIGCHLD}
-	for _, s := range forwardable {
+	for _, s := range append(faults[:], forwardable...) {
 		sigs = append(sigs, s)
 	}
 	return sigs
 }
+
+// faults are the fault signals: caught, logged, never passed on.
+var faults = [...]unix.Signal{unix.SIGABRT, unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSYS}
 
 // forwardable are the signals gosinit passes on to its main program.
 var forwardable = func() []unix.Signal {

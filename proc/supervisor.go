@@ -543,6 +543,10 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		s.reap()
 		return
 	}
+	if slices.Contains(faults[:], sig) {
+		s.log.warnf("received %s: ignored (gosinit passes no fault signal on)", signalName(sig))
+		return
+	}
 	mainAlive := s.mainPid != 0 && !s.mainDone
 	if s.cfg == nil {
 		// tini mode: everything goes to the main program.
