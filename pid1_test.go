@@ -576,3 +576,25 @@ func TestFaultSignalsDropped(t *testing.T) {
 }
 
 func signalText(sig unix.Signal) string { return "SIG" + strings.ToUpper(unix.SignalName(sig)[3:]) }
+
+// TestMainProgramAsExecvp: COMMAND is started as execvp starts it (tini,
+// dumb-init): a script without #! runs with /bin/sh, and a file found on
+// PATH without execute permission is 126 "permission denied", not 127.
+func TestMainProgramAsExecvp(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "ran")
+	os.WriteFile(filepath.Join(dir, "noshebang"), []byte("echo \"$1\" > "+out+"\n"), 0o755)
+	os.WriteFile(filepath.Join(dir, "noexec"), []byte("#!/bin/sh\n"), 0o644)
+	env := []string{"PATH=" + dir + ":/usr/bin:/bin"}
+	r := startInit(t, true, env, "--", "noshebang", "arg1")
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Errorf("a script without #!: exit %d, stderr %q", code, r.stderr.String())
+	}
+	if b, _ := os.ReadFile(out); string(b) != "arg1\n" {
+		t.Errorf("the script wrote %q, want its argument", b)
+	}
+	r = startInit(t, true, env, "--", "noexec")
+	if code := r.wait(t, 10*time.Second); code != 126 || !strings.Contains(r.stderr.String(), "permission denied") {
+		t.Errorf("a file on PATH without x: exit %d, stderr %q; want 126, permission denied", code, r.stderr.String())
+	}
+}

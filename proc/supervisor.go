@@ -1202,8 +1202,12 @@ func (s *Supervisor) startMain() error {
 		if !set {
 			pathList = "/bin:/usr/bin" // execvp's default, as tini and dumb-init get it
 		}
-		lp, ok := lookPath(name, pathList)
-		if !ok {
+		lp, denied := lookPath(name, pathList)
+		switch {
+		case lp != "":
+		case denied:
+			return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
+		default:
 			return &StartError{Code: 127, Command: name, Err: errors.New("not found")}
 		}
 		path = lp
@@ -1219,11 +1223,16 @@ func (s *Supervisor) startMain() error {
 		attr.Foreground = true
 		attr.Ctty = fg
 	}
-	pid, err := forkExec(path, s.opts.Command, &syscall.ProcAttr{
+	pa := &syscall.ProcAttr{
 		Env:   s.baseEnv,
 		Files: []uintptr{os.Stdin.Fd(), fdOf(s.opts.Stdout, 1), fdOf(s.opts.Stderr, 2)},
 		Sys:   attr,
-	})
+	}
+	pid, err := forkExec(path, s.opts.Command, pa)
+	if err == syscall.ENOEXEC {
+		// A script without #!: execvp (tini, dumb-init) runs it with sh.
+		pid, err = forkExec("/bin/sh", append([]string{"sh", path}, s.opts.Command[1:]...), pa)
+	}
 	if err != nil {
 		code := 126
 		if errors.Is(err, os.ErrNotExist) {
@@ -1247,21 +1256,24 @@ func fdOf(w io.Writer, def uintptr) uintptr {
 
 // lookPath finds name in pathList as execvp does: the first regular file
 // with execute permission, an empty element meaning the current directory.
-func lookPath(name, pathList string) (string, bool) {
+// denied: none was found, but a file without that permission was (126,
+// not 127, as execvp's EACCES).
+func lookPath(name, pathList string) (path string, denied bool) {
 	for _, dir := range filepath.SplitList(pathList) {
 		if dir == "" {
 			dir = "."
 		}
 		cand := filepath.Join(dir, name)
 		st, err := os.Stat(cand)
-		if err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+		if err != nil || !st.Mode().IsRegular() {
 			continue
 		}
 		if access(cand, unix.X_OK) == nil {
-			return cand, true
+			return cand, false
 		}
+		denied = true
 	}
-	return "", false
+	return "", denied
 }
 
 // startMainBeside starts the main program next to the configuration's
