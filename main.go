@@ -270,6 +270,8 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		}
 		return nil
 	})
+	fs.defs["verbose"] = fs.defs["v"] // dumb-init's
+	fs.defs["verbose"] = fs.defs["v"] // dumb-init's
 	fs.BoolVar(&showVersion, "version")
 	fs.BoolVar(&showVersion, "V") // dumb-init's
 	tf.define(fs, &group)

@@ -38,6 +38,7 @@ func TestTiniFlagsAccepted(t *testing.T) {
 		// -v before a COMMAND is tini's verbosity, not the version.
 		{name: "tini -v", args: []string{"-v"}, code: 3,
 			stderr: regexp.MustCompile(`(?s)^\S+ \S+ INFO gosinit started with pid 1\n.* INFO spawned main program '/bin/sh' with pid \d+\n.* INFO main program exited \(exit status 3\)\n$`)},
+		{name: "dumb-init --verbose", args: []string{"--verbose"}, code: 3, stderr: regexp.MustCompile(`INFO spawned main program '/bin/sh'`)},
 		{name: "tini -vv", args: []string{"-vv"}, prog: orphan, code: 3, stderr: regexp.MustCompile(`(?s)INFO spawned main program.*DEBG reaped pid \d+ \(exit status 0\)`)},
 		{name: "TINI_VERBOSITY=2", env: []string{"TINI_VERBOSITY=2"}, code: 3, stderr: regexp.MustCompile(`INFO spawned main program '/bin/sh'`)},
 		{name: "TINI_VERBOSITY=1", env: []string{"TINI_VERBOSITY=1"}, code: 3},
