@@ -176,10 +176,9 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 // and exit 7 when it is not running, "No such process" and 1 when unknown);
 // with all, every process's.
 func ctlPid(file string, names []string, stdout io.Writer) error {
-	path, other := statusFilePath(file)
-	st, err := readLive(path, other)
+	st, err := liveStatus(file)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 	var b strings.Builder
 	code := 0
@@ -234,10 +233,9 @@ func ctlSignal(statusFile string, args []string, stdout io.Writer) error {
 			"signal <signal name> <name> <name>\tSignal multiple processes or groups\n"+
 			"signal <signal name> all\t\tSignal all processes\n")
 	}
-	path, other := statusFilePath(statusFile)
-	st, err := readLive(path, other)
+	st, err := liveStatus(statusFile)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 	return signalProcesses(st, st.Pid, args[0], args[1:], stdout)
 }

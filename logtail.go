@@ -72,10 +72,9 @@ func ctlTail(statusFile string, args []string, stdout io.Writer) error {
 	if !ok {
 		return ctlFail(stdout, "Error: bad argument "+modifier+"\n")
 	}
-	path, other := statusFilePath(statusFile)
-	st, err := readLive(path, other)
+	st, err := liveStatus(statusFile)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 	group, pname, _ := splitNamespec(name)
 	var found *proc.ProcessStatus
@@ -112,10 +111,9 @@ func ctlMaintail(statusFile string, args []string, stdout io.Writer) error {
 	if !ok {
 		return ctlFail(stdout, "Error: bad argument "+modifier+"\n")
 	}
-	path, other := statusFilePath(statusFile)
-	st, err := readLive(path, other)
+	st, err := liveStatus(statusFile)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 	return tailFile(st.Logfile, "supervisord", n, follow, st.Pid, stdout)
 }
@@ -295,10 +293,9 @@ func ctlAvail(cfg *config.Config, loadErr error, statusFile string, args []strin
 	if statusFile == "" {
 		statusFile = cfg.Gosinit.StatusFile
 	}
-	path, other := statusFilePath(statusFile)
-	st, err := readLive(path, other)
+	st, err := liveStatus(statusFile)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 	running := map[string]bool{}
 	for _, p := range st.Processes {

@@ -99,10 +99,9 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	path, other := statusFilePath(file)
-	st, err := readLive(path, other)
+	st, err := liveStatus(file)
 	if err != nil {
-		return &exitStatus{code: statusUnknown, msg: err.Error()}
+		return err
 	}
 
 	sel, unknown := selectProcesses(st.Processes, names)
@@ -191,6 +190,16 @@ func readLive(path, other string) (*proc.Status, error) {
 	}
 	if err := checkGosinit(st.Pid, st.Started); err != nil {
 		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
+	}
+	return st, nil
+}
+
+// liveStatus reads the status file of the running gosinit, or returns
+// the error (exit 4) that none runs.
+func liveStatus(statusFile string) (*proc.Status, error) {
+	st, err := readLive(statusFilePath(statusFile))
+	if err != nil {
+		return nil, &exitStatus{code: statusUnknown, msg: err.Error()}
 	}
 	return st, nil
 }
