@@ -96,3 +96,21 @@ func testFollowFile(t *testing.T, link bool) {
 		t.Errorf("followed %q, want %q", got, want)
 	}
 }
+
+// TestTailOffsetPastAnyEnd: tail --9223372036854775808 (from offset 2^63,
+// whose negation overflows) prints nothing past the end, as tail --N does
+// for any N beyond the file; it once panicked in makeslice.
+func TestTailOffsetPastAnyEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	os.WriteFile(path, []byte("some lines\n"), 0o644)
+	for _, m := range []string{"--9223372036854775808", "--100"} {
+		n, follow, ok := tailModifier(m)
+		if !ok || follow {
+			t.Fatalf("tailModifier(%q) = %d, %v, %v", m, n, follow, ok)
+		}
+		var out strings.Builder
+		if err := tailFile(path, "x", n, false, 0, &out); err != nil || out.String() != "\n" {
+			t.Errorf("tail %s: %v, %q; want just the newline", m, err, out.String())
+		}
+	}
+}
