@@ -127,7 +127,7 @@ func (l *logFile) open(extra int) error {
 	base := filepath.Base(l.path)
 	umaskMu.RLock()
 	fd, err := unix.Openat(l.dir, base, logFileFlags|extra, logFileMode)
-	if err == unix.ELOOP && trustedLink(l.path) {
+	if err == unix.ELOOP && trustedLink(l.dir, base) {
 		// A link only we could have made (docker images link
 		// /var/log/x.log to /dev/stdout): follow it.
 		fd, err = unix.Openat(l.dir, base, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
@@ -138,10 +138,8 @@ func (l *logFile) open(extra int) error {
 		f = os.NewFile(uintptr(fd), l.path) // a FIFO (O_NONBLOCK) goes in the poller
 	}
 	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			if fi, lerr := os.Lstat(l.path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-				return errors.New("is a symbolic link someone other than gosinit's user could have made, which log files never follow")
-			}
+		if err == unix.ELOOP { // O_NOFOLLOW in a directory opened already: the name is a link
+			return errors.New("is a symbolic link someone other than gosinit's user could have made, which log files never follow")
 		}
 		if errors.Is(err, unix.ENXIO) {
 			return errors.New("is a FIFO with no reader")
@@ -518,15 +516,18 @@ func clearNonblock(f *os.File) error {
 	return serr
 }
 
-// trustedLink: path is a symbolic link owned by our effective user, in a
-// directory owned by it that no one else can write. Nobody else can then
-// have made it or swap it, so following it is what its maker meant.
-func trustedLink(path string) bool {
+// trustedLink: name in the directory dir (openDir's) is a symbolic link
+// owned by our effective user, and the directory is owned by it and no one
+// else can write it. Nobody else can then have made the link or swap it,
+// so following it is what its maker meant. The checks are made on the
+// directory the file is opened in, not on its path, which may have
+// changed since.
+func trustedLink(dir int, name string) bool {
 	var ls, ds unix.Stat_t
-	if unix.Lstat(path, &ls) != nil || ls.Mode&unix.S_IFMT != unix.S_IFLNK {
+	if unix.Fstatat(dir, name, &ls, unix.AT_SYMLINK_NOFOLLOW) != nil || ls.Mode&unix.S_IFMT != unix.S_IFLNK {
 		return false
 	}
-	if unix.Stat(filepath.Dir(path), &ds) != nil {
+	if unix.Fstat(dir, &ds) != nil {
 		return false
 	}
 	uid := uint32(os.Geteuid())
