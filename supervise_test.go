@@ -109,6 +109,17 @@ func (r *confRun) logLines() []string {
 	return out
 }
 
+// wantLog checks that gosinit's log holds each of wants.
+func (r *confRun) wantLog(t *testing.T, wants ...string) {
+	t.Helper()
+	lines := strings.Join(r.logLines(), "\n")
+	for _, want := range wants {
+		if !strings.Contains(lines, want) {
+			t.Errorf("log lacks %q:\n%s", want, lines)
+		}
+	}
+}
+
 func (r *confRun) stop(t *testing.T) int {
 	t.Helper()
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
@@ -198,17 +209,12 @@ startsecs=0
 	if b, _ := os.ReadFile(filepath.Join(r.dir, "sig")); string(b) != "USR1\n" {
 		t.Errorf("stopsignal=usr1: program recorded %q", b)
 	}
-	lines := strings.Join(r.logLines(), "\n")
-	for _, want := range []string{
+	r.wantLog(t,
 		"INFO stopped: usr1 (exit status 0)",
 		"WARN killing 'stubborn' (",
 		"WARN stopped: stubborn (terminated by SIGKILL)",
 		"WARN received SIGTERM indicating exit request",
-	} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("log lacks %q:\n%s", want, lines)
-		}
-	}
+	)
 }
 
 func TestStopasgroup(t *testing.T) {
@@ -796,12 +802,7 @@ startsecs=0
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	lines := strings.Join(r.logLines(), "\n")
-	for _, want := range []string{"received SIGINT during shutdown: killing everything now", "stopped: stubborn (terminated by SIGKILL)"} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("log lacks %q:\n%s", want, lines)
-		}
-	}
+	r.wantLog(t, "received SIGINT during shutdown: killing everything now", "stopped: stubborn (terminated by SIGKILL)")
 }
 
 // TestUnwritableLogFileKeepsProgramRunning: a log file that cannot be
@@ -1039,12 +1040,7 @@ startsecs=0
 	if code := r.wait(t, 15*time.Second); code != 7 {
 		t.Errorf("exit %d, want 7 (ess's)", code)
 	}
-	lines := strings.Join(r.logLines(), "\n")
-	for _, want := range []string{"main program exited (terminated by SIGTERM)", "stopped: other (terminated by SIGTERM)"} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("log lacks %q:\n%s", want, lines)
-		}
-	}
+	r.wantLog(t, "main program exited (terminated by SIGTERM)", "stopped: other (terminated by SIGTERM)")
 }
 
 // TestEssentialFailsBeforeMainProgram: an essential program that cannot
