@@ -23,9 +23,9 @@ import (
 //
 // Values: a string is taken as the INI text would be (so %(name)s
 // expansions apply and a literal % is %%); an integer is its decimal
-// digits, except umask, where it is the number itself (write 0o022 or
-// "022"); a boolean is true/false; exitcodes = [0, 2] and
-// programs = ["a", "b"] are lists; [include] files is a list of globs or
+// digits, except the modes (umask, socket_mode, chmod), where it is the
+// number itself (write 0o022 or "022", 0o660 or "660"); a boolean is
+// true/false; exitcodes = [0, 2] and programs = ["a", "b"] are lists; [include] files is a list of globs or
 // one string; environment is a table ({ KEY = "value" }), whose values are
 // expanded like the INI string would be, or supervisord's KEY=value,...
 // string. Keys are case-insensitive, as in INI.
@@ -129,9 +129,14 @@ func tomlEntry(key string, v any) (*entry, error) {
 	case string:
 		e.value = x
 	case int64:
-		if key == "umask" {
+		if key == "umask" || key == "socket_mode" || key == "chmod" {
+			// TOML keeps no base: 0o660 arrives as 432, and a bare 660
+			// (over 0o777) is the one mistake that can be caught.
 			if x < 0 {
-				return nil, textf.Errorf("%d is not a umask", x)
+				return nil, textf.Errorf("%d is not a mode", x)
+			}
+			if x > 0o777 {
+				return nil, textf.Errorf("%d is not a mode: write it in octal, 0o%d or \"%d\"", x, x, x)
 			}
 			e.value = strconv.FormatInt(x, 8)
 		} else {
