@@ -11,7 +11,8 @@ import (
 // lifecycleConf exercises supervisord's rules for one program at a time:
 // exitcodes with each autorestart value, starts that never last
 // startsecs (whatever autorestart and exitcodes say), startsecs=0, death by a signal, and at shutdown stopsignal,
-// the SIGKILL after stopwaitsecs, numprocs and the reverse-priority order.
+// the SIGKILL after stopwaitsecs, numprocs and the reverse-priority order,
+// by group: a [group:x]'s priority, not its programs' own.
 // Each program counts its runs in a file, so the story is the same on
 // every run.
 const lifecycleConf = base + `
@@ -82,16 +83,26 @@ numprocs=2
 process_name=%(program_name)s_%(process_num)02d
 startsecs=1
 priority=500
+
+; a [group:x] stops by the group's priority, not its programs' own
+[group:infra]
+programs=db
+priority=50
+
+[program:db]
+command=/bin/sleep 1000
+startsecs=1
+priority=600
 `
 
-var lifecycleNames = []string{"exp", "unexp", "never", "retry1", "early", "zero", "selfkill", "always", "stubborn", "intstop", "quitstop", "np_00", "np_01"}
+var lifecycleNames = []string{"exp", "unexp", "never", "retry1", "early", "zero", "selfkill", "always", "stubborn", "intstop", "quitstop", "np_00", "np_01", "db"}
 
 // lifecycleSettled: every program has told its whole story up to the stop.
 func lifecycleSettled(log string) bool {
 	for _, s := range []string{
 		"exited: exp (", "exited: unexp (exit status 0", "exited: never (", "gave up: retry1 ", "gave up: early ",
 		"exited: zero (", "exited: selfkill (", "success: stubborn ", "success: intstop ",
-		"success: quitstop ", "success: np_00 ", "success: np_01 ",
+		"success: quitstop ", "success: np_00 ", "success: np_01 ", "success: db ",
 	} {
 		if !strings.Contains(log, s) {
 			return false

@@ -123,9 +123,9 @@ type process struct {
 	removed   bool
 	forgotten bool
 
-	// order is the priority the process starts and stops by: its own,
-	// or for an event listener its pool's (supervisord starts listeners
-	// first and stops them last).
+	// order is the priority the process stops by: its group's, as
+	// supervisord stops group after group (a [group:x]'s priority=, a
+	// listener pool's, a lone program's own), all of a group at once.
 	order int
 	// listener is an event listener's protocol state (listener.go), nil
 	// for a program.
@@ -327,11 +327,9 @@ func (s *Supervisor) prepare() error {
 // newProcess makes the loop's record of a process of the configuration.
 func (s *Supervisor) newProcess(c *config.Process) *process {
 	p := &process{cfg: c, order: c.Priority}
-	if c.Listener {
-		for _, g := range s.cfg.Groups {
-			if g.Name == c.Group && g.Kind == "eventlistener" {
-				p.order = g.Priority
-			}
+	for _, g := range s.cfg.Groups {
+		if g.Name == c.Group {
+			p.order = g.Priority
 		}
 	}
 	return p
