@@ -121,10 +121,15 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		log(config.LevelDebug, "killing "+name+" (pid "+itoa(f.pid)+") "+groupWord(p.Stopasgroup)+"with signal "+signalName(sigOf(p.Stopsignal)))
 		timer(p.Stopwaitsecs, evKillTimer)
 	}
+	// After a SIGKILL the next one waits stopwaitsecs, but at least a
+	// second, as supervisord resends on its one-second tick: with
+	// stopwaitsecs=0 a process slow to die (a large one, or one in
+	// uninterruptible sleep) would spin the loop and flood the log.
+	again := max(p.Stopwaitsecs, time.Second)
 	kill := func() {
 		next.state = Stopping
 		acts = addAct(acts, action{kind: actKillSig})
-		timer(p.Stopwaitsecs, evKillTimer)
+		timer(again, evKillTimer)
 	}
 	// failedStart is STARTING -> BACKOFF, and BACKOFF -> FATAL when the
 	// retries are used up.
@@ -260,7 +265,7 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		case evKillTimer:
 			log(config.LevelWarn, "killing '"+name+"' ("+itoa(f.pid)+") with SIGKILL")
 			acts = addAct(acts, action{kind: actKillSig})
-			timer(p.Stopwaitsecs, evKillTimer)
+			timer(again, evKillTimer)
 			return next, acts, true
 		case evKill:
 			kill()

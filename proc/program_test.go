@@ -188,3 +188,33 @@ func TestAutorestart(t *testing.T) {
 		})
 	}
 }
+
+// TestKillRepeatFloor: after a SIGKILL the next one waits stopwaitsecs but
+// at least a second, so stopwaitsecs=0 cannot spin the loop.
+func TestKillRepeatFloor(t *testing.T) {
+	for _, tc := range []struct {
+		stopwait time.Duration
+		ev       event
+		want     string
+	}{
+		{0, evKillTimer, "SIGKILL timer(1s,killtimer)"},
+		{0, evKill, "SIGKILL timer(1s,killtimer)"},
+		{10 * time.Second, evKillTimer, "SIGKILL timer(10s,killtimer)"},
+		{10 * time.Second, evKill, "SIGKILL timer(10s,killtimer)"},
+	} {
+		t.Run(fmt.Sprintf("%v+%s", tc.stopwait, tc.ev), func(t *testing.T) {
+			p := testProgram()
+			p.Stopwaitsecs = tc.stopwait
+			_, acts, _ := transition(machine{state: Stopping}, p, "web", tc.ev, facts{pid: 12})
+			var kept []action
+			for _, a := range acts {
+				if a.kind != actLog {
+					kept = append(kept, a)
+				}
+			}
+			if got := describe(kept); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
