@@ -343,8 +343,17 @@ func typed[T any](l *loader, s *section, key string, def T, v vars, parse func(s
 	return x, at, true
 }
 
-// nonNegative wraps parse to refuse negative values. Not inlined: its
-// closure, inlined at 6 call sites, cost 0.9 kB (issue 2's size).
+// negative warns about a negative startsecs, startretries, stopwaitsecs or
+// *_backups, which supervisord takes as written and treats as 0; so does
+// gosinit (startretries=-1 is in public configs, meant as "for ever").
+func (l *loader) negative(at Pos, sec, key string, n int, means string) {
+	if n < 0 {
+		l.warnf(at, sec, key, "%d acts as 0: %s", n, means)
+	}
+}
+
+// nonNegative wraps parse to refuse negative values (minfds, minprocs).
+// Not inlined: its closure, inlined, cost 0.9 kB (issue 2's size).
 //
 //go:noinline
 func nonNegative(parse func(string) (int, error)) func(string) (int, error) {
@@ -946,15 +955,17 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	p.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
 	p.Autostart, _, _ = typed(l, s, "autostart", true, v, parseBool)
 	p.Autorestart, _, _ = typed(l, s, "autorestart", AutorestartUnexpected, v, parseAutorestart)
-	startsecs, _, _ := typed(l, s, "startsecs", 1, v, nonNegative(parseInt))
+	startsecs, at, _ := typed(l, s, "startsecs", 1, v, parseInt)
+	l.negative(at, s.name, "startsecs", startsecs, "RUNNING as soon as it is spawned")
 	p.Startsecs = time.Duration(startsecs) * time.Second
-	p.Startretries, _, _ = typed(l, s, "startretries", 3, v, nonNegative(parseInt))
-	var at Pos
+	p.Startretries, at, _ = typed(l, s, "startretries", 3, v, parseInt)
+	l.negative(at, s.name, "startretries", p.Startretries, "the program gives up after its first failed start (not \"retry for ever\")")
 	p.Stopsignal, at, _ = typed(l, s, "stopsignal", Signal(15), v, ParseSignal)
 	if p.Stopsignal == 0 {
 		l.warnf(at, s.name, "stopsignal", "signal 0 stops nothing: the program is killed after stopwaitsecs")
 	}
-	stopwaitsecs, _, _ := typed(l, s, "stopwaitsecs", 10, v, nonNegative(parseInt))
+	stopwaitsecs, at, _ := typed(l, s, "stopwaitsecs", 10, v, parseInt)
+	l.negative(at, s.name, "stopwaitsecs", stopwaitsecs, "SIGKILL follows the stopsignal at once")
 	p.Stopwaitsecs = time.Duration(stopwaitsecs) * time.Second
 	p.Stopasgroup, _, _ = typed(l, s, "stopasgroup", false, v, parseBool)
 	p.Killasgroup, _, _ = typed(l, s, "killasgroup", p.Stopasgroup, v, parseBool)
@@ -1173,8 +1184,9 @@ func (l *loader) logSpec(s *section, stream string, v vars) (LogSpec, Pos) {
 			}
 		}
 	}
-	ls.Backups, _, _ = typed(l, s, key+"_backups", 10, v, nonNegative(parseInt))
 	var mbAt Pos
+	ls.Backups, mbAt, _ = typed(l, s, key+"_backups", 10, v, parseInt)
+	l.negative(mbAt, s.name, key+"_backups", ls.Backups, "no backups: the file is truncated when it is full")
 	ls.Maxbytes, mbAt, _ = typed(l, s, key+"_maxbytes", int64(50<<20), v, parseByteSize)
 	if sy, _, set := typed(l, s, stream+"_syslog", false, v, parseBool); set && sy {
 		ls.Syslog = true

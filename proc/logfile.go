@@ -96,10 +96,7 @@ type logFile struct {
 // The paths that mean gosinit's own stdout and stderr (/dev/stdout,
 // /proc/self/fd/1 ...) are not special here: the caller maps them to stdSink.
 func openLogFile(path string, maxbytes int64, backups int, warn func(msg string)) (*logFile, error) {
-	if maxbytes < 0 || backups < 0 {
-		return nil, textf.Errorf("open log file %q: negative maxbytes (%d) or backups (%d)", path, maxbytes, backups)
-	}
-	l := &logFile{path: path, maxbytes: maxbytes, backups: backups, warn: warn}
+	l := newLogFile(path, maxbytes, backups, warn)
 	if err := l.open(0); err != nil {
 		return nil, textf.Errorf("open log file %q: %w", path, err)
 	}
@@ -324,7 +321,9 @@ func (l *logFile) rotate() {
 // opened then costs the program nothing but its output: one warning, a
 // count of dropped bytes, and writing resumes once the file can be opened.
 func newLogFile(path string, maxbytes int64, backups int, warn func(msg string)) *logFile {
-	return &logFile{path: path, maxbytes: maxbytes, backups: backups, warn: warn}
+	// supervisord takes negatives as written: maxbytes never rotates,
+	// backups truncates; so do 0 and 0.
+	return &logFile{path: path, maxbytes: max(maxbytes, 0), backups: max(backups, 0), warn: warn}
 }
 
 // prepare opens the file if it is not open yet, reporting a failure as a

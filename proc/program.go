@@ -171,10 +171,10 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			// really started, not from when its spawn was decided.
 			next.lastSpawn = f.now
 			log(config.LevelInfo, "spawned: '"+name+"' with pid "+itoa(f.pid))
-			if p.Startsecs == 0 {
+			if p.Startsecs <= 0 {
 				next.state = Running
 				next.backoff = 0
-				log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)")
+				log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
 				return next, acts, true
 			}
 			timer(p.Startsecs, evStartTimer)
