@@ -582,7 +582,7 @@ func (l *loader) gosinit() Gosinit {
 	if s == nil {
 		return g
 	}
-	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	v := scope{{"here": l.here}, l.svVars, l.osVars}
 	g.StatusFile, _, _ = typed(l, s, "status_file", "", v, asString)
 	if _, raw, ok := l.lookup(s, "stdout_prefix"); ok {
 		g.StdoutPrefix, g.stdoutPrefixPos = raw, l.keyPos(s, "stdout_prefix")
@@ -652,7 +652,7 @@ func (l *loader) groups(g *Gosinit) []*Group {
 	out := []*Group{}
 	inGroup := map[string]string{} // program section -> group that took it
 	from := map[*Group]*section{}  // the section each group comes from
-	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	v := scope{{"here": l.here}, l.svVars, l.osVars}
 	for _, s := range l.doc.sections {
 		rest, ok := strings.CutPrefix(s.name, "group:")
 		if !ok {
@@ -757,7 +757,7 @@ func (l *loader) fcgiGroup(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	v := scope{{"here": l.here, "program_name": name}, l.osVars, l.svVars}
+	v := scope{{"here": l.here, "program_name": name}, l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "fcgi-program"}
 	grp.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
 	sock := &Socket{Mode: 0o700}
@@ -848,7 +848,7 @@ func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	v := scope{{"here": l.here}, l.osVars, l.svVars}
+	v := scope{{"here": l.here}, l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "eventlistener", ResultHandler: DefaultResultHandler}
 	grp.Priority, _, _ = typed(l, s, "priority", -1, v, parseInt)
 	var at Pos
