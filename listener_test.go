@@ -404,8 +404,11 @@ startsecs=1
 	waitEvents(t, good, 10*time.Second, "q RUNNING", r.alive, func(evs []listenerEvent) bool {
 		return hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:q")
 	})
-	if !strings.Contains(r.stderr.String(), "bad: bad result line: 'RESULT x'") {
-		t.Errorf("no bad result warning; stderr:\n%s", r.stderr.String())
+	for _, want := range []string{"WARN bad: bad result line: 'RESULT x'",
+		"WARN bad: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("no %q; stderr:\n%s", want, r.stderr.String())
+		}
 	}
 	// The bad pool is served first (pools go by priority, then name):
 	// had q's event gone to its UNKNOWN listener, it would be in its file
@@ -416,6 +419,32 @@ startsecs=1
 			t.Fatalf("an UNKNOWN listener got another event (or none):\n%s", formatEvents(evs))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	r.stop(t)
+}
+
+// Output that is not UTF-8 reaches a PROCESS_LOG listener as supervisord
+// sends it, "Undecodable: " and Python's repr of the bytes: a listener
+// that reads its stdin as UTF-8 would die on the raw bytes.
+func TestEventListenerUndecodable(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events")
+	r := startConf(t, base+`
+[program:latin1]
+command=/bin/sh -c 'printf "caf\351\n"; exec sleep 1000'
+stdout_events_enabled=true
+
+[eventlistener:logs]
+command=`+listenerCmd(events)+`
+events=PROCESS_LOG_STDOUT
+startsecs=0
+`)
+	evs := waitEvents(t, events, 10*time.Second, "the log event", r.alive, func(evs []listenerEvent) bool {
+		return hasEvent(evs, "PROCESS_LOG_STDOUT", "processname:latin1")
+	})
+	want := `channel:stdout\nUndecodable: b'caf\xe9\n'`
+	if !hasEvent(evs, "PROCESS_LOG_STDOUT", want) {
+		t.Errorf("want a payload ending %s; events:\n%s", want, formatEvents(evs))
 	}
 	r.stop(t)
 }

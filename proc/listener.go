@@ -202,8 +202,48 @@ func (s *Supervisor) emitLog(p *process, channel int, data []byte) {
 	if pid == 0 && p.pendingExit != nil {
 		pid = p.pendingExit.pid
 	}
-	s.emit(name, "processname:"+p.cfg.Name+" groupname:"+p.cfg.Group+" pid:"+itoa(pid)+" channel:"+ch+"\n"+string(data))
+	s.emit(name, "processname:"+p.cfg.Name+" groupname:"+p.cfg.Group+" pid:"+itoa(pid)+" channel:"+ch+"\n"+eventText(data))
 }
+
+// eventText is output as a PROCESS_LOG payload carries it. supervisord
+// sends what it cannot decode as UTF-8 as "Undecodable: " and Python's
+// repr of the bytes: a listener reading its stdin as UTF-8 (as
+// childutils' do) would die on the raw bytes, again and again.
+func eventText(data []byte) string {
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	return "Undecodable: " + pyBytesRepr(data)
+}
+
+// pyBytesRepr is Python's repr() of b: b'...' (b"..." when b holds a '
+// and no "), with \\, \t, \n, \r and \xhh escapes.
+func pyBytesRepr(b []byte) string {
+	q := byte('\'')
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
+		q = '"'
+	}
+	out := append(make([]byte, 0, len(b)+3), 'b', q)
+	for _, c := range b {
+		switch {
+		case c == q || c == '\\':
+			out = append(out, '\\', c)
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		case c < ' ' || c >= 0x7f:
+			out = append(out, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(append(out, q))
+}
+
+const hexDigits = "0123456789abcdef"
 
 // accept queues ev in pl (at the head when it comes back rejected),
 // dropping the oldest event when the queue is full.
@@ -431,6 +471,11 @@ func (s *Supervisor) setListenerState(p *process, st listenerState) {
 	l := p.listener
 	s.log.debugf("%s: %s -> %s", p.cfg.Name, l.state, st)
 	l.state = st
+	if st == lsUnknown {
+		// Said at warn, as supervisord does: the listener gets no more
+		// events, and its pool may have no other.
+		s.log.warnf("%s: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol", p.cfg.Name)
+	}
 }
 
 // listenerSpawning gives a listener process a fresh connection and the
