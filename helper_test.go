@@ -155,6 +155,29 @@ func runHelper(name string, args []string) int {
 				return 0
 			}
 		}
+	case "jobshell":
+		// jobshell PIDFILE GOSINIT ARGS...: what a shell with job control
+		// does for a foreground job, with `stty tostop` set first: run
+		// gosinit in a process group of its own, in the terminal's
+		// foreground, and exit with its status. PIDFILE gets its pid.
+		signal.Ignore(unix.SIGTTOU) // as shells do, to get the terminal back
+		tio, err := unix.IoctlGetTermios(0, unix.TCGETS)
+		if err != nil {
+			return 100
+		}
+		tio.Lflag |= unix.TOSTOP
+		if err := unix.IoctlSetTermios(0, unix.TCSETS, tio); err != nil {
+			return 101
+		}
+		cmd := exec.Command(args[1], args[2:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: true, Ctty: 0}
+		if err := cmd.Start(); err != nil {
+			return 102
+		}
+		os.WriteFile(args[0], []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+		cmd.Wait()
+		return cmd.ProcessState.ExitCode()
 	case "ttyint":
 		// ttyint: report whether this process group is the terminal's
 		// foreground group, then exit 42 on SIGINT.

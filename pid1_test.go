@@ -436,6 +436,15 @@ func TestLeftoversTermThenKill(t *testing.T) {
 	}
 }
 
+// A leftover stopped with SIGSTOP ends at the SIGTERM, not at the SIGKILL
+// a minute later: SIGCONT follows the SIGTERM, as systemd sends it.
+func TestStoppedLeftoverEndsAtTerm(t *testing.T) {
+	r := startInit(t, true, nil, "--grace", "60s", "--", "/bin/sh", "-c", "/bin/sleep 1000 & kill -STOP $!; exit 3")
+	if got := r.wait(t, 20*time.Second); got != 3 {
+		t.Fatalf("exit %d, want the program's 3; stderr %s", got, r.stderr.String())
+	}
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	out, err := exec.Command(gosinitBin, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "gosinit ") {
@@ -598,5 +607,20 @@ func TestMainProgramAsExecvp(t *testing.T) {
 	r = startInit(t, true, env, "--", "noexec")
 	if code := r.wait(t, 10*time.Second); code != 126 || !strings.Contains(r.stderr.String(), "permission denied") {
 		t.Errorf("a file on PATH without x: exit %d, stderr %q; want 126, permission denied", code, r.stderr.String())
+	}
+	// A directory named like the command is execve's EACCES to execvp: 126.
+	os.Mkdir(filepath.Join(dir, "onlydir"), 0o755)
+	r = startInit(t, true, []string{"PATH=" + dir}, "--", "onlydir")
+	if code := r.wait(t, 10*time.Second); code != 126 || !strings.Contains(r.stderr.String(), "permission denied") {
+		t.Errorf("a directory on PATH: exit %d, stderr %q; want 126, permission denied", code, r.stderr.String())
+	}
+	// PATH set but empty: execvp looks in the current directory.
+	os.Remove(out)
+	r = launch(t, gosinitBin, dir, true, []string{"PATH="}, "--", "noshebang", "arg2")
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Errorf("PATH= and the command in the current directory: exit %d, stderr %q", code, r.stderr.String())
+	}
+	if b, _ := os.ReadFile(out); string(b) != "arg2\n" {
+		t.Errorf("PATH=: the script wrote %q, want its argument", b)
 	}
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -80,5 +83,43 @@ func TestTerminalForeground(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("gosinit did not exit after Ctrl-C")
+	}
+}
+
+// TestTostopBackgroundWrites: run from a shell with job control and
+// `stty tostop`, gosinit hands the terminal to its program and is then in
+// the background; its own log lines written there must neither stop it
+// nor make it spin on SIGTTOU for ever (it did, at 100% CPU, never
+// reaping the program).
+func TestTostopBackgroundWrites(t *testing.T) {
+	needRoot(t)
+	master, slave := openPty(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	argv := helperCmd("jobshell", pidFile, gosinitBin, "-v", "--", "/bin/echo", "hi")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(string(b)); err == nil {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+	})
+	slave.Close()
+	go io.Copy(io.Discard, master) // the terminal's reader
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the job shell: %v (its status is gosinit's)", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("gosinit did not exit in 20 s (spinning on SIGTTOU?)")
 	}
 }

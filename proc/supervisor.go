@@ -16,6 +16,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -1039,7 +1040,9 @@ func (s *Supervisor) beginSweep() {
 		s.signalLeftovers(unix.SIGKILL)
 		return
 	}
-	s.signalLeftovers(unix.SIGTERM)
+	// SIGCONT after it, as systemd sends: a stopped process would not
+	// see the SIGTERM and would cost the whole grace period.
+	s.signalLeftovers(unix.SIGTERM, unix.SIGCONT)
 	time.AfterFunc(s.opts.Grace, func() { s.events <- loopEvent{kind: leSweep} })
 }
 
@@ -1048,16 +1051,20 @@ func (s *Supervisor) sweepKill() {
 	s.signalLeftovers(unix.SIGKILL)
 }
 
-// signalLeftovers sends sig to every other process of the namespace (PID
-// 1) or to every remaining descendant (subreaper). Their exits come back
-// as SIGCHLD like any other.
-func (s *Supervisor) signalLeftovers(sig unix.Signal) {
+// signalLeftovers sends sigs, in order, to every other process of the
+// namespace (PID 1) or to every remaining descendant (subreaper). Their
+// exits come back as SIGCHLD like any other.
+func (s *Supervisor) signalLeftovers(sigs ...unix.Signal) {
 	if s.pid1 {
-		_ = unix.Kill(-1, sig)
+		for _, sig := range sigs {
+			_ = unix.Kill(-1, sig)
+		}
 		return
 	}
 	for _, pid := range descendants(os.Getpid()) {
-		_ = unix.Kill(pid, sig)
+		for _, sig := range sigs {
+			_ = unix.Kill(pid, sig)
+		}
 	}
 }
 
@@ -1238,6 +1245,14 @@ func (s *Supervisor) startMain() error {
 		}
 		return &StartError{Code: code, Command: name, Err: lookErr(err)}
 	}
+	if attr.Foreground {
+		// gosinit is now in the terminal's background: with `stty
+		// tostop` each write of its own there would raise SIGTTOU and be
+		// restarted, for ever, at 100% CPU. Ignored, as tini ignores it,
+		// the write goes through. (Children spawned after this inherit
+		// it ignored; the main program got its default.)
+		signal.Ignore(unix.SIGTTOU)
+	}
 	s.mainPid = pid
 	s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
 	return nil
@@ -1257,13 +1272,21 @@ func fdOf(w io.Writer, def uintptr) uintptr {
 // denied: none was found, but a file without that permission was (126,
 // not 127, as execvp's EACCES).
 func lookPath(name, pathList string) (path string, denied bool) {
-	for _, dir := range filepath.SplitList(pathList) {
+	dirs := filepath.SplitList(pathList)
+	if pathList == "" {
+		dirs = []string{""} // PATH set but empty: the current directory
+	}
+	for _, dir := range dirs {
 		if dir == "" {
 			dir = "."
 		}
 		cand := filepath.Join(dir, name)
 		st, err := os.Stat(cand)
-		if err != nil || !st.Mode().IsRegular() {
+		if err != nil {
+			continue
+		}
+		if !st.Mode().IsRegular() {
+			denied = true // execve's EACCES, which execvp reports at the end
 			continue
 		}
 		if access(cand, unix.X_OK) == nil {
