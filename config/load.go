@@ -346,6 +346,7 @@ func typed[T any](l *loader, s *section, key string, def T, v vars, parse func(s
 // negative warns about a negative startsecs, startretries, stopwaitsecs or
 // *_backups, which supervisord takes as written and treats as 0; so does
 // gosinit (startretries=-1 is in public configs, meant as "for ever").
+//
 //go:noinline
 func (l *loader) negative(at Pos, sec, key string, n int, means string) {
 	if n < 0 {
