@@ -92,12 +92,6 @@ func itoa(n int) string {
 // would otherwise pass through exec to every child; all the others are
 // caught, which exec resets to default.
 func resetInherited() {
-	type sigaction struct {
-		handler  uintptr
-		flags    uint64
-		restorer uintptr
-		mask     uint64
-	}
 	for _, sig := range []uintptr{32, 34} {
 		var old sigaction
 		if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
@@ -109,4 +103,25 @@ func resetInherited() {
 		var dfl sigaction // SIG_DFL
 		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
 	}
+}
+
+// sigaction is the kernel's struct sigaction (amd64, arm64).
+type sigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+// ignoreTTOU sets SIGTTOU to SIG_IGN behind the Go runtime's back, once
+// the main program has the terminal: gosinit is then in the terminal's
+// background, and with `stty tostop` each write of its own there would
+// raise SIGTTOU at it and be restarted, for ever, at 100% CPU. Ignored
+// (as tini ignores it), the write goes through. The runtime still counts
+// SIGTTOU as its own, so every child forked later has it reset to its
+// default, as signal.Ignore would not; and os/signal's Ignore costs 3 kB
+// of the binary.
+func ignoreTTOU() {
+	ign := sigaction{handler: 1} // SIG_IGN
+	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(unix.SIGTTOU), uintptr(unsafe.Pointer(&ign)), 0, 8, 0, 0)
 }

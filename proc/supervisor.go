@@ -16,7 +16,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -1246,12 +1245,7 @@ func (s *Supervisor) startMain() error {
 		return &StartError{Code: code, Command: name, Err: lookErr(err)}
 	}
 	if attr.Foreground {
-		// gosinit is now in the terminal's background: with `stty
-		// tostop` each write of its own there would raise SIGTTOU and be
-		// restarted, for ever, at 100% CPU. Ignored, as tini ignores it,
-		// the write goes through. (Children spawned after this inherit
-		// it ignored; the main program got its default.)
-		signal.Ignore(unix.SIGTTOU)
+		ignoreTTOU()
 	}
 	s.mainPid = pid
 	s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
