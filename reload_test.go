@@ -425,3 +425,42 @@ command=/bin/sh -c 'if [ -e @DIR@/flag ]; then echo ghost; exec sleep 1000; fi; 
 		t.Errorf("x's own exit was never reported; log:\n%s", log)
 	}
 }
+
+// TestReloadOrderAsUpdate: supervisorctl update's order. A program moved
+// into a [group:x] (a removed group and an added one) never runs twice:
+// the new one starts once the old one, slow to stop, is gone. And a
+// changed group keeps running until the removed groups are gone, so it
+// is down only for its own stop.
+func TestReloadOrderAsUpdate(t *testing.T) {
+	const web = `
+[program:web]
+command=/bin/sh -c 'echo start >> @DIR@/web.runs; trap "sleep 1; echo stop >> @DIR@/web.runs; exit 0" TERM; while :; do sleep 0.05; done'
+startsecs=0
+`
+	r := startConf(t, reloadBase+web+`
+[program:slow]
+command=/bin/sh -c 'trap "" TERM; exec /bin/sleep 1000'
+stopwaitsecs=2
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "web", "slow"))
+	r.rewrite(t, strings.Replace(reloadBase, `A="1"`, `A="2"`, 1)+web+`
+[group:frontend]
+programs=web
+`)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 15*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	r.waitStatus(t, 10*time.Second, "web RUNNING again", allIn(proc.Running, "keep", "change", "web"))
+	b, _ := os.ReadFile(filepath.Join(r.dir, "web.runs"))
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "start stop start" {
+		t.Errorf("web's runs: %q, want start stop start (never two at once)", got)
+	}
+	lines := strings.Join(r.logLines(), "\n")
+	slowGone, changeStopped := strings.Index(lines, "slow (terminated by SIGKILL)"), strings.Index(lines, "stopped: change ")
+	if slowGone < 0 || changeStopped < 0 || changeStopped < slowGone {
+		t.Errorf("the changed program must stop after the removed one is gone; log:\n%s", lines)
+	}
+	r.stop(t)
+}

@@ -69,23 +69,26 @@ func (s *Supervisor) reloadOnce() {
 		oldGroups[p.cfg.Group] = append(oldGroups[p.cfg.Group], p)
 	}
 	removed, changed, addedGroups := diffGroups(s.cfg.Groups, cfg.Groups)
-	// supervisorctl update's order: removed, changed, then added groups.
+	// supervisorctl update's order: the removed groups are stopped; then
+	// the changed ones are stopped and started again; then the added
+	// ones start. A program moved or renamed into another group (the
+	// same port, the same lock) never runs twice, and a changed group
+	// keeps running until the removed ones are gone. Each step stops its
+	// groups in parallel, by priority level.
 	for _, g := range removed {
 		s.changes = append(s.changes, g.Name+": stopped", g.Name+": removed process group")
 		s.removeGroup(oldGroups[g.Name])
 	}
+	s.changedOld = nil
 	for _, g := range changed {
 		s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
-		s.removeGroup(oldGroups[g.Name])
+		s.changedOld = append(s.changedOld, oldGroups[g.Name]...)
 		s.pendingAdd = append(s.pendingAdd, g.Processes...)
 	}
-	var added []*config.Process
-	var addedNames []string
 	for _, g := range addedGroups {
-		addedNames = append(addedNames, g.Name+": added process group")
-		added = append(added, g.Processes...)
+		s.changes = append(s.changes, g.Name+": added process group")
+		s.pendingAdd = append(s.pendingAdd, g.Processes...)
 	}
-	s.changes = append(s.changes, addedNames...)
 	s.cfg = cfg
 	gone := map[string]bool{}
 	s.reloadRemoved, s.reloadChanged = nil, nil
@@ -98,11 +101,10 @@ func (s *Supervisor) reloadOnce() {
 		s.reloadRemoved = append(s.reloadRemoved, g.Name)
 		s.reloadChanged = append(s.reloadChanged, g.Name)
 	}
-	s.pools = newPools(cfg, s.pools, func(name string) bool { return !gone[name] })
 	for _, g := range addedGroups {
-		s.emit("PROCESS_GROUP_ADDED", "groupname:"+g.Name+"\n")
+		s.reloadChanged = append(s.reloadChanged, g.Name)
 	}
-	s.addProcesses(added)
+	s.pools = newPools(cfg, s.pools, func(name string) bool { return !gone[name] })
 	s.reloading = true
 	s.stepStop()
 }
@@ -172,8 +174,16 @@ func groupEqual(a, b *config.Group) bool {
 	return true
 }
 
-// finishReload runs once every removed or changed process has stopped.
+// finishReload runs once every removed process has stopped: it then
+// stops the changed groups, and once they too are gone, starts the new
+// and changed processes.
 func (s *Supervisor) finishReload() {
+	if ps := s.changedOld; len(ps) > 0 {
+		s.changedOld = nil
+		s.removeGroup(ps)
+		s.stepStop() // back here when they are gone
+		return
+	}
 	kept := s.procs[:0]
 	for _, p := range s.procs {
 		if !p.removed {

@@ -196,6 +196,7 @@ type Supervisor struct {
 	reloading     bool              // stops for a reload are pending
 	reloadAgain   bool              // another SIGHUP came while reloading
 	pendingAdd    []*config.Process // started once the reload's stops are done
+	changedOld    []*process        // a changed group's processes, stopped once the removed groups are gone
 	changes       []string          // the reload's changes, supervisorctl update's words
 	notify        *notifier
 	readySent     bool
@@ -211,7 +212,7 @@ type Supervisor struct {
 	listenerSeq   int     // spawns of listeners, to tell their output apart
 	tickArmed     [len(tickPeriods)]bool
 	reloadRemoved []string // groups a reload removes or changes: PROCESS_GROUP_REMOVED once gone
-	reloadChanged []string // groups a reload changes: PROCESS_GROUP_ADDED once back
+	reloadChanged []string // groups a reload changes or adds: PROCESS_GROUP_ADDED once (back) in
 
 	sockets map[string]*fcgiSocket // fcgi-program sockets by URL (fcgi.go)
 }
