@@ -48,11 +48,6 @@ const (
 	reloadRejected = 2 // the new config did not load: nothing changed
 )
 
-// defaultReloadTimeout bounds how long `gosinit reload` waits for PID 1 to
-// publish the reload's result. Stopping changed programs may take their
-// stopwaitsecs (10 s by default), so this is generous.
-const defaultReloadTimeout = 30 * time.Second
-
 var (
 	// timeNow is the clock for the description column; tests fix it.
 	timeNow = time.Now
@@ -84,7 +79,8 @@ flags:
   -status-file PATH
     	the status file (default $GOSINIT_STATUS_FILE, ` + proc.DefaultStatusFile + `, then a per-user path)
   -timeout DUR
-    	how long to wait for the reload (default 30s)
+    	how long to wait for the reload (default: until it is done, as
+    	supervisorctl update waits; each stop is bounded by its stopwaitsecs)
 `
 
 // cmdStatus is `gosinit status [--json] [--status-file PATH] [NAME|GROUP:*|GROUP:NAME ...]`.
@@ -390,7 +386,7 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags(stderr, usage)
 	var file string
 	fset.StringVar(&file, "status-file")
-	timeout := defaultReloadTimeout
+	var timeout time.Duration // none
 	fset.Func("timeout", func(s string) error {
 		d, err := parseDuration(s)
 		if err == nil && d <= 0 {
@@ -416,6 +412,9 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 	}
 	if st.Shutdown {
 		return &exitStatus{code: reloadFailed, msg: textf.Sprintf("reload: gosinit (pid %d) is shutting down: it would ignore a reload", st.Pid)}
+	}
+	if st.Config == "" {
+		return &exitStatus{code: reloadFailed, msg: textf.Sprintf("reload: gosinit (pid %d) runs a command without a configuration: nothing to reload (a SIGHUP would go to the command)", st.Pid)}
 	}
 	res, err := reload(path, st.Pid, timeout)
 	if err != nil {
@@ -457,7 +456,7 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 // is set up before the baseline is read and the signal sent, so no write can
 // slip between them unseen.
 func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(timeout) // timeout 0: none
 	in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, textf.Errorf("inotify: %w", err)
@@ -497,8 +496,8 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 	fds := []unix.PollFd{{Fd: int32(in), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
 	var lastErr error
 	for {
-		left := time.Until(deadline)
-		if left <= 0 {
+		left, wait := time.Until(deadline), -1
+		if timeout > 0 && left <= 0 {
 			msg := textf.Sprintf("gosinit (pid %d) did not report the reload within %v: status file %s is still at generation %d",
 				pid, timeout, path, before.Generation)
 			if lastErr != nil {
@@ -506,7 +505,10 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 			}
 			return nil, errors.New(msg)
 		}
-		_, err := unix.Poll(fds, int((left+time.Millisecond-1)/time.Millisecond))
+		if timeout > 0 {
+			wait = int((left + time.Millisecond - 1) / time.Millisecond)
+		}
+		_, err := unix.Poll(fds, wait)
 		if err == unix.EINTR {
 			continue
 		}

@@ -693,6 +693,14 @@ func TestReloadRefused(t *testing.T) {
 	if want := fmt.Sprintf("gosinit: reload: gosinit (pid %d) is shutting down: it would ignore a reload\n", os.Getpid()); code != 1 || stderr != want {
 		t.Errorf("reload during shutdown: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
 	}
+	// A command without a configuration (tini mode): nothing to reload,
+	// said at once, no SIGHUP (it would go to the command).
+	path = filepath.Join(dir, "tini.json")
+	writeStatusFile(t, path, &proc.Status{Pid: os.Getpid()})
+	_, stderr, code = runCmd(cmdReload, "--status-file", path)
+	if want := fmt.Sprintf("gosinit: reload: gosinit (pid %d) runs a command without a configuration: nothing to reload (a SIGHUP would go to the command)\n", os.Getpid()); code != 1 || stderr != want {
+		t.Errorf("reload in tini mode: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
+	}
 	_, stderr, code = runCmd(cmdReload, "--status-file", filepath.Join(dir, "missing.json"))
 	if want := "gosinit: reload: no gosinit is running: status file " + filepath.Join(dir, "missing.json") + " does not exist\n"; code != 1 || stderr != want {
 		t.Errorf("reload with no file: exit %d, stderr %q; want exit 1, %q", code, stderr, want)
