@@ -9,13 +9,15 @@ import (
 // effective setting is equal (options.py ProcessConfig.__eq__ compares the
 // settings, not where they were written). A program whose section moved
 // down the file, or whose user= moved a line, is unchanged and keeps
-// running across a reload.
+// running across a reload. process_num is not compared either (nor is it
+// by supervisord): a numprocs_start that changes neither a name nor a
+// command changes nothing.
 //
 // It replaces reflect.DeepEqual, which also compared the key positions and
 // linked reflect into the binary. TestProcessEqualCoversEveryField fails
 // when a field is added to Process and not here.
 func (p *Process) Equal(q *Process) bool {
-	return p.Name == q.Name && p.Group == q.Group && p.Program == q.Program && p.Num == q.Num &&
+	return p.Name == q.Name && p.Group == q.Group && p.Program == q.Program &&
 		p.Command == q.Command && slices.Equal(p.Argv, q.Argv) &&
 		p.Priority == q.Priority && p.Autostart == q.Autostart && p.Autorestart == q.Autorestart &&
 		p.Startsecs == q.Startsecs && p.Startretries == q.Startretries &&

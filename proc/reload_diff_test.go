@@ -90,6 +90,7 @@ func TestReloadDiffMatchesSupervisord(t *testing.T) {
 		{"user by another name, same uid", edit("user=app", "user=1000"), []string{"web"}},
 		{"exitcodes reordered", edit("exitcodes=0,2", "exitcodes=2,0"), nil},
 		{"numprocs", edit("numprocs=2", "numprocs=3"), nil},
+		{"numprocs_start used in no name", edit("command=/bin/sleep 1002", "command=/bin/sleep 1002\nnumprocs_start=5"), nil},
 		{"process_name", edit("%(program_name)s_%(process_num)d", "%(program_name)s-%(process_num)d"), nil},
 		{"AUTO log to a file", edit("stdout_logfile=AUTO", "stdout_logfile=/tmp/cron.log"), []string{"cron"}},
 		{"log maxbytes", edit("stdout_logfile=AUTO", "stdout_logfile=AUTO\nstdout_logfile_maxbytes=1MB"), nil},
