@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,29 @@ func TestParseDuration(t *testing.T) {
 		got, err := parseDuration(tt.in)
 		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestParseDurationAsGo: parseDuration reads what time.ParseDuration reads,
+// as it reads it, for random strings of digits, dots and units (no sign:
+// gosinit takes none).
+func TestParseDurationAsGo(t *testing.T) {
+	pieces := []string{"0", "1", "5", "9", "12", "007", ".", ".5", "ns", "us", "µs", "μs", "ms", "s", "m", "h", "x", "9223372036", "854775807", "99999999999999999999"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		var b strings.Builder
+		for range 1 + r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		in := b.String()
+		if plainDecimal(in) {
+			continue // plain seconds: TestParseDuration
+		}
+		want, werr := time.ParseDuration(in)
+		got, err := parseDuration(in)
+		if (werr == nil) != (err == nil) || got != want && err == nil {
+			t.Fatalf("parseDuration(%q) = %v, %v; time.ParseDuration %v, %v", in, got, err, want, werr)
 		}
 	}
 }

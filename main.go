@@ -369,18 +369,73 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	return proc.Run(opts)
 }
 
-// parseDuration accepts Go durations ("3s", "500ms") and plain seconds ("3",
-// "0.5"). Plain seconds go through time.ParseDuration with an "s" added:
-// strconv.ParseFloat, used nowhere else, would cost the binary 30 kB.
+// parseDuration accepts Go durations ("3s", "500ms", "1m30s") and plain
+// seconds ("3", "0.5"), which get an "s". It reads them as
+// time.ParseDuration does, without a sign (TestParseDurationAsGo compares
+// them); ParseDuration and its error quoting would cost the binary 3.5 kB,
+// strconv.ParseFloat 30 kB.
 func parseDuration(s string) (time.Duration, error) {
 	if plainDecimal(s) {
 		s += "s"
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, textf.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
+	bad := textf.Errorf("%q is not a duration (e.g. 3s, 500ms)", s)
+	if s == "" {
+		return 0, bad
 	}
-	return d, nil
+	var d uint64
+	for rest := s; rest != ""; {
+		// [0-9]*(\.[0-9]*)? then a unit
+		var whole, frac uint64
+		scale, i, digits, fracFull := 1.0, 0, 0, false
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+			if whole > 1<<63/10 {
+				return 0, bad
+			}
+			if whole, digits = whole*10+uint64(rest[i]-'0'), digits+1; whole > 1<<63 {
+				return 0, bad
+			}
+		}
+		if i < len(rest) && rest[i] == '.' {
+			for i++; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+				digits++
+				// once full, further digits change nothing, as in Go
+				if fracFull = fracFull || frac > (1<<63-1)/10 || frac*10+uint64(rest[i]-'0') > 1<<63; !fracFull {
+					frac, scale = frac*10+uint64(rest[i]-'0'), scale*10
+				}
+			}
+		}
+		j := i
+		for j < len(rest) && rest[j] != '.' && (rest[j] < '0' || rest[j] > '9') {
+			j++
+		}
+		var unit uint64
+		switch rest[i:j] {
+		case "ns":
+			unit = 1
+		case "us", "\u00b5s", "\u03bcs":
+			unit = 1e3
+		case "ms":
+			unit = 1e6
+		case "s":
+			unit = 1e9
+		case "m":
+			unit = 60e9
+		case "h":
+			unit = 3600e9
+		}
+		if digits == 0 || unit == 0 || whole > 1<<63/unit {
+			return 0, bad
+		}
+		v := whole*unit + uint64(float64(frac)*(float64(unit)/scale))
+		if d += v; v > 1<<63 || d > 1<<63 {
+			return 0, bad
+		}
+		rest = rest[j:]
+	}
+	if d > 1<<63-1 {
+		return 0, bad
+	}
+	return time.Duration(d), nil
 }
 
 // plainDecimal reports whether s is digits with at most one '.' among
