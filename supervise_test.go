@@ -1171,3 +1171,24 @@ startsecs=0
 		t.Errorf("the program's soft open-files limit is %q, want 8192 (minfds); gosinit's stderr:\n%s", got, r.stderr.String())
 	}
 }
+
+// TestDaemonizingProgramWarned: a program that forks into the background
+// and exits fails its start (startsecs on a timer), and the log says why,
+// with what to do.
+func TestDaemonizingProgramWarned(t *testing.T) {
+	r := startConf(t, base+`
+[program:daemon]
+command=/bin/sh -c '/bin/sleep 1000 & exit 0'
+startsecs=1
+startretries=0
+`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.stderr.String(), "gave up: daemon ") {
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("daemon never gave up; stderr:\n%s", r.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.wantLog(t, "WARN daemon: exited, but a process it started still holds its output: if it went into the background (daemonized), run it in the foreground")
+	r.stop(t)
+}

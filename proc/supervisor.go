@@ -641,7 +641,7 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		}
 	case leDrainWait:
 		if e.p.pendingExit != nil && e.p.pendingExit == e.pending {
-			s.log.debugf("%s: output still open %v after its exit (a child of it holds the pipe?)", e.p.cfg.Name, drainWait)
+			s.log.warnf("%s: exited, but a process it started still holds its output: if it went into the background (daemonized), run it in the foreground", e.p.cfg.Name)
 			s.exitNow(e.p)
 		}
 	case leListenerOut:
