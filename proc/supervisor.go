@@ -561,7 +561,7 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 	switch sig {
 	case unix.SIGHUP:
 		if s.shutdown {
-			s.log.infof("received SIGHUP during shutdown: ignored")
+			s.log.warnf("ignored SIGHUP indicating restart request (shutdown in progress)")
 			return
 		}
 		s.log.warnf("received SIGHUP indicating restart request")
@@ -577,10 +577,12 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 			return
 		}
 		if s.shutdown {
-			if sig != unix.SIGQUIT {
-				s.log.warnf("received %s during shutdown: killing everything now", signalName(sig))
-				s.killAll()
+			if sig == unix.SIGQUIT { // as supervisord says it, and goes on
+				s.log.warnf("received SIGQUIT indicating exit request")
+				return
 			}
+			s.log.warnf("received %s during shutdown: killing everything now", signalName(sig))
+			s.killAll()
 			return
 		}
 		s.log.warnf("received %s indicating exit request", signalName(sig))
