@@ -673,6 +673,9 @@ func (l *loader) groups(g *Gosinit) []*Group {
 		for _, p := range listOfStrings(programs) {
 			ps, fs := l.doc.byName["program:"+p], l.doc.byName["fcgi-program:"+p]
 			switch {
+			case ps == nil && fs == nil && strings.ContainsAny(p, " \t\n"):
+				l.errorf(at, s.name, "programs", "unknown program %q: separate the names with commas", p)
+				continue
 			case ps == nil && fs == nil:
 				l.errorf(at, s.name, "programs", "unknown program %q (there is no [program:%s] section)", p, p)
 				continue
