@@ -66,7 +66,11 @@ func (tf *tiniFlags) fromEnv(env func(string) (string, bool), group *bool) error
 		}
 	}
 	if v, ok := env("WARN_ON_REAP"); ok {
-		tf.warnReap, _ = strconv.ParseBool(v)
+		b, err := strconv.ParseBool(v)
+		if err != nil { // as GOSINIT_GROUP's: never silently false
+			return textf.Errorf("GOSINIT_WARN_ON_REAP=%q is not a boolean", v)
+		}
+		tf.warnReap = b
 	}
 	if v, ok := os.LookupEnv("TINI_VERBOSITY"); ok {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
