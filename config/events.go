@@ -18,16 +18,17 @@ var EventTypes = []string{
 	"PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
 }
 
-// abstractEvents are the abstract types and the prefix of their concrete
-// types ("" for EVENT: all of them).
-var abstractEvents = map[string]string{
-	"EVENT":                   "",
-	"PROCESS_STATE":           "PROCESS_STATE_",
-	"PROCESS_COMMUNICATION":   "PROCESS_COMMUNICATION_",
-	"PROCESS_LOG":             "PROCESS_LOG_",
-	"SUPERVISOR_STATE_CHANGE": "SUPERVISOR_STATE_CHANGE_",
-	"TICK":                    "TICK_",
-	"PROCESS_GROUP":           "PROCESS_GROUP_",
+// abstractPrefix is the prefix of the concrete types of an abstract type
+// ("" for EVENT: all of them); ok is false for a type that is not
+// abstract. A switch: a map's initialization cost the binary more.
+func abstractPrefix(name string) (prefix string, ok bool) {
+	switch name {
+	case "EVENT":
+		return "", true
+	case "PROCESS_STATE", "PROCESS_COMMUNICATION", "PROCESS_LOG", "SUPERVISOR_STATE_CHANGE", "TICK", "PROCESS_GROUP":
+		return name + "_", true
+	}
+	return "", false
 }
 
 // neverSent are the concrete types gosinit never sends: it has no RPC
@@ -42,7 +43,7 @@ var neverSent = keySet("PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_ST
 //
 //go:noinline
 func ConcreteEvents(name string) []string {
-	if prefix, ok := abstractEvents[name]; ok {
+	if prefix, ok := abstractPrefix(name); ok {
 		var out []string
 		for _, t := range EventTypes {
 			if len(t) >= len(prefix) && t[:len(prefix)] == prefix {

@@ -26,10 +26,26 @@ func newLogger(level config.Level, outs ...io.Writer) *logger {
 	return &logger{level: level, outs: outs}
 }
 
-var levelNames = map[config.Level]string{
-	config.LevelCritical: "CRIT", config.LevelError: "ERRO", config.LevelWarn: "WARN",
-	config.LevelInfo: "INFO", config.LevelDebug: "DEBG", config.LevelTrace: "TRAC",
-	config.LevelBlather: "BLAT",
+// levelName is supervisord's four-letter name of a level (a switch, not a
+// map: the map's initialization cost the binary more).
+func levelName(l config.Level) string {
+	switch l {
+	case config.LevelCritical:
+		return "CRIT"
+	case config.LevelError:
+		return "ERRO"
+	case config.LevelWarn:
+		return "WARN"
+	case config.LevelInfo:
+		return "INFO"
+	case config.LevelDebug:
+		return "DEBG"
+	case config.LevelTrace:
+		return "TRAC"
+	case config.LevelBlather:
+		return "BLAT"
+	}
+	return ""
 }
 
 // setOutputs replaces where the log goes.
@@ -89,7 +105,7 @@ func (l *logger) debugOutput(name, channel string, data []byte) {
 func (l *logger) begin(level config.Level) []byte {
 	b := appendLogTime(l.buf[:0], time.Now())
 	b = append(b, ' ')
-	b = append(b, levelNames[level]...)
+	b = append(b, levelName(level)...)
 	return append(b, ' ')
 }
 
