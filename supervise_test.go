@@ -1192,3 +1192,24 @@ startretries=0
 	r.wantLog(t, "WARN daemon: exited, but a process it started still holds its output: if it went into the background (daemonized), run it in the foreground")
 	r.stop(t)
 }
+
+// TestShutdownSaysWhatItWaitsFor: as supervisord, the shutdown logs the
+// processes it still waits for when it begins and every 3 s after.
+func TestShutdownSaysWhatItWaitsFor(t *testing.T) {
+	r := startConf(t, base+`
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; echo stubborn >> @DIR@/ready; exec /bin/sleep 1000'
+stopwaitsecs=4
+startsecs=0
+
+[program:quick]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "stubborn", "quick"))
+	r.waitReady(t, "stubborn")
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	r.wantLog(t, "INFO waiting for quick, stubborn to die", "INFO waiting for stubborn to die")
+}

@@ -154,6 +154,7 @@ const (
 	leListenerWritten                      // an event that did not fit the listener's stdin is written
 	leTick                                 // a TICK_ period began (gen: its index, when)
 	leProcessLog                           // a program with *_events_enabled wrote (gen: 0 stdout, 1 stderr)
+	leWaiting                              // 3 s of a shutdown: say again what it waits for
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -629,6 +630,8 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		if !s.killed {
 			s.sweepKill()
 		}
+	case leWaiting:
+		s.waitingReport()
 	case leDrained:
 		s.openDrains--
 		if e.p != nil {
@@ -964,6 +967,24 @@ func (s *Supervisor) stopPrograms() {
 		}
 	}
 	s.stepStop()
+	s.waitingReport()
+}
+
+// waitingReport says which processes the shutdown still waits for, as
+// supervisord does at its start and every 3 s ("waiting for a, b to
+// die"), until none is left.
+func (s *Supervisor) waitingReport() {
+	var names []string
+	for _, p := range s.procs {
+		if p.pid != 0 {
+			names = append(names, p.cfg.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	s.log.infof("waiting for %s to die", strings.Join(names, ", "))
+	time.AfterFunc(3*time.Second, func() { s.events <- loopEvent{kind: leWaiting} })
 }
 
 // stepStop signals the highest priority level that still has live
