@@ -231,20 +231,29 @@ var signalNames = map[string]Signal{
 	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
 }
 
-// canonical names (Python's signal.Signals(n).name), without SIG.
-var signalCanon = map[Signal]string{
-	1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
-	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM",
-	16: "STKFLT", 17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU",
-	23: "URG", 24: "XCPU", 25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "IO",
-	30: "PWR", 31: "SYS", 34: "RTMIN", 64: "RTMAX",
+// canonNames are the canonical names (Python's signal.Signals(n).name),
+// without SIG, of signals 1 to 31, space-separated; 34 and 64 are RTMIN
+// and RTMAX. A string, not a map: its initialization cost the binary more.
+const canonNames = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS"
+
+// signalCanon is the canonical name of s, if Python's signal module has one.
+func signalCanon(s Signal) (string, bool) {
+	switch {
+	case s == 34:
+		return "RTMIN", true
+	case s == 64:
+		return "RTMAX", true
+	case s < 1 || s > 31:
+		return "", false
+	}
+	return strings.Fields(canonNames)[s-1], true
 }
 
 // ParseSignal parses a signal as supervisord does: a number, or a name
 // with or without SIG in any case ("TERM", "sigterm", "15").
 func ParseSignal(s string) (Signal, error) {
 	if n, err := pyInt(s); err == nil {
-		if _, ok := signalCanon[Signal(n)]; ok || n == 0 {
+		if _, ok := signalCanon(Signal(n)); ok || n == 0 {
 			return Signal(n), nil
 		}
 		return 0, textf.Errorf("unknown signal number %q", s)
@@ -261,7 +270,7 @@ func ParseSignal(s string) (Signal, error) {
 
 // String returns the name without SIG ("TERM"), or the number.
 func (s Signal) String() string {
-	if n, ok := signalCanon[s]; ok {
+	if n, ok := signalCanon(s); ok {
 		return n
 	}
 	return strconv.Itoa(int(s))
