@@ -217,20 +217,6 @@ func (l Level) String() string {
 	return strconv.Itoa(int(l))
 }
 
-// Signal names, as Python's signal module has them on Linux: every name
-// that supervisord's datatypes.signal_number accepts (with or without
-// SIG), and the numbers it accepts (the values of those names).
-var signalNames = map[string]Signal{
-	"SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17, "SIGCONT": 18,
-	"SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2, "SIGIO": 29, "SIGIOT": 6,
-	"SIGKILL": 9, "SIGPIPE": 13, "SIGPOLL": 29, "SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3,
-	"SIGRTMAX": 64, "SIGRTMIN": 34, "SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19,
-	"SIGSYS": 31, "SIGTERM": 15, "SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22,
-	"SIGURG": 23, "SIGUSR1": 10, "SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28,
-	"SIGXCPU": 24, "SIGXFSZ": 25,
-	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
-}
-
 // canonNames are the canonical names (Python's signal.Signals(n).name),
 // without SIG, of signals 1 to 31, space-separated; 34 and 64 are RTMIN
 // and RTMAX. A string, not a map: its initialization cost the binary more.
@@ -262,8 +248,30 @@ func ParseSignal(s string) (Signal, error) {
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
 	}
-	if n, ok := signalNames[name]; ok {
-		return n, nil
+	// every name that supervisord's datatypes.signal_number accepts: the
+	// canonical ones, their aliases, and signal's SIG_ constants
+	for i, c := range strings.Fields(canonNames) {
+		if name[3:] == c {
+			return Signal(i + 1), nil
+		}
+	}
+	switch name {
+	case "SIGCLD":
+		return 17, nil
+	case "SIGIOT":
+		return 6, nil
+	case "SIGPOLL":
+		return 29, nil
+	case "SIGRTMIN":
+		return 34, nil
+	case "SIGRTMAX":
+		return 64, nil
+	case "SIG_BLOCK", "SIG_DFL":
+		return 0, nil
+	case "SIG_IGN", "SIG_UNBLOCK":
+		return 1, nil
+	case "SIG_SETMASK":
+		return 2, nil
 	}
 	return 0, textf.Errorf("unknown signal %q", s)
 }
