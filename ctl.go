@@ -296,7 +296,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 		case !signallable(t.p.State):
 			c, msg = ctlNotRunning, ": ERROR (not running)"
 		default:
-			if err := signalChild(*t.p, parent, unix.Signal(sig)); err != nil {
+			if err := signalChild(*t.p, parent, st.Owner, unix.Signal(sig)); err != nil {
 				c, msg = ctlGeneric, ": ERROR ("+err.Error()+")"
 			}
 		}
@@ -317,8 +317,8 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 // the status file says p started. The status file may be a moment old, p
 // gone and its pid reused; and once the pidfd is open, the signal reaches
 // that process or, if it has exited meanwhile, nobody.
-func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
-	if p.Pid <= 0 {
+func signalChild(p proc.ProcessStatus, parent int, owner uint32, sig unix.Signal) error {
+	if p.Pid <= 0 || p.Pid > 1<<22 {
 		return errors.New("no pid")
 	}
 	// Without pidfds (a kernel before 5.3, or a seccomp profile that
@@ -341,6 +341,9 @@ func signalChild(p proc.ProcessStatus, parent int, sig unix.Signal) error {
 	}
 	if ok && !sameSecond(started, p.Start) {
 		return textf.Errorf("pid %d is another process now", p.Pid)
+	}
+	if err := ownedBy(p.Pid, owner); err != nil {
+		return err
 	}
 	if fd < 0 {
 		return unix.Kill(p.Pid, sig)

@@ -90,7 +90,7 @@ func ctlTail(statusFile string, args []string, stdout io.Writer) error {
 	if channel == "stderr" {
 		logfile = found.StderrLogfile
 	}
-	return tailFile(logfile, name, n, follow, st.Pid, stdout)
+	return tailFile(logfile, name, n, follow, st.Pid, st.Owner, stdout)
 }
 
 // ctlMaintail is supervisorctl maintail [-f|-N]: gosinit's own log file,
@@ -115,7 +115,7 @@ func ctlMaintail(statusFile string, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return tailFile(st.Logfile, "supervisord", n, follow, st.Pid, stdout)
+	return tailFile(st.Logfile, "supervisord", n, follow, st.Pid, st.Owner, stdout)
 }
 
 // tailModifier reads -f or -N; none is 1600 bytes. As supervisorctl's
@@ -142,16 +142,34 @@ func ctlFail(stdout io.Writer, text string) error {
 	return &exitStatus{code: ctlGeneric}
 }
 
+// openLog opens a log file the status file names: a regular file only (a
+// FIFO would hang this command, /dev/zero flood it), and, when the status
+// file belongs to a user other than root or the caller, one that user
+// owns: root must not print /etc/shadow because a status file says so.
+func openLog(path string, owner uint32) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG ||
+		owner != 0 && owner != uint32(os.Getuid()) && st.Uid != owner {
+		f.Close()
+		return nil, os.ErrPermission
+	}
+	return f, nil
+}
+
 // tailFile prints the last n bytes of path (and a newline, as
 // supervisorctl's output does), or follows it. A log that is not a file
 // gosinit writes (NONE, or gosinit's own stdout or stderr, which would be
 // this command's) is "no log file".
-func tailFile(path, name string, n int64, follow bool, pid int, stdout io.Writer) error {
+func tailFile(path, name string, n int64, follow bool, pid int, owner uint32, stdout io.Writer) error {
 	switch path {
 	case "", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/self/fd/2", "syslog":
 		return ctlFail(stdout, name+": ERROR (no log file)\n")
 	}
-	f, err := os.Open(path)
+	f, err := openLog(path, owner)
 	if errors.Is(err, os.ErrNotExist) {
 		return ctlFail(stdout, name+": ERROR (no log file)\n")
 	}
@@ -193,7 +211,7 @@ func tailFile(path, name string, n int64, follow bool, pid int, stdout io.Writer
 		return nil
 	}
 	io.WriteString(stdout, "==> Press Ctrl-C to exit <==\n")
-	return followFile(f, path, pid, stdout)
+	return followFile(f, path, pid, owner, stdout)
 }
 
 // followFile copies what is written to path from f's offset on, as tail
@@ -202,7 +220,7 @@ func tailFile(path, name string, n int64, follow bool, pid int, stdout io.Writer
 // inotify, not on a timer, and returns when gosinit (pid) exits. Ctrl-C
 // ends the command as its default action: supervisorctl prints a newline
 // first and exits 0.
-func followFile(f *os.File, path string, pid int, stdout io.Writer) error {
+func followFile(f *os.File, path string, pid int, owner uint32, stdout io.Writer) error {
 	in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return textf.Errorf("inotify: %w", err)
@@ -264,7 +282,7 @@ func followFile(f *os.File, path string, pid int, stdout io.Writer) error {
 		}
 		if named, err := os.Stat(path); err == nil && !os.SameFile(open, named) {
 			copyNew()
-			if nf, err := os.Open(path); err == nil {
+			if nf, err := openLog(path, owner); err == nil {
 				f.Close()
 				f = nf
 			}

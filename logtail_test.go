@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestFollowFile: tail -f goes on across both kinds of rotation gosinit
@@ -52,7 +54,7 @@ func testFollowFile(t *testing.T, link bool) {
 	f.Seek(0, io.SeekEnd)
 	var out lockedBuffer // followFile writes while the test reads
 	done := make(chan error, 1)
-	go func() { done <- followFile(f, path, holder.Process.Pid, &out) }()
+	go func() { done <- followFile(f, path, holder.Process.Pid, 0, &out) }()
 	waitOut := func(want string) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -109,8 +111,30 @@ func TestTailOffsetPastAnyEnd(t *testing.T) {
 			t.Fatalf("tailModifier(%q) = %d, %v, %v", m, n, follow, ok)
 		}
 		var out strings.Builder
-		if err := tailFile(path, "x", n, false, 0, &out); err != nil || out.String() != "\n" {
+		if err := tailFile(path, "x", n, false, 0, 0, &out); err != nil || out.String() != "\n" {
 			t.Errorf("tail %s: %v, %q; want just the newline", m, err, out.String())
+		}
+	}
+}
+
+// TestTailRefusesNonRegular: a log path that is a FIFO (or a device) is
+// refused at once, never read: it would hang tail or flood it.
+func TestTailRefusesNonRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "log")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero"} {
+		var out strings.Builder
+		done := make(chan error, 1)
+		go func() { done <- tailFile(path, "x", 100, false, 0, 0, &out) }()
+		select {
+		case err := <-done:
+			if err == nil || out.String() != "x: ERROR (unknown error reading log)\n" {
+				t.Errorf("%s: %v, output %q; want the read error", path, err, out.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: tail hangs", path)
 		}
 	}
 }

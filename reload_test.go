@@ -468,3 +468,54 @@ programs=web
 	}
 	r.stop(t)
 }
+
+// TestReloadChangedGroupWithBackoff: a changed group's processes are all
+// marked before any is stopped, so one in BACKOFF (stopped at once) does
+// not let the new processes start while the group's running one is still
+// stopping; and a removed group is no longer listed once it is gone, while
+// the changed ones stop.
+func TestReloadChangedGroupWithBackoff(t *testing.T) {
+	const group = `
+[group:web]
+programs=app,nginx
+
+[program:nginx]
+command=/bin/sh -c 'echo start >> @DIR@/nginx.runs; trap "sleep 1; echo stop >> @DIR@/nginx.runs; exit 0" TERM; while :; do sleep 0.05; done'
+startsecs=0
+
+[program:gone]
+command=/bin/sleep 1000
+startsecs=0
+`
+	r := startConf(t, base+group+`
+[program:app]
+command=/bin/sh -c 'exit 1'
+startsecs=5
+startretries=100
+`)
+	r.waitStatus(t, 10*time.Second, "app in BACKOFF", func(m map[string]proc.ProcessStatus) bool {
+		return m["nginx"].State == proc.Running && m["gone"].State == proc.Running && m["app"].State == proc.Backoff
+	})
+	r.rewrite(t, base+strings.Replace(group, "[program:gone]\ncommand=/bin/sleep 1000\nstartsecs=0\n", "", 1)+`
+[program:app]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	r.waitStatus(t, 10*time.Second, "nginx stopping, gone no longer listed", func(m map[string]proc.ProcessStatus) bool {
+		_, listed := m["gone"]
+		return m["nginx"].State == proc.Stopping && !listed
+	})
+	if st := r.waitGeneration(t, 1, 15*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	after := r.waitStatus(t, 10*time.Second, "both RUNNING", allIn(proc.Running, "app", "nginx"))
+	if len(after) != 2 {
+		t.Errorf("status lists %d processes, want app and nginx once each: %v", len(after), after)
+	}
+	b, _ := os.ReadFile(filepath.Join(r.dir, "nginx.runs"))
+	if got := strings.Join(strings.Fields(string(b)), " "); got != "start stop start" {
+		t.Errorf("nginx's runs: %q, want start stop start (never two at once)", got)
+	}
+	r.stop(t)
+}

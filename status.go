@@ -165,7 +165,49 @@ func statusFilePath(flagPath string) (path, other string) {
 	if _, err := os.Stat(defaultStatusFile); !errors.Is(err, fs.ErrNotExist) {
 		return defaultStatusFile, ""
 	}
-	return proc.FallbackStatusFile(), defaultStatusFile
+	fb := proc.FallbackStatusFile()
+	// Not ours: perhaps PID 1's, a gosinit of another user (docker exec
+	// -u 0 into a --user 1000 container); readLive checks whose it is.
+	if _, err := os.Stat(fb); errors.Is(err, fs.ErrNotExist) {
+		var st unix.Stat_t
+		if unix.Stat("/proc/1", &st) == nil && int(st.Uid) != os.Getuid() {
+			if p := filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(st.Uid)), "status.json"); fileExists(p) {
+				return p, defaultStatusFile
+			}
+		}
+	}
+	return fb, defaultStatusFile
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// trusted says whether the status file st read from path may be believed:
+// one owned by root or by the reader; or one owned by another user O in
+// a directory O (or root) owns that no one else may write, so that only O
+// or root can have put it there, and then only for O's processes (the
+// reader's own per-user path must be its own). Without it, anyone who can
+// write a directory the reader looks in could make root's `reload` or
+// `supervisorctl signal` signal a process of their choosing.
+func trusted(path string, st *proc.Status) error {
+	me := uint32(os.Getuid())
+	if st.Owner == 0 || st.Owner == me {
+		return nil
+	}
+	if path == proc.FallbackStatusFile() {
+		return textf.Errorf("status file %s belongs to uid %d, not to you", path, st.Owner)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	var ds unix.Stat_t
+	if err := unix.Stat(filepath.Dir(real), &ds); err != nil {
+		return err
+	}
+	if ds.Uid != st.Owner && ds.Uid != 0 || ds.Mode&0o022 != 0 {
+		return textf.Errorf("status file %s belongs to uid %d, in a directory others may write", path, st.Owner)
+	}
+	return nil
 }
 
 // readLive reads the status file and checks that the gosinit that wrote it
@@ -181,13 +223,32 @@ func readLive(path, other string) (*proc.Status, error) {
 	if err != nil {
 		return nil, textf.Errorf("read status: %w", err)
 	}
-	if st.Pid <= 0 {
+	if err := trusted(path, st); err != nil {
+		return nil, textf.Errorf("not trusted: %w", err)
+	}
+	if st.Pid <= 0 || st.Pid > 1<<22 { // the kernel's PID_MAX_LIMIT
 		return nil, textf.Errorf("status file %s: pid %d is not a process id", path, st.Pid)
+	}
+	if err := ownedBy(st.Pid, st.Owner); err != nil {
+		return nil, textf.Errorf("not trusted: status file %s: %w", path, err)
 	}
 	if err := checkGosinit(st.Pid, st.Started); err != nil {
 		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
 	}
 	return st, nil
+}
+
+// ownedBy: a status file of another user than root or the reader may
+// only name that user's processes (/proc/PID belongs to a process's user).
+func ownedBy(pid int, owner uint32) error {
+	if owner == 0 || owner == uint32(os.Getuid()) {
+		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+strconv.Itoa(pid), &st); err != nil || st.Uid != owner {
+		return textf.Errorf("pid %d is not a process of uid %d, who wrote it", pid, owner)
+	}
+	return nil
 }
 
 // liveStatus reads the status file of the running gosinit, or returns

@@ -1132,3 +1132,65 @@ func TestCheckGosinitKernelThread(t *testing.T) {
 	}
 	t.Skip("no kernel thread in this PID namespace")
 }
+
+// TestStatusFileTrust: a status file is read only as a regular file, names
+// only a pid the kernel can have, and, when another user than root or the
+// reader owns it, is believed only in a directory no one else may write,
+// and only for that user's processes: otherwise anyone who can write a
+// directory root's `gosinit reload` or `supervisorctl signal` looks in
+// could have them signal a process of their choosing.
+func TestStatusFileTrust(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to make files of another user")
+	}
+	setClock(t)
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	rootGosinit := startProcess(t, sleep, "gosinit", "1000").Process.Pid // root's, named gosinit
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	const nobody = 65534
+	file := func(t *testing.T, sub string, dirMode os.FileMode, pid int) string {
+		d := filepath.Join(dir, sub)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, "status.json")
+		writeStatusFile(t, p, &proc.Status{Pid: pid, Processes: pick("web")})
+		os.Chown(d, nobody, nobody)
+		os.Chown(p, nobody, nobody)
+		os.Chmod(d, dirMode)
+		return p
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	writeStatusFile(t, huge, &proc.Status{Pid: 1<<32 - 1})
+	for _, tt := range []struct {
+		name, path, want string // want: a regexp
+	}{
+		{"a FIFO", fifo, `not a regular file`},
+		{"a pid over the kernel's limit (kill(-1) once truncated)", huge, `pid 4294967295 is not a process id`},
+		{"another user's file in a directory others may write", file(t, "open", 0o777, rootGosinit), `not trusted: status file .* belongs to uid 65534, in a directory others may write`},
+		{"another user's file naming root's process", file(t, "own", 0o755, rootGosinit), fmt.Sprintf(`not trusted: status file .*: pid %d is not a process of uid 65534`, rootGosinit)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan struct{})
+			var stderr string
+			var code int
+			go func() { _, stderr, code = runCmd(cmdStatus, "--status-file", tt.path); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("status hangs")
+			}
+			if code != 4 || !regexp.MustCompile(tt.want).MatchString(stderr) {
+				t.Errorf("exit %d, stderr %q; want exit 4 and %s", code, stderr, tt.want)
+			}
+		})
+	}
+}

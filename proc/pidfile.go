@@ -1,6 +1,10 @@
 package proc
 
-import "os"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // writePidfile writes gosinit's pid and a newline to [supervisord]
 // pidfile=, as supervisord does once it runs (options.py write_pidfile),
@@ -12,14 +16,28 @@ import "os"
 // use to stop the container run `kill -TERM $(cat supervisord.pid)` from
 // that directory. A default pidfile that cannot be written is a warning.
 // Like the status file it is replaced through a temp file and a rename,
-// so a planted symlink is replaced, never followed. A failure is logged
+// so a planted symlink is replaced, never followed; in a directory gosinit
+// may not write, a file already there is written in place. A failure is logged
 // and survived, as supervisord logs it and runs on.
 func (s *Supervisor) writePidfile() {
 	sd := &s.cfg.Supervisord
 	if sd.Pidfile == "" || !sd.PidfileExplicit && !s.hasListeners() {
 		return
 	}
-	if err := replaceFile(sd.Pidfile, []byte(itoa(os.Getpid())+"\n")); err != nil {
+	b := []byte(itoa(os.Getpid()) + "\n")
+	err := replaceFile(sd.Pidfile, b)
+	if err == unix.EACCES {
+		// A directory gosinit may not write, and a file made for it there
+		// (a non-root image: touch, then chown): written in place, as
+		// supervisord always writes it; a symbolic link is not followed.
+		var f *os.File
+		if f, err = os.OpenFile(sd.Pidfile, os.O_WRONLY|os.O_TRUNC|unix.O_NOFOLLOW, 0); err == nil {
+			_, err = f.Write(b)
+			f.Close()
+			s.pidfileInPlace = true
+		}
+	}
+	if err != nil {
 		if sd.PidfileExplicit {
 			s.log.critf("could not write pidfile %s: %v", sd.Pidfile, err)
 		} else {
@@ -36,7 +54,8 @@ func (s *Supervisor) removePidfile() {
 	if s.pidfile == "" {
 		return
 	}
-	if err := os.Remove(s.pidfile); err != nil && !os.IsNotExist(err) {
+	// one written in place stays, as supervisord's unlink fails silently
+	if err := os.Remove(s.pidfile); err != nil && !os.IsNotExist(err) && !s.pidfileInPlace {
 		s.log.warnf("remove pidfile %s: %v", s.pidfile, err)
 	}
 	s.pidfile = ""

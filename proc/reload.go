@@ -75,37 +75,28 @@ func (s *Supervisor) reloadOnce() {
 	// same port, the same lock) never runs twice, and a changed group
 	// keeps running until the removed ones are gone. Each step stops its
 	// groups in parallel, by priority level.
+	var gone []*process
+	s.reloadRemoved, s.reloadChanged, s.reloadAdded = nil, nil, nil
 	for _, g := range removed {
 		s.changes = append(s.changes, g.Name+": stopped", g.Name+": removed process group")
-		s.removeGroup(oldGroups[g.Name])
+		gone = append(gone, oldGroups[g.Name]...)
+		s.reloadRemoved = append(s.reloadRemoved, g.Name)
 	}
 	s.changedOld = nil
 	for _, g := range changed {
 		s.changes = append(s.changes, g.Name+": stopped", g.Name+": updated process group")
 		s.changedOld = append(s.changedOld, oldGroups[g.Name]...)
 		s.pendingAdd = append(s.pendingAdd, g.Processes...)
+		s.reloadChanged = append(s.reloadChanged, g.Name)
 	}
 	for _, g := range addedGroups {
 		s.changes = append(s.changes, g.Name+": added process group")
 		s.pendingAdd = append(s.pendingAdd, g.Processes...)
+		s.reloadAdded = append(s.reloadAdded, g.Name)
 	}
 	s.cfg = cfg
-	gone := map[string]bool{}
-	s.reloadRemoved, s.reloadChanged = nil, nil
-	for _, g := range removed {
-		gone[g.Name] = true
-		s.reloadRemoved = append(s.reloadRemoved, g.Name)
-	}
-	for _, g := range changed {
-		gone[g.Name] = true
-		s.reloadRemoved = append(s.reloadRemoved, g.Name)
-		s.reloadChanged = append(s.reloadChanged, g.Name)
-	}
-	for _, g := range addedGroups {
-		s.reloadChanged = append(s.reloadChanged, g.Name)
-	}
-	s.pools = newPools(cfg, s.pools, func(name string) bool { return !gone[name] })
 	s.reloading = true
+	s.removeGroup(gone)
 	s.stepStop()
 }
 
@@ -121,11 +112,14 @@ func (s *Supervisor) addProcesses(cs []*config.Process) {
 	}
 }
 
-// removeGroup marks a group's processes for stopping and forgetting; a
-// restart that was due is cancelled.
+// removeGroup marks processes for stopping and forgetting; a restart that
+// was due is cancelled. All are marked before any is fed: a feed steps the
+// stop, which must see the whole step's processes.
 func (s *Supervisor) removeGroup(ps []*process) {
 	for _, p := range ps {
 		p.removed = true
+	}
+	for _, p := range ps {
 		if p.pid == 0 {
 			s.feed(p, evStop, facts{})
 		}
@@ -174,16 +168,12 @@ func groupEqual(a, b *config.Group) bool {
 	return true
 }
 
-// finishReload runs once every removed process has stopped: it then
-// stops the changed groups, and once they too are gone, starts the new
-// and changed processes.
+// finishReload runs once every removed process has stopped: they are
+// dropped (no longer listed), and the changed groups are stopped; once
+// they too are gone, the pools are renewed and the new and changed
+// processes start. It may run inside itself (a feed steps the stop); each
+// step is done before the next begins.
 func (s *Supervisor) finishReload() {
-	if ps := s.changedOld; len(ps) > 0 {
-		s.changedOld = nil
-		s.removeGroup(ps)
-		s.stepStop() // back here when they are gone
-		return
-	}
 	kept := s.procs[:0]
 	for _, p := range s.procs {
 		if !p.removed {
@@ -195,16 +185,32 @@ func (s *Supervisor) finishReload() {
 		s.forget(p)
 	}
 	s.procs = kept
-	add := s.pendingAdd
-	s.pendingAdd = nil
-	s.reloading = false
 	for _, name := range s.reloadRemoved {
 		s.emit("PROCESS_GROUP_REMOVED", "groupname:"+name+"\n")
 	}
+	s.reloadRemoved = nil
+	s.markDirty()
+	if ps := s.changedOld; len(ps) > 0 {
+		s.changedOld = nil
+		s.removeGroup(ps)
+		s.stepStop() // back here when they are gone
+		return
+	}
 	for _, name := range s.reloadChanged {
+		s.emit("PROCESS_GROUP_REMOVED", "groupname:"+name+"\n")
+	}
+	add := s.pendingAdd
+	s.pendingAdd = nil
+	s.reloading = false
+	changed := map[string]bool{}
+	for _, name := range s.reloadChanged {
+		changed[name] = true
+	}
+	s.pools = newPools(s.cfg, s.pools, func(name string) bool { return !changed[name] })
+	for _, name := range append(s.reloadChanged, s.reloadAdded...) {
 		s.emit("PROCESS_GROUP_ADDED", "groupname:"+name+"\n")
 	}
-	s.reloadRemoved, s.reloadChanged = nil, nil
+	s.reloadRemoved, s.reloadChanged, s.reloadAdded = nil, nil, nil
 	s.addProcesses(add)
 	s.armTicks()
 	sortProcs(s.procs)

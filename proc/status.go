@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,6 +53,10 @@ type Status struct {
 	Changes      []string        `json:"changes,omitempty"` // the last reload's changes, supervisorctl update's words
 	Shutdown     bool            `json:"shutdown"`
 	Processes    []ProcessStatus `json:"processes"`
+
+	// Owner is the uid that owns the file, as ReadStatus found it (not
+	// written): whom its contents are to be believed for.
+	Owner uint32 `json:"-"`
 }
 
 // ProcessStatus is one process, with the fields of supervisor's
@@ -146,43 +151,82 @@ func writeStatus(path string, s *Status, buf []byte) ([]byte, error) {
 	w := jsonlite.Writer{B: buf[:0], EscapeHTML: true}
 	s.writeJSON(&w)
 	b := append(w.B, '\n')
-	err := replaceFile(path, b)
-	return b, err
+	if err := replaceFile(path, b); err != nil {
+		return b, textf.Errorf("write status file %s: %w", path, err)
+	}
+	return b, nil
 }
 
-// replaceFile writes b to path through a temp file and a rename.
+// replaceFile writes b to path through a temp file and a rename. The
+// temp file's name is gosinit's own (pid and time), created exclusively,
+// so two gosinits given one path never write into each other's (the
+// reader could see a torn file), and a planted name is never followed.
+// It is made 0644 whatever the umask: readers of every user need it.
 func replaceFile(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_NOFOLLOW, 0o644)
+	tmp := path + "." + strconv.Itoa(os.Getpid()) + "." + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
+	if err == nil {
+		_, err = f.Write(b)
+		if err == nil {
+			err = unix.Fchmod(int(f.Fd()), 0o644)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+	}
 	if err != nil {
-		return textf.Errorf("write status file: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
 		os.Remove(tmp)
-		return textf.Errorf("write status file: %w", err)
+		// the errno alone: the temp file's name changes with every write,
+		// and the loop logs a failure only when its text changes
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		} else if le, ok := err.(*os.LinkError); ok {
+			err = le.Err
+		}
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return textf.Errorf("write status file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return textf.Errorf("write status file: %w", err)
-	}
-	return nil
+	return err
 }
 
-// ReadStatus reads and parses a status file.
+// maxStatusSize bounds what ReadStatus reads: 200 programs take about
+// 100 kB.
+const maxStatusSize = 16 << 20
+
+// ReadStatus reads and parses a status file: a regular file only (a FIFO
+// or /dev/zero in its place would hang the reader or eat its memory), of
+// at most maxStatusSize bytes. Status.Owner is the file's owner.
 func ReadStatus(path string) (*Status, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
-	s, err := parseStatus(b)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > maxStatusSize {
+		return nil, textf.Errorf("status file %s: not a regular file of at most 16 MB", path)
+	}
+	b := make([]byte, st.Size+1) // one more: to see the end
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err == io.EOF || m == 0 {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	s, err := parseStatus(b[:n])
 	if err != nil {
 		return nil, textf.Errorf("status file %s: %w", path, err)
 	}
+	s.Owner = st.Uid
 	return s, nil
 }
 

@@ -14,6 +14,9 @@ import (
 func fill(v reflect.Value, seed *int) {
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Field(i)
+		if v.Type().Field(i).Tag.Get("json") == "-" {
+			continue // not in the file (Status.Owner)
+		}
 		*seed++
 		switch f.Kind() {
 		case reflect.String:

@@ -194,26 +194,28 @@ type Supervisor struct {
 	killed    bool // the sweep's SIGKILL was sent
 	childless bool // the sweep found no child left
 
-	reloading     bool              // stops for a reload are pending
-	reloadAgain   bool              // another SIGHUP came while reloading
-	pendingAdd    []*config.Process // started once the reload's stops are done
-	changedOld    []*process        // a changed group's processes, stopped once the removed groups are gone
-	changes       []string          // the reload's changes, supervisorctl update's words
-	notify        *notifier
-	readySent     bool
-	settling      bool // settle once the loop has nothing to do
-	openDrains    int
-	outputs       *outputs
-	lastStatusErr string
-	lastNotify    string
+	reloading      bool              // stops for a reload are pending
+	reloadAgain    bool              // another SIGHUP came while reloading
+	pendingAdd     []*config.Process // started once the reload's stops are done
+	pidfileInPlace bool              // the pidfile was written in place, not replaced
+	changedOld     []*process        // a changed group's processes, stopped once the removed groups are gone
+	changes        []string          // the reload's changes, supervisorctl update's words
+	notify         *notifier
+	readySent      bool
+	settling       bool // settle once the loop has nothing to do
+	openDrains     int
+	outputs        *outputs
+	lastStatusErr  string
+	lastNotify     string
 
 	// event listeners (listener.go)
 	pools         []*pool // in group order
 	eventSerial   int     // the last event serial given
 	listenerSeq   int     // spawns of listeners, to tell their output apart
 	tickArmed     [len(tickPeriods)]bool
-	reloadRemoved []string // groups a reload removes or changes: PROCESS_GROUP_REMOVED once gone
-	reloadChanged []string // groups a reload changes or adds: PROCESS_GROUP_ADDED once (back) in
+	reloadRemoved []string // groups a reload removes: PROCESS_GROUP_REMOVED once gone
+	reloadChanged []string // groups a reload changes: REMOVED and ADDED once they are back
+	reloadAdded   []string // groups a reload adds: PROCESS_GROUP_ADDED once in
 
 	sockets map[string]*fcgiSocket // fcgi-program sockets by URL (fcgi.go)
 }
@@ -346,8 +348,18 @@ func (s *Supervisor) prepareStatusDir() {
 	}
 	if s.opts.StatusFile == "" && (s.cfg == nil || s.cfg.Gosinit.StatusFile == "") {
 		fb := FallbackStatusFile()
-		if err := os.MkdirAll(dirOf(fb), 0o755); err == nil {
-			s.statusPath = fb
+		fbDir := dirOf(fb)
+		os.MkdirAll(fbDir, 0o755)
+		// A per-user path in /tmp is predictable: a directory another
+		// user made (or a link) there would let them forge the status.
+		var st unix.Stat_t
+		if err := unix.Lstat(fbDir, &st); err == nil {
+			if st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Uid == uint32(os.Geteuid()) && st.Mode&0o022 == 0 {
+				s.statusPath = fb
+				return
+			}
+			s.log.warnf("status file %s: its directory is not gosinit's own (uid %d, mode %o), not used: gosinit status will not work", fb, st.Uid, st.Mode&0o7777)
+			s.statusPath = ""
 			return
 		}
 	}
