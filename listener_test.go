@@ -312,7 +312,7 @@ startretries=0
 }
 
 // Listeners written for supervisord signal it again on every STOPPED or
-// EXITED event, also during shutdown. To gosinit a second SIGTERM during
+// EXITED event, also during shutdown. To gosinit a second SIGINT during
 // shutdown kills everything at once, so it sends no process state events
 // once shutdown has begun: docker stop stays a clean stop.
 func TestEventListenerShutdownStaysClean(t *testing.T) {

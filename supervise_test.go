@@ -783,10 +783,11 @@ autorestart=true
 	}
 }
 
-// TestSecondSignalKillsAtOnce: a second SIGTERM (or SIGINT) during the
+// TestSecondSignalKillsAtOnce: a second SIGINT (Ctrl-C again) during the
 // stop kills everything at once: the program in its stopwaitsecs, and the
 // leftovers after it (a child of it that ignores SIGTERM), with no
-// --grace wait.
+// --grace wait. A second SIGTERM before it (a second docker stop) changes
+// nothing, as in supervisord.
 func TestSecondSignalKillsAtOnce(t *testing.T) {
 	r := startConf(t, base+`
 [program:stubborn]
@@ -798,7 +799,16 @@ startsecs=0
 	r.waitReady(t, "stubborn")
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
 	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "stubborn"))
-	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // the second one: no 60 s wait, twice
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(r.stderr.String(), "received SIGTERM indicating exit request") < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second SIGTERM was not logged; stderr:\n%s", r.stderr.String())
+		}
+	}
+	if st := r.waitStatus(t, time.Second, "still STOPPING", allIn(proc.Stopping, "stubborn")); st["stubborn"].State != proc.Stopping {
+		t.Fatal("a second SIGTERM changed the stop")
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGINT) // then Ctrl-C: no 60 s wait, twice
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -1041,6 +1051,27 @@ startsecs=0
 		t.Errorf("exit %d, want 7 (ess's)", code)
 	}
 	r.wantLog(t, "main program exited (terminated by SIGTERM)", "stopped: other (terminated by SIGTERM)")
+}
+
+// TestEssentialEndsStubbornMainProgram: a main program that ignores the
+// SIGTERM an essential program's end sends it is SIGKILLed after --grace:
+// nothing outside bounds that shutdown, and the container must end.
+func TestEssentialEndsStubbornMainProgram(t *testing.T) {
+	r := startConf(t, base+`
+[program:ess]
+command=/bin/sh -c 'sleep 0.3; exit 7'
+essential=true
+startsecs=0
+autorestart=false
+
+[program:other]
+command=/bin/sleep 1000
+startsecs=0
+`, "--grace", "1s", "--", "/bin/sh", "-c", `trap "" TERM; while :; do sleep 0.1; done`)
+	if code := r.wait(t, 15*time.Second); code != 7 {
+		t.Errorf("exit %d, want 7 (ess's)", code)
+	}
+	r.wantLog(t, "main program still running 1s after SIGTERM: SIGKILL", "main program exited (terminated by SIGKILL)", "stopped: other (terminated by SIGTERM)")
 }
 
 // TestEssentialFailsBeforeMainProgram: an essential program that cannot

@@ -30,9 +30,10 @@ package proc
 //     warns): there is no capture mode and no RPC interface.
 //   - No PROCESS_STATE events once shutdown has begun. Listeners written
 //     for supervisord answer a STOPPED or EXITED event by signalling
-//     supervisord to exit; to gosinit a second SIGTERM or SIGINT during
-//     shutdown means "kill everything now", which would turn docker stop
-//     into a SIGKILL. SUPERVISOR_STATE_CHANGE_STOPPING is still sent.
+//     supervisord to exit, with SIGTERM or SIGINT; to gosinit a second
+//     SIGINT during shutdown means "kill everything now", which would turn
+//     docker stop into a SIGKILL. SUPERVISOR_STATE_CHANGE_STOPPING is
+//     still sent.
 //   - A result_handler other than supervisord's default is Python code
 //     gosinit cannot run: every result counts as processed. One is
 //     emulated, supervisor_stdout's event_handler, which images use to

@@ -516,11 +516,12 @@ func clearNonblock(f *os.File) error {
 }
 
 // trustedLink: name in the directory dir (openDir's) is a symbolic link
-// owned by our effective user, and the directory is owned by it and no one
-// else can write it. Nobody else can then have made the link or swap it,
-// so following it is what its maker meant. The checks are made on the
-// directory the file is opened in, not on its path, which may have
-// changed since.
+// owned by our effective user or root, and the directory is owned by one
+// of them and no one else can write it. Nobody else can then have made the
+// link or swap it, so following it is what its maker meant (an image's
+// root-made link to /dev/stdout, for a gosinit run as --user 1000). The
+// checks are made on the directory the file is opened in, not on its
+// path, which may have changed since.
 func trustedLink(dir int, name string) bool {
 	var ls, ds unix.Stat_t
 	if unix.Fstatat(dir, name, &ls, unix.AT_SYMLINK_NOFOLLOW) != nil || ls.Mode&unix.S_IFMT != unix.S_IFLNK {
@@ -530,5 +531,5 @@ func trustedLink(dir int, name string) bool {
 		return false
 	}
 	uid := uint32(os.Geteuid())
-	return ls.Uid == uid && ds.Uid == uid && ds.Mode&0o022 == 0
+	return (ls.Uid == uid || ls.Uid == 0) && (ds.Uid == uid || ds.Uid == 0) && ds.Mode&0o022 == 0
 }

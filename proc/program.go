@@ -40,7 +40,7 @@ const (
 	evExit                    // the process was reaped (facts.status)
 	evStop                    // a stop request: shutdown, or reload removing it
 	evKillTimer               // stopwaitsecs have passed since the stop signal
-	evKill                    // kill now (a second SIGTERM during shutdown)
+	evKill                    // kill now (a second SIGINT during shutdown)
 	numEvents
 )
 

@@ -155,6 +155,7 @@ const (
 	leTick                                 // a TICK_ period began (gen: its index, when)
 	leProcessLog                           // a program with *_events_enabled wrote (gen: 0 stdout, 1 stderr)
 	leWaiting                              // 3 s of a shutdown: say again what it waits for
+	leMainKill                             // --grace after an essential program ended it: the main program is SIGKILLed
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -590,11 +591,14 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 			return
 		}
 		if s.shutdown {
-			if sig == unix.SIGQUIT { // as supervisord says it, and goes on
-				s.log.warnf("received SIGQUIT indicating exit request")
+			if sig != unix.SIGINT {
+				// supervisord's answer: said, and the ordered stop goes on (a
+				// second docker stop, or a docker restart during one, must
+				// not kill a database without its stopsignal).
+				s.log.warnf("received %s indicating exit request", signalName(sig))
 				return
 			}
-			s.log.warnf("received %s during shutdown: killing everything now", signalName(sig))
+			s.log.warnf("received SIGINT during shutdown: killing everything now")
 			s.killAll()
 			return
 		}
@@ -644,6 +648,12 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		}
 	case leWaiting:
 		s.waitingReport()
+	case leMainKill:
+		if s.mainPid != 0 && !s.mainDone {
+			s.log.warnf("main program still running %v after SIGTERM: SIGKILL", s.opts.Grace)
+			_ = unix.Kill(-s.mainPid, unix.SIGKILL)
+			_ = unix.Kill(s.mainPid, unix.SIGKILL)
+		}
 	case leDrained:
 		s.openDrains--
 		if e.p != nil {
@@ -811,6 +821,11 @@ func (s *Supervisor) gaveUp(p *process) {
 	code := p.lastCode
 	s.log.warnf("essential program %s stopped for good (%s): shutting down with exit status %d", p.cfg.Name, p.m.state, code)
 	s.beginShutdown(code)
+	if s.mainPid != 0 && !s.mainDone {
+		// Nothing outside bounds this shutdown: a main program that
+		// ignores (or is slow to obey) its SIGTERM gets --grace.
+		time.AfterFunc(s.opts.Grace, func() { s.events <- loopEvent{kind: leMainKill} })
+	}
 }
 
 // afterChange runs after any state change: readiness, --wait, the next
@@ -1044,7 +1059,7 @@ func (s *Supervisor) stepStop() {
 	}
 }
 
-// killAll answers a second SIGTERM/SIGINT during shutdown: SIGKILL to
+// killAll answers a second SIGINT (Ctrl-C) during shutdown: SIGKILL to
 // everything still running.
 func (s *Supervisor) killAll() {
 	for _, p := range s.procs {
@@ -1071,7 +1086,7 @@ func (s *Supervisor) beginSweep() {
 	if s.childless {
 		return
 	}
-	if s.killed { // a second SIGTERM came during the stop
+	if s.killed { // a second SIGINT came during the stop
 		s.signalLeftovers(unix.SIGKILL)
 		return
 	}
