@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/gosinit/gosinit/internal/dirs"
 	"github.com/gosinit/gosinit/internal/strsort"
 	"github.com/gosinit/gosinit/internal/textf"
 )
@@ -73,7 +75,7 @@ var SupervisordFlags = []SupervisordFlag{
 // whose Warnings and Infos are meaningful. When the main file cannot be
 // read, it returns an ordinary error.
 func Load(path string, env Env) (*Config, error) {
-	abs, err := filepath.Abs(path)
+	abs, err := dirs.Abs(path)
 	if err != nil {
 		return nil, textf.Errorf("read config: %w", err)
 	}
@@ -126,7 +128,7 @@ func newLoader(mainFile string, env Env) *loader {
 		l.environ[k] = v
 		l.osVars["ENV_"+k] = v
 	}
-	l.cwd, _ = os.Getwd()
+	l.cwd, _ = syscall.Getwd()
 	return l
 }
 

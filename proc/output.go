@@ -473,7 +473,7 @@ func (s *Supervisor) setupActivityLog() error {
 			}
 			s.outputs.activity = lf
 			outs = append(outs, lf)
-			s.status.Logfile, _ = filepath.Abs(sd.Logfile) // for maintail
+			s.status.Logfile, _ = dirs.Abs(sd.Logfile) // for maintail
 		}
 	}
 	if sd.LogfileSyslog {

@@ -6,6 +6,7 @@ package dirs
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/gosinit/gosinit/internal/strsort"
@@ -27,4 +28,18 @@ func Names(dir string) ([]string, error) {
 	names, err := f.Readdirnames(-1)
 	strsort.Sort(names)
 	return names, err
+}
+
+// Abs is filepath.Abs by getcwd(2) alone, as Python's os.path.abspath
+// (which supervisord's %(here)s uses) makes it: os.Getwd would prefer
+// $PWD, a path through a symbolic link, and costs 2.5 kB of the binary.
+func Abs(path string) (string, error) {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path), nil
+	}
+	wd, err := syscall.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, path), nil
 }

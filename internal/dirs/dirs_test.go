@@ -36,3 +36,24 @@ func TestNamesAsReadDir(t *testing.T) {
 		}
 	}
 }
+
+// TestAbs: filepath.Abs by getcwd(2), as Python's os.path.abspath: the
+// working directory reached through a symbolic link is its real path.
+func TestAbs(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(link)
+	realResolved, _ := filepath.EvalSymlinks(real)
+	for in, want := range map[string]string{
+		"a/../b.conf": filepath.Join(realResolved, "b.conf"),
+		".":           realResolved,
+		"/x/./y/":     "/x/y",
+	} {
+		if got, err := Abs(in); err != nil || got != want {
+			t.Errorf("Abs(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
