@@ -347,8 +347,10 @@ func (s *Supervisor) prepareStatusDir() {
 	if err := os.MkdirAll(dir, 0o755); err == nil && access(dir, unix.W_OK) == nil {
 		return
 	}
+	where := s.statusPath
 	if s.opts.StatusFile == "" && (s.cfg == nil || s.cfg.Gosinit.StatusFile == "") {
 		fb := FallbackStatusFile()
+		where += " nor " + fb
 		fbDir := dirOf(fb)
 		os.MkdirAll(fbDir, 0o755)
 		// A per-user path in /tmp is predictable: a directory another
@@ -364,7 +366,7 @@ func (s *Supervisor) prepareStatusDir() {
 			return
 		}
 	}
-	s.log.warnf("status file %s: directory not writable; gosinit status will not work", s.statusPath)
+	s.log.warnf("status file: the directory of %s is not writable; gosinit status will not work", where)
 	s.statusPath = ""
 }
 
