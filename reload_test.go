@@ -519,3 +519,17 @@ startsecs=0
 	}
 	r.stop(t)
 }
+
+// TestReloadStatusFileChangeSaid: a reload cannot move the status file
+// (readers would lose PID 1 meanwhile); one that changes [gosinit]
+// status_file says it takes effect at the next start, and the status goes
+// on where it was.
+func TestReloadStatusFileChangeSaid(t *testing.T) {
+	r := startConf(t, reloadBase)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	r.rewrite(t, reloadBase+"\n[gosinit]\nstatus_file=@DIR@/other.json\n")
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	r.waitGeneration(t, 1, 10*time.Second)
+	r.wantLog(t, "WARN [gosinit] status_file changed: it takes effect at the next start; the status is still written to ")
+	r.stop(t)
+}

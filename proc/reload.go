@@ -63,6 +63,9 @@ func (s *Supervisor) reloadOnce() {
 		s.log.warnf("%s", w.String())
 	}
 	cfg = cfg.Runnable()
+	if cfg.Gosinit.StatusFile != s.cfg.Gosinit.StatusFile {
+		s.log.warnf("[gosinit] status_file changed: it takes effect at the next start; the status is still written to %s", s.statusPath)
+	}
 	s.changes = nil
 	oldGroups := map[string][]*process{}
 	for _, p := range s.procs {
