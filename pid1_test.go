@@ -71,6 +71,10 @@ func startInit(t *testing.T, ns bool, env []string, args ...string) *initRun {
 	return launch(t, gosinitBin, "", ns, env, args...)
 }
 
+// launchTTY, when set, is the next launch's stdin and controlling
+// terminal (a pty's slave side).
+var launchTTY *os.File
+
 // launch starts bin (gosinit or a peer) with args in dir, as PID 1 of a
 // new PID namespace when ns is set, its output collected.
 func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string) *initRun {
@@ -81,8 +85,14 @@ func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string
 	r.cmd.Dir = dir
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	r.cmd.Env = append(os.Environ(), env...)
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if ns {
-		r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+		r.cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS
+	}
+	if launchTTY != nil { // stdin is a terminal, the controlling one
+		r.cmd.Stdin = launchTTY
+		r.cmd.SysProcAttr.Setsid, r.cmd.SysProcAttr.Setctty = true, true
+		launchTTY = nil
 	}
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)

@@ -227,12 +227,13 @@ startsecs=0
 	r.waitStatus(t, 5*time.Second, "STOPPING", allIn(proc.Stopping, "slow"))
 	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
 	unix.Kill(r.cmd.Process.Pid, unix.SIGQUIT) // said, and the stop goes on
+	unix.Kill(r.cmd.Process.Pid, unix.SIGINT)  // so is SIGINT with no terminal (docker stop, STOPSIGNAL SIGINT)
 	if code := r.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	// supervisord's words for both
 	r.wantLog(t, "WARN ignored SIGHUP indicating restart request (shutdown in progress)",
-		"WARN received SIGQUIT indicating exit request")
+		"WARN received SIGQUIT indicating exit request", "WARN received SIGINT indicating exit request")
 	if strings.Contains(r.stderr.String(), "killing everything") || !strings.Contains(r.stderr.String(), "stopped: slow (exit status 0)") {
 		t.Errorf("the stop must go on as it was; log:\n%s", r.stderr.String())
 	}

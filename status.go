@@ -183,17 +183,18 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // trusted says whether the status file st read from path may be believed:
 // one owned by root or by the reader; or one owned by another user O in
-// a directory O (or root) owns that no one else may write, so that only O
-// or root can have put it there, and then only for O's processes (the
-// reader's own per-user path must be its own). Without it, anyone who can
-// write a directory the reader looks in could make root's `reload` or
-// `supervisorctl signal` signal a process of their choosing.
+// a directory O (or root) owns that no one else may write, so that only
+// O or root can have put it there, and then only for O's processes (the
+// reader's own per-user path in /tmp, predictable, must be its own).
+// Without it, anyone who can write a directory the reader looks in could
+// make root's `reload` or `supervisorctl signal` signal a process of
+// their choosing.
 func trusted(path string, st *proc.Status) error {
 	me := uint32(os.Getuid())
 	if st.Owner == 0 || st.Owner == me {
 		return nil
 	}
-	if path == proc.FallbackStatusFile() {
+	if path == filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(me)), "status.json") {
 		return textf.Errorf("status file %s belongs to uid %d, not to you", path, st.Owner)
 	}
 	real, err := filepath.EvalSymlinks(path)

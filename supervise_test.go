@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -783,12 +784,16 @@ autorestart=true
 	}
 }
 
-// TestSecondSignalKillsAtOnce: a second SIGINT (Ctrl-C again) during the
+// TestSecondSignalKillsAtOnce: a second SIGINT (Ctrl-C again, at a
+// terminal) during the
 // stop kills everything at once: the program in its stopwaitsecs, and the
 // leftovers after it (a child of it that ignores SIGTERM), with no
 // --grace wait. A second SIGTERM before it (a second docker stop) changes
 // nothing, as in supervisord.
 func TestSecondSignalKillsAtOnce(t *testing.T) {
+	master, slave := openPty(t)
+	go io.Copy(io.Discard, master)
+	launchTTY = slave // Ctrl-C counts at a terminal only
 	r := startConf(t, base+`
 [program:stubborn]
 command=/bin/sh -c 'trap "" TERM; (trap "" TERM; exec sleep 1000) & echo stubborn >> @DIR@/ready; while :; do sleep 0.05; done'

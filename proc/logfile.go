@@ -517,7 +517,7 @@ func clearNonblock(f *os.File) error {
 
 // trustedLink: name in the directory dir (openDir's) is a symbolic link
 // owned by our effective user or root, and the directory is owned by one
-// of them and no one else can write it. Nobody else can then have made the
+// of them and no one else can write it (but gosinit's own group). Nobody else can then have made the
 // link or swap it, so following it is what its maker meant (an image's
 // root-made link to /dev/stdout, for a gosinit run as --user 1000). The
 // checks are made on the directory the file is opened in, not on its
@@ -530,6 +530,10 @@ func trustedLink(dir int, name string) bool {
 	if unix.Fstat(dir, &ds) != nil {
 		return false
 	}
+	// A directory its group may write is trusted when that group is
+	// gosinit's own (OpenShift's images: chgrp 0 and chmod g=u, run as a
+	// random uid in group 0): whoever else could write is gosinit's kin.
 	uid := uint32(os.Geteuid())
-	return (ls.Uid == uid || ls.Uid == 0) && (ds.Uid == uid || ds.Uid == 0) && ds.Mode&0o022 == 0
+	return (ls.Uid == uid || ls.Uid == 0) && (ds.Uid == uid || ds.Uid == 0) &&
+		ds.Mode&0o002 == 0 && (ds.Mode&0o020 == 0 || ds.Gid == uint32(os.Getegid()))
 }

@@ -290,19 +290,26 @@ func TestLogFileNoFollow(t *testing.T) {
 		dirMode os.FileMode
 		owner   int // -1: ours
 		follow  bool
+		dirGid  int // -1: ours
 	}{
-		{"world-writable directory", 0o777, -1, false},
-		{"link owned by another user", 0o755, 65534, false},
-		{"our link in our directory", 0o755, -1, true},
+		{"world-writable directory", 0o777, -1, false, -1},
+		{"link owned by another user", 0o755, 65534, false, -1},
+		{"our link in our directory", 0o755, -1, true, -1},
+		{"directory its group may write, gosinit's group (OpenShift)", 0o775, -1, true, -1},
+		{"directory another group may write", 0o775, -1, false, 65534},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.owner >= 0 && os.Geteuid() != 0 {
+			if (tt.owner >= 0 || tt.dirGid >= 0) && os.Geteuid() != 0 {
 				t.Skip("needs root to chown the link")
 			}
 			dir := filepath.Join(t.TempDir(), "logs")
 			if err := os.Mkdir(dir, 0o755); err != nil {
 				t.Fatal(err)
+			}
+			os.Chown(dir, -1, os.Getegid())
+			if tt.dirGid >= 0 {
+				os.Chown(dir, -1, tt.dirGid)
 			}
 			os.Chmod(dir, tt.dirMode)
 			target := filepath.Join(t.TempDir(), "target")

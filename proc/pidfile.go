@@ -30,12 +30,14 @@ func (s *Supervisor) writePidfile() {
 		// A directory gosinit may not write, and a file made for it there
 		// (a non-root image: touch, then chown): written in place, as
 		// supervisord always writes it; a symbolic link is not followed.
-		var f *os.File
-		if f, err = os.OpenFile(sd.Pidfile, os.O_WRONLY|os.O_TRUNC|unix.O_NOFOLLOW, 0); err == nil {
+		if f, ferr := os.OpenFile(sd.Pidfile, os.O_WRONLY|os.O_TRUNC|unix.O_NOFOLLOW, 0); ferr == nil {
 			_, err = f.Write(b)
 			f.Close()
 			s.pidfileInPlace = true
-		}
+		} else if !os.IsNotExist(ferr) {
+			err = ferr
+		} // else: no file made for it; the directory's EACCES is the cause
+
 	}
 	if err != nil {
 		if sd.PidfileExplicit {

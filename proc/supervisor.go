@@ -585,6 +585,7 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		return
 	case unix.SIGUSR2:
 		s.log.infof("received SIGUSR2 indicating log reopen request")
+		s.log.infof("supervisord logreopen")
 		s.outputs.reopen()
 		return
 	case unix.SIGTERM, unix.SIGINT, unix.SIGQUIT:
@@ -593,10 +594,12 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 			return
 		}
 		if s.shutdown {
-			if sig != unix.SIGINT {
+			if _, tty := foregroundTTY(); sig != unix.SIGINT || !tty {
 				// supervisord's answer: said, and the ordered stop goes on (a
 				// second docker stop, or a docker restart during one, must
-				// not kill a database without its stopsignal).
+				// not kill a database without its stopsignal, whatever the
+				// image's STOPSIGNAL). Only Ctrl-C again, at a terminal,
+				// kills at once.
 				s.log.warnf("received %s indicating exit request", signalName(sig))
 				return
 			}
