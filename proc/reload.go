@@ -205,11 +205,8 @@ func (s *Supervisor) finishReload() {
 	add := s.pendingAdd
 	s.pendingAdd = nil
 	s.reloading = false
-	changed := map[string]bool{}
-	for _, name := range s.reloadChanged {
-		changed[name] = true
-	}
-	s.pools = newPools(s.cfg, s.pools, func(name string) bool { return !changed[name] })
+	changed := s.reloadChanged
+	s.pools = newPools(s.cfg, s.pools, func(name string) bool { return !slices.Contains(changed, name) })
 	for _, name := range append(s.reloadChanged, s.reloadAdded...) {
 		s.emit("PROCESS_GROUP_ADDED", "groupname:"+name+"\n")
 	}
