@@ -74,7 +74,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	host, _ := os.Hostname()
 	cfg, err := config.Load(file, config.Env{Environ: os.Environ(), Hostname: host})
-	errs, ok := errors.AsType[config.Errors](err)
+	errs, ok := err.(config.Errors)
 	if err != nil && !ok {
 		return &exitStatus{code: 2, msg: err.Error()}
 	}

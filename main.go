@@ -72,7 +72,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return 0
 	}
-	if cerrs, ok := errors.AsType[config.Errors](err); ok {
+	if cerrs, ok := err.(config.Errors); ok {
 		io.WriteString(stderr, cerrs.Error()+"\n")
 		return 2
 	}

@@ -292,7 +292,9 @@ func (d Diag) String() string {
 	return s + d.Msg
 }
 
-// Errors is every error found in one load, sorted by file and line.
+// Errors is every error found in one load, sorted by file and line. It is
+// returned as it is, never wrapped: callers assert it (err.(config.Errors))
+// without errors.AsType's generic code (issue 2's binary budget).
 type Errors []Diag
 
 func (e Errors) Error() string {

@@ -1,7 +1,6 @@
 package proc
 
 import (
-	"errors"
 	"os"
 	"slices"
 
@@ -45,7 +44,7 @@ func (s *Supervisor) reloadOnce() {
 		s.status.Reload = "error"
 		s.status.Generation = s.generation
 		s.status.ReloadErrors = nil
-		if cerrs, ok := errors.AsType[config.Errors](err); ok {
+		if cerrs, ok := err.(config.Errors); ok {
 			for _, d := range cerrs {
 				s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
 			}

@@ -137,7 +137,13 @@ func forkExec(path string, argv []string, pa *syscall.ProcAttr) (int, error) {
 }
 
 func errnoName(err error) string {
-	if en, ok := errors.AsType[unix.Errno](err); ok {
+	// errors.AsType[unix.Errno] costs a generic instantiation; the errors
+	// here are an errno, or one wrapped once (*fs.PathError).
+	e := err
+	if u, ok := err.(interface{ Unwrap() error }); ok {
+		e = u.Unwrap()
+	}
+	if en, ok := e.(unix.Errno); ok {
 		if n := errnoText(en); n != "" {
 			return n
 		}
