@@ -156,7 +156,13 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 			io.WriteString(stdout, "ERROR: already shutting down\n")
 			return nil
 		}
-		if err := unix.Kill(st.Pid, unix.SIGTERM); err != nil {
+		fd, err := pidfdOpen(st.Pid, 0)
+		if err != nil {
+			fd = -1
+		}
+		err = signalGosinit(fd, st, unix.SIGTERM)
+		unix.Close(fd)
+		if err != nil {
 			return &exitStatus{code: ctlGeneric, msg: textf.Sprintf("supervisorctl shutdown: SIGTERM to %d: %v", st.Pid, err)}
 		}
 		io.WriteString(stdout, "Shut down\n")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,9 +203,9 @@ func TestCtlMaintailFollowsPID1(t *testing.T) {
 
 // TestCtlCopiesOfTheBinary: an image that copies gosinit twice, as
 // /usr/bin/supervisord and as /usr/bin/supervisorctl (two files, no
-// link): supervisorctl knows PID 1 by the start time in the status file.
-// A status file whose pid is another process that started at another
-// time is still refused.
+// link): supervisorctl, as root, knows PID 1 by its executable's
+// contents. A status file whose pid is another process is refused,
+// whatever start time it gives.
 func TestCtlCopiesOfTheBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin, _ := os.ReadFile(gosinitBin)
@@ -245,7 +246,57 @@ func TestCtlCopiesOfTheBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { other.Process.Kill(); other.Wait() }()
-	if err := checkGosinit(other.Process.Pid, st.Started-3600); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+	if err := checkGosinit(other.Process.Pid, st.Started-3600, 0); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
 		t.Errorf("a sleep that started an hour after the status file's gosinit passed for it: %v", err)
+	}
+	// Nor, for root, who may read its executable, a status file with that
+	// sleep's own start time: a root-owned file may hold another user's
+	// words (a user= program's log), and name any process so.
+	_, start, ok := procStart(other.Process.Pid)
+	if !ok {
+		t.Fatal("no start time for", other.Process.Pid)
+	}
+	if err := checkGosinit(other.Process.Pid, start, 0); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+		t.Errorf("a sleep named in a root-owned status file with its start time passed for gosinit: %v", err)
+	}
+}
+
+// TestSignalGosinitRechecks: shutdown and reload signal gosinit only once
+// the checks of the status file's pid hold again, through a pidfd opened
+// before them: a pid reused since the status file was read by another
+// program is refused, and the pidfd's process is the one signalled.
+func TestSignalGosinitRechecks(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	other := startProcess(t, sleep, "sleep", "1000")
+	st := &proc.Status{Pid: other.Process.Pid, Owner: uint32(os.Getuid())}
+	if err := signalGosinit(-1, st, unix.SIGTERM); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+		t.Errorf("a sleep was signalled as gosinit: %v", err)
+	}
+	if err := unix.Kill(other.Process.Pid, 0); err != nil {
+		t.Errorf("the sleep is gone: %v", err)
+	}
+
+	g := startProcess(t, sleep, "gosinit", "1000")
+	fd, err := unix.PidfdOpen(g.Process.Pid, 0)
+	if err != nil {
+		t.Skip("no pidfds:", err)
+	}
+	defer unix.Close(fd)
+	st.Pid = g.Process.Pid
+	if err := signalGosinit(fd, st, unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+			t.Errorf("gosinit's pid ended with %v, want SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the pidfd's process did not get SIGTERM")
 	}
 }

@@ -171,8 +171,12 @@ func statusFilePath(flagPath string) (path, other string) {
 	if _, err := os.Stat(fb); errors.Is(err, fs.ErrNotExist) {
 		var st unix.Stat_t
 		if unix.Stat("/proc/1", &st) == nil && int(st.Uid) != os.Getuid() {
-			if p := filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(st.Uid)), "status.json"); fileExists(p) {
-				return p, defaultStatusFile
+			// When PID 1 is not gosinit, anyone may have made its
+			// user's directory: only one of that user's, not a link.
+			uid := st.Uid
+			d := filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(uid)))
+			if unix.Lstat(d, &st) == nil && st.Uid == uid && st.Mode&unix.S_IFMT == unix.S_IFDIR && fileExists(d+"/status.json") {
+				return d + "/status.json", defaultStatusFile
 			}
 		}
 	}
@@ -181,32 +185,42 @@ func statusFilePath(flagPath string) (path, other string) {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// trusted says whether the status file st read from path may be believed:
-// one owned by root or by the reader; or one owned by another user O in
-// a directory O (or root) owns that no one else may write, so that only
-// O or root can have put it there, and then only for O's processes (the
-// reader's own per-user path in /tmp, predictable, must be its own).
-// Without it, anyone who can write a directory the reader looks in could
-// make root's `reload` or `supervisorctl signal` signal a process of
-// their choosing.
+// trusted says whether the status file st read from path may be believed.
+// Whoever may write the directory a name is in may swap what it names, so
+// the file, the directory its path names and the directory it resolves to
+// must each be root's, the reader's or the file owner's, and writable by
+// no one else: not by others, not by a group but the reader's own
+// (OpenShift's chgrp 0, chmod g=u), and, for a file of root's or the
+// reader's, in a sticky directory such as /tmp, where no one may replace
+// another's file; a link on the way must be made by one of them. Root
+// writes files with others' content (a program's log, when it runs as
+// user=): a link to one, planted in the reader's /tmp path, is refused so.
+// A file of another user O must be in a directory no one else may write,
+// and is then believed only for O's processes (ownedBy); the reader's own
+// per-user path in /tmp, predictable, must be its own. Without all this,
+// anyone who can write a directory the reader looks in could make root's
+// `reload` or `supervisorctl signal` signal a process of their choosing.
 func trusted(path string, st *proc.Status) error {
 	me := uint32(os.Getuid())
-	if st.Owner == 0 || st.Owner == me {
-		return nil
-	}
-	if path == filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(me)), "status.json") {
+	other := st.Owner != 0 && st.Owner != me
+	if other && path == filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(me)), "status.json") {
 		return textf.Errorf("status file %s belongs to uid %d, not to you", path, st.Owner)
 	}
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
 	}
-	var ds unix.Stat_t
-	if err := unix.Stat(filepath.Dir(real), &ds); err != nil {
-		return err
-	}
-	if ds.Uid != st.Owner && ds.Uid != 0 || ds.Mode&0o022 != 0 {
-		return textf.Errorf("status file %s belongs to uid %d, in a directory others may write", path, st.Owner)
+	// EvalSymlinks resolved every link: Lstat of its directory is Stat.
+	for _, p := range [3]string{path, filepath.Dir(path), filepath.Dir(real)} {
+		var e unix.Stat_t
+		if err := unix.Lstat(p, &e); err != nil {
+			return err
+		}
+		w := e.Mode&unix.S_IFMT != unix.S_IFLNK && e.Mode&0o022 != 0 && (other || e.Mode&unix.S_ISVTX == 0) &&
+			(e.Mode&0o002 != 0 || e.Gid != uint32(os.Getgid()))
+		if e.Uid != 0 && e.Uid != me && e.Uid != st.Owner || w {
+			return textf.Errorf("status file %s belongs to uid %d, in a directory others may write (or through a link of another user's)", path, st.Owner)
+		}
 	}
 	return nil
 }
@@ -233,7 +247,7 @@ func readLive(path, other string) (*proc.Status, error) {
 	if err := ownedBy(st.Pid, st.Owner); err != nil {
 		return nil, textf.Errorf("not trusted: status file %s: %w", path, err)
 	}
-	if err := checkGosinit(st.Pid, st.Started); err != nil {
+	if err := checkGosinit(st.Pid, st.Started, st.Owner); err != nil {
 		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
 	}
 	return st, nil
@@ -252,6 +266,23 @@ func ownedBy(pid int, owner uint32) error {
 	return nil
 }
 
+// signalGosinit sends sig to st's gosinit once readLive's checks of the
+// process hold again: through pidfd, opened before them, which is the
+// process they checked or, if it has exited since, nobody; without one
+// (-1), by pid, which may have been reused in the moment between.
+func signalGosinit(pidfd int, st *proc.Status, sig unix.Signal) error {
+	if err := ownedBy(st.Pid, st.Owner); err != nil {
+		return err
+	}
+	if err := checkGosinit(st.Pid, st.Started, st.Owner); err != nil {
+		return err
+	}
+	if pidfd < 0 {
+		return unix.Kill(st.Pid, sig)
+	}
+	return unix.PidfdSendSignal(pidfd, sig, nil, 0)
+}
+
 // liveStatus reads the status file of the running gosinit, or returns
 // the error (exit 4) that none runs.
 func liveStatus(statusFile string) (*proc.Status, error) {
@@ -265,12 +296,12 @@ func liveStatus(statusFile string) (*proc.Status, error) {
 // checkGosinit checks that pid is alive and looks like gosinit. kill(pid, 0)
 // answering EPERM means alive (a non-root user asking about a root PID 1).
 // "Looks like gosinit": argv[0] or the executable is named gosinit or as
-// this program is, or the executable is this very program, or (a copy
-// under another name: COPY gosinit /usr/bin/supervisord, and again as
-// supervisorctl) the process started when the status file says gosinit
-// did. A non-root user may not read another user's /proc/PID/exe but may
-// read its cmdline.
-func checkGosinit(pid int, started int64) error {
+// this program is, or the executable is this program or a copy of it
+// (COPY gosinit /usr/bin/supervisord, and again as supervisorctl), or,
+// when the reader may not read /proc/PID/exe (another user's process: it
+// may read its cmdline), the process is owner's and started when the
+// status file says gosinit did.
+func checkGosinit(pid int, started int64, owner uint32) error {
 	err := unix.Kill(pid, 0)
 	if err != nil && err != unix.EPERM {
 		return textf.Errorf("pid %d is gone", pid)
@@ -310,17 +341,26 @@ func checkGosinit(pid int, started int64) error {
 	if self, err := os.Executable(); err == nil && name == filepath.Base(self) {
 		return nil // gosinit installed under another name, e.g. /init
 	}
-	if exe, err := os.Readlink(procDir + "/exe"); err == nil &&
-		filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "gosinit" {
-		return nil
-	}
-	if theirs, err := os.Stat(procDir + "/exe"); err == nil {
-		if mine, err := os.Stat("/proc/self/exe"); err == nil && os.SameFile(theirs, mine) {
+	exe, err := os.Readlink(procDir + "/exe")
+	if err == nil {
+		if filepath.Base(strings.TrimSuffix(exe, " (deleted)")) == "gosinit" {
 			return nil
 		}
-	}
-	if _, start, ok := procStart(pid); ok && started > 0 && sameSecond(start, started) {
-		return nil
+		a, err := os.ReadFile(procDir + "/exe")
+		b, _ := os.ReadFile("/proc/self/exe")
+		if err == nil && string(a) == string(b) {
+			return nil // this program, or a copy of it
+		}
+	} else if _, start, ok := procStart(pid); ok && started > 0 && sameSecond(start, started) {
+		// An executable we may not see (another user's process): its
+		// start time will do when it is the status file's owner's, the
+		// one who could signal it anyway. Not for a root reader that may
+		// see it: a root-owned file with another's content (a program's
+		// log) could name any process with its start time.
+		var ps unix.Stat_t
+		if unix.Stat(procDir, &ps) == nil && ps.Uid == owner {
+			return nil
+		}
 	}
 	return textf.Errorf("pid %d is not gosinit (it is %s)", pid, argv0)
 }
@@ -550,7 +590,7 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 	if before.Pid != pid {
 		return nil, textf.Errorf("gosinit restarted: status file %s now names pid %d, not %d", path, before.Pid, pid)
 	}
-	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
+	if err := signalGosinit(pidfd, before, unix.SIGHUP); err != nil {
 		return nil, textf.Errorf("send SIGHUP to gosinit (pid %d): %w", pid, err)
 	}
 

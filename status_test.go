@@ -366,6 +366,13 @@ func startProcess(t *testing.T, path string, argv ...string) *exec.Cmd {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	// Start returns once execve has closed the descriptors, a moment
+	// before the kernel sets the new command line: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/cmdline"); len(b) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	return cmd
 }
 
@@ -465,6 +472,13 @@ func TestStatusAsNonRoot(t *testing.T) {
 	}
 	gosinit := startProcess(t, sleep, "gosinit", "1000").Process.Pid
 	other := startProcess(t, sleep, "sleep", "1000").Process.Pid
+	// gosinit copied as /init: nobody may not read its exe, and knows it
+	// by its start time, in a status file of the process's user only.
+	renamed := startProcess(t, sleep, "/init", "1000").Process.Pid
+	_, renamedStart, ok := procStart(renamed)
+	if !ok {
+		t.Fatal("no start time for", renamed)
+	}
 
 	// A directory nobody can reach, with a copy of the test binary in it.
 	dir := nobodyDir(t)
@@ -477,17 +491,24 @@ func TestStatusAsNonRoot(t *testing.T) {
 	tests := []struct {
 		name       string
 		pid        int
+		started    int64
+		nobodys    bool // the file is nobody's, not root's
 		wantCode   int
 		wantStdout string // a prefix
 		wantStderr string
 	}{
-		{"gosinit", gosinit, 0, "web                              RUNNING   pid 101, uptime ", ""},
-		{"not_gosinit", other, 4, "", fmt.Sprintf("gosinit: no gosinit is running: pid %d is not gosinit (it is sleep) (status file PATH)\n", other)},
+		{"gosinit", gosinit, 0, false, 0, "web                              RUNNING   pid 101, uptime ", ""},
+		{"not_gosinit", other, 0, false, 4, "", fmt.Sprintf("gosinit: no gosinit is running: pid %d is not gosinit (it is sleep) (status file PATH)\n", other)},
+		{"renamed", renamed, renamedStart, false, 0, "web ", ""},
+		{"renamed_in_nobodys_file", renamed, renamedStart, true, 4, "", fmt.Sprintf("gosinit: no gosinit is running: pid %d is not gosinit (it is /init) (status file PATH)\n", renamed)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, tt.name+".json")
-			writeStatusFile(t, path, &proc.Status{Pid: tt.pid, Processes: pick("web")})
+			writeStatusFile(t, path, &proc.Status{Pid: tt.pid, Started: tt.started, Processes: pick("web")})
+			if tt.nobodys {
+				os.Chown(path, 65534, 65534)
+			}
 			cmd := helperCommand(t, "status", "--status-file", path)
 			cmd.Path = exe
 			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -510,6 +531,79 @@ func TestStatusAsNonRoot(t *testing.T) {
 	}
 }
 
+// TestStatusPID1UsersPath: a user that has no status file of its own
+// (docker exec -u 1000 into a container whose gosinit runs as another
+// user) reads PID 1's user's per-user path in /tmp, but only from a
+// directory of that user's: when PID 1 is not gosinit (a host's systemd),
+// anyone may have made /tmp/gosinit-0 and put a status file there.
+func TestStatusPID1UsersPath(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to start processes as another user")
+	}
+	var p1 unix.Stat_t
+	if err := unix.Stat("/proc/1", &p1); err != nil || p1.Uid == 65534 {
+		t.Skip("PID 1 is nobody's, or no /proc")
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	tmp := nobodyDir(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := copyExecutable(t, self, filepath.Join(tmp, "status.test"))
+	rootGosinit := startProcess(t, sleep, "gosinit", "1000").Process.Pid
+	forged := exec.Command(sleep, "1000")
+	forged.Args[0] = "gosinit"
+	forged.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := forged.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { forged.Process.Kill(); forged.Wait() })
+
+	dir := filepath.Join(tmp, "gosinit-"+strconv.Itoa(int(p1.Uid)))
+	path := filepath.Join(dir, "status.json")
+	for _, tt := range []struct {
+		name       string
+		owner, pid int
+		wantCode   int
+		wantStderr string
+	}{
+		{"nobody's directory", 65534, forged.Process.Pid, 4, "gosinit: no gosinit is running: status file " + filepath.Join(tmp, "none.json") +
+			" does not exist (nor " + filepath.Join(tmp, "gosinit-65534", "status.json") + ")\n"},
+		{"PID 1's user's directory", int(p1.Uid), rootGosinit, 0, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.RemoveAll(dir)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeStatusFile(t, path, &proc.Status{Pid: tt.pid, Processes: pick("web")})
+			os.Chown(path, tt.owner, tt.owner)
+			os.Chown(dir, tt.owner, tt.owner)
+			cmd := helperCommand(t, "status")
+			cmd.Path = exe
+			cmd.Env = append(cmd.Env, "TMPDIR="+tmp, "GOSINIT_TEST_DEFAULT_STATUS="+filepath.Join(tmp, "none.json"), "XDG_RUNTIME_DIR=", "GOSINIT_STATUS_FILE=")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.wantCode || errb.String() != tt.wantStderr || code == 0 && !strings.HasPrefix(out.String(), "web ") {
+				t.Errorf("as nobody: exit %d, stdout %q, stderr %q; want exit %d, stderr %q", code, out.String(), errb.String(), tt.wantCode, tt.wantStderr)
+			}
+		})
+	}
+}
+
 // The test binary doubles as the helper programs of these tests (the
 // os/exec model). The dispatch is in init, so it runs before TestMain (which
 // builds the gosinit binary): GOSINIT_STATUS_HELPER names the helper.
@@ -517,7 +611,11 @@ func init() {
 	switch mode := os.Getenv("GOSINIT_STATUS_HELPER"); mode {
 	case "":
 	case "status":
-		// status ARGS: cmdStatus, printing and exiting as main would.
+		// status ARGS: cmdStatus, printing and exiting as main would;
+		// GOSINIT_TEST_DEFAULT_STATUS replaces /run/gosinit/status.json.
+		if p := os.Getenv("GOSINIT_TEST_DEFAULT_STATUS"); p != "" {
+			defaultStatusFile = p
+		}
 		stdout, stderr, code := runCmd(cmdStatus, os.Args[1:]...)
 		os.Stdout.WriteString(stdout)
 		os.Stderr.WriteString(stderr)
@@ -1125,7 +1223,7 @@ func TestCheckGosinitKernelThread(t *testing.T) {
 			continue
 		}
 		want := fmt.Sprintf("pid %d is not gosinit (it is [%s])", pid, strings.TrimSuffix(string(comm), "\n"))
-		if err := checkGosinit(pid, 0); err == nil || err.Error() != want {
+		if err := checkGosinit(pid, 0, 0); err == nil || err.Error() != want {
 			t.Errorf("checkGosinit(%d) = %v, want %q", pid, err, want)
 		}
 		return
@@ -1170,13 +1268,48 @@ func TestStatusFileTrust(t *testing.T) {
 	}
 	huge := filepath.Join(dir, "huge.json")
 	writeStatusFile(t, huge, &proc.Status{Pid: 1<<32 - 1})
+	// Root's files, as root's gosinit writes a user= program's log: what
+	// is in them may be anyone's words.
+	rootFile := func(t *testing.T, sub string, dirMode os.FileMode, dirGid int) string {
+		d := filepath.Join(dir, sub)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, "status.json")
+		writeStatusFile(t, p, &proc.Status{Pid: rootGosinit, Processes: pick("web")})
+		os.Chown(d, 0, dirGid)
+		os.Chmod(d, dirMode)
+		return p
+	}
+	target := rootFile(t, "root", 0o755, 0)
+	link := func(t *testing.T, sub string, linkUid, dirUid int) string {
+		d := filepath.Join(dir, sub)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, "status.json")
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		os.Lchown(p, linkUid, linkUid)
+		os.Chown(d, dirUid, dirUid)
+		return p
+	}
+	const linkMsg = `not trusted: status file .* belongs to uid 0, in a directory others may write \(or through a link of another user's\)`
 	for _, tt := range []struct {
-		name, path, want string // want: a regexp
+		name, path, want string // want: a regexp; "" is exit 0
 	}{
 		{"a FIFO", fifo, `not a regular file`},
 		{"a pid over the kernel's limit (kill(-1) once truncated)", huge, `pid 4294967295 is not a process id`},
 		{"another user's file in a directory others may write", file(t, "open", 0o777, rootGosinit), `not trusted: status file .* belongs to uid 65534, in a directory others may write`},
 		{"another user's file naming root's process", file(t, "own", 0o755, rootGosinit), fmt.Sprintf(`not trusted: status file .*: pid %d is not a process of uid 65534`, rootGosinit)},
+		{"root's file", target, ""},
+		{"root's file in a sticky directory all may write", rootFile(t, "sticky", os.ModeSticky|0o777, 0), ""},
+		{"root's file in a directory of the reader's group", rootFile(t, "owngroup", 0o775, os.Getgid()), ""},
+		{"root's file in a directory another group may write", rootFile(t, "group", 0o775, nobody), linkMsg},
+		{"root's file through root's link in root's directory", link(t, "rootlink", 0, 0), ""},
+		{"root's file through another user's link", link(t, "userlink", nobody, 0), linkMsg},
+		{"root's file through root's link in another user's directory", link(t, "userdir", 0, nobody), linkMsg},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			done := make(chan struct{})
@@ -1188,7 +1321,11 @@ func TestStatusFileTrust(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("status hangs")
 			}
-			if code != 4 || !regexp.MustCompile(tt.want).MatchString(stderr) {
+			if tt.want == "" {
+				if code != 0 {
+					t.Errorf("exit %d, stderr %q; want exit 0", code, stderr)
+				}
+			} else if code != 4 || !regexp.MustCompile(tt.want).MatchString(stderr) {
 				t.Errorf("exit %d, stderr %q; want exit 4 and %s", code, stderr, tt.want)
 			}
 		})

@@ -1036,6 +1036,108 @@ startsecs=0
 	r.stop(t)
 }
 
+// TestPidfileInPlace: a gosinit that may not write its pidfile's directory
+// (an image run as another user) writes a file made for it there in
+// place, as supervisord would, but only a regular file of its own user
+// with one name. A FIFO in its place would have blocked the open, and
+// with it the loop; root's file, or a hard link, is not written.
+func TestPidfileInPlace(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run gosinit as another user")
+	}
+	dir := nobodyDir(t) // root's: nobody may not write it
+	bin := copyExecutable(t, gosinitBin, filepath.Join(dir, "gosinit"))
+	own := filepath.Join(dir, "own")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(own, 65534, 65534)
+	pidfile := filepath.Join(dir, "sd.pid")
+	conf := filepath.Join(dir, "sd.conf")
+	text := "[supervisord]\nlogfile=/dev/null\npidfile=" + pidfile + "\n\n[program:p]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nobodys := func(t *testing.T) {
+		if err := os.WriteFile(pidfile, []byte("stale stale\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(pidfile, 65534, 65534)
+	}
+	for _, tt := range []struct {
+		name  string
+		make  func(t *testing.T)
+		wrote bool // else: a CRIT line, and the file as it was
+	}{
+		{"nobody's file", nobodys, true},
+		{"a FIFO", func(t *testing.T) {
+			if err := unix.Mkfifo(pidfile, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			os.Chown(pidfile, 65534, 65534)
+		}, false},
+		{"root's file that nobody may write", func(t *testing.T) {
+			os.WriteFile(pidfile, []byte("stale stale\n"), 0o666)
+			os.Chmod(pidfile, 0o666)
+		}, false},
+		{"a hard link to nobody's file", func(t *testing.T) {
+			nobodys(t)
+			if err := os.Link(pidfile, filepath.Join(own, "elsewhere")); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(pidfile)
+			os.Remove(filepath.Join(own, "elsewhere"))
+			tt.make(t)
+			stFile := filepath.Join(own, "st.json")
+			os.Remove(stFile)
+			cmd := exec.Command(bin, "-c", conf, "--status-file", stFile)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			var got lockedBuffer
+			cmd.Stdout, cmd.Stderr = &got, &got
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				unix.Kill(cmd.Process.Pid, unix.SIGTERM)
+				done := make(chan struct{})
+				go func() { cmd.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+					<-done
+					t.Errorf("gosinit did not stop on SIGTERM")
+				}
+			}()
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				st, err := proc.ReadStatus(stFile)
+				if err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Running {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("p never RUNNING (the loop blocked?); output:\n%s", got.String())
+				}
+			}
+			var fi unix.Stat_t
+			unix.Lstat(pidfile, &fi)
+			var b []byte // a FIFO's open would block: not read
+			if fi.Mode&unix.S_IFMT != unix.S_IFIFO {
+				b, _ = os.ReadFile(pidfile)
+			}
+			crit := strings.Contains(got.String(), "CRIT could not write pidfile "+pidfile+": ")
+			if tt.wrote && (string(b) != strconv.Itoa(cmd.Process.Pid)+"\n" || crit) {
+				t.Errorf("pidfile holds %q, want gosinit's pid %d; output:\n%s", b, cmd.Process.Pid, got.String())
+			}
+			if !tt.wrote && (!crit || b != nil && string(b) != "stale stale\n") {
+				t.Errorf("pidfile holds %q, want it as it was, and a CRIT line; output:\n%s", b, got.String())
+			}
+		})
+	}
+}
+
 // TestEssentialEndsBesideMainProgram: an essential program gives up while
 // the main program runs. The main program gets SIGTERM first; once it has
 // exited, the other programs are stopped and gosinit exits with the

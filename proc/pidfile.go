@@ -1,10 +1,13 @@
 package proc
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
+
+var errNotOwnFile = errors.New("not a regular file of gosinit's user with one name")
 
 // writePidfile writes gosinit's pid and a newline to [supervisord]
 // pidfile=, as supervisord does once it runs (options.py write_pidfile),
@@ -29,11 +32,24 @@ func (s *Supervisor) writePidfile() {
 	if err == unix.EACCES {
 		// A directory gosinit may not write, and a file made for it there
 		// (a non-root image: touch, then chown): written in place, as
-		// supervisord always writes it; a symbolic link is not followed.
-		if f, ferr := os.OpenFile(sd.Pidfile, os.O_WRONLY|os.O_TRUNC|unix.O_NOFOLLOW, 0); ferr == nil {
-			_, err = f.Write(b)
+		// supervisord always writes it. Only a regular file of gosinit's
+		// own user with one name, truncated once it is known to be one:
+		// not a link, not a FIFO (O_NONBLOCK: its open must not block
+		// the loop), not a device, not a hard link.
+		if f, ferr := os.OpenFile(sd.Pidfile, os.O_WRONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW, 0); ferr == nil {
+			var st unix.Stat_t
+			fd := uintptr(f.Fd())
+			unix.Fstat(int(fd), &st)
+			err = errNotOwnFile
+			if st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink == 1 && st.Uid == uint32(os.Geteuid()) {
+				if _, _, e := unix.Syscall(unix.SYS_FTRUNCATE, fd, 0, 0); e != 0 {
+					err = e
+				} else {
+					_, err = f.Write(b)
+				}
+				s.pidfileInPlace = true
+			}
 			f.Close()
-			s.pidfileInPlace = true
 		} else if !os.IsNotExist(ferr) {
 			err = ferr
 		} // else: no file made for it; the directory's EACCES is the cause
