@@ -511,24 +511,31 @@ func TestStatusAsNonRoot(t *testing.T) {
 			}
 			cmd := helperCommand(t, "status", "--status-file", path)
 			cmd.Path = exe
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-			var out, errb bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			err := cmd.Run()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			out, errb, code := runAsNobody(t, cmd)
 			wantStderr := strings.ReplaceAll(tt.wantStderr, "PATH", path)
-			if code != tt.wantCode || !strings.HasPrefix(out.String(), tt.wantStdout) || errb.String() != wantStderr {
+			if code != tt.wantCode || !strings.HasPrefix(out, tt.wantStdout) || errb != wantStderr {
 				t.Errorf("as nobody: exit %d, stdout %q, stderr %q; want exit %d, stdout %q..., stderr %q",
-					code, out.String(), errb.String(), tt.wantCode, tt.wantStdout, wantStderr)
+					code, out, errb, tt.wantCode, tt.wantStdout, wantStderr)
 			}
 		})
 	}
+}
+
+// runAsNobody runs cmd as user nobody (65534) and returns what it wrote
+// and its exit status.
+func runAsNobody(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
 }
 
 // TestStatusPID1UsersPath: a user that has no status file of its own
@@ -586,19 +593,9 @@ func TestStatusPID1UsersPath(t *testing.T) {
 			cmd := helperCommand(t, "status")
 			cmd.Path = exe
 			cmd.Env = append(cmd.Env, "TMPDIR="+tmp, "GOSINIT_TEST_DEFAULT_STATUS="+filepath.Join(tmp, "none.json"), "XDG_RUNTIME_DIR=", "GOSINIT_STATUS_FILE=")
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-			var out, errb bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			err := cmd.Run()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != tt.wantCode || errb.String() != tt.wantStderr || code == 0 && !strings.HasPrefix(out.String(), "web ") {
-				t.Errorf("as nobody: exit %d, stdout %q, stderr %q; want exit %d, stderr %q", code, out.String(), errb.String(), tt.wantCode, tt.wantStderr)
+			out, errb, code := runAsNobody(t, cmd)
+			if code != tt.wantCode || errb != tt.wantStderr || code == 0 && !strings.HasPrefix(out, "web ") {
+				t.Errorf("as nobody: exit %d, stdout %q, stderr %q; want exit %d, stderr %q", code, out, errb, tt.wantCode, tt.wantStderr)
 			}
 		})
 	}
