@@ -243,6 +243,10 @@ func ctlSignal(statusFile string, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Its children are signalled: gosinit must be known as one to signal.
+	if err := checkGosinit(st.Pid, st.Started, st.Owner, true); err != nil {
+		return &exitStatus{code: statusUnknown, msg: err.Error()}
+	}
 	return signalProcesses(st, st.Pid, args[0], args[1:], stdout)
 }
 

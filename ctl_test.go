@@ -246,7 +246,7 @@ func TestCtlCopiesOfTheBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { other.Process.Kill(); other.Wait() }()
-	if err := checkGosinit(other.Process.Pid, st.Started-3600, 0); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+	if err := checkGosinit(other.Process.Pid, st.Started-3600, 0, false); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
 		t.Errorf("a sleep that started an hour after the status file's gosinit passed for it: %v", err)
 	}
 	// Nor, for root, who may read its executable, a status file with that
@@ -256,7 +256,7 @@ func TestCtlCopiesOfTheBinary(t *testing.T) {
 	if !ok {
 		t.Fatal("no start time for", other.Process.Pid)
 	}
-	if err := checkGosinit(other.Process.Pid, start, 0); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
+	if err := checkGosinit(other.Process.Pid, start, 0, false); err == nil || !strings.Contains(err.Error(), "is not gosinit") {
 		t.Errorf("a sleep named in a root-owned status file with its start time passed for gosinit: %v", err)
 	}
 }

@@ -192,7 +192,9 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // no one else: not by others, not by a group but the reader's own
 // (OpenShift's chgrp 0, chmod g=u), and, for a file of root's or the
 // reader's, in a sticky directory such as /tmp, where no one may replace
-// another's file; a link on the way must be made by one of them. Root
+// another's file; the path, when it is a link, must be made by one of
+// them (links further on are not checked: a forged file reached so can
+// show a status, but signalling needs more, see checkGosinit). Root
 // writes files with others' content (a program's log, when it runs as
 // user=): a link to one, planted in the reader's /tmp path, is refused so.
 // A file of another user O must be in a directory no one else may write,
@@ -247,7 +249,7 @@ func readLive(path, other string) (*proc.Status, error) {
 	if err := ownedBy(st.Pid, st.Owner); err != nil {
 		return nil, textf.Errorf("not trusted: status file %s: %w", path, err)
 	}
-	if err := checkGosinit(st.Pid, st.Started, st.Owner); err != nil {
+	if err := checkGosinit(st.Pid, st.Started, st.Owner, false); err != nil {
 		return nil, textf.Errorf("no gosinit is running: %w (status file %s)", err, path)
 	}
 	return st, nil
@@ -274,7 +276,7 @@ func signalGosinit(pidfd int, st *proc.Status, sig unix.Signal) error {
 	if err := ownedBy(st.Pid, st.Owner); err != nil {
 		return err
 	}
-	if err := checkGosinit(st.Pid, st.Started, st.Owner); err != nil {
+	if err := checkGosinit(st.Pid, st.Started, st.Owner, true); err != nil {
 		return err
 	}
 	if pidfd < 0 {
@@ -298,10 +300,13 @@ func liveStatus(statusFile string) (*proc.Status, error) {
 // "Looks like gosinit": argv[0] or the executable is named gosinit or as
 // this program is, or the executable is this program or a copy of it
 // (COPY gosinit /usr/bin/supervisord, and again as supervisorctl), or,
-// when the reader may not read /proc/PID/exe (another user's process: it
-// may read its cmdline), the process is owner's and started when the
-// status file says gosinit did.
-func checkGosinit(pid int, started int64, owner uint32) error {
+// when the reader may not read /proc/PID/exe (another user's process, or
+// one that is not dumpable: it may read its cmdline), the process is
+// owner's and started when the status file says gosinit did. toSignal:
+// the reader will signal it, and the start time will not do for a file of
+// root's (which may hold a user= program's words: root's log of it), nor
+// kill(pid, 0) alone for a reader without /proc.
+func checkGosinit(pid int, started int64, owner uint32, toSignal bool) error {
 	err := unix.Kill(pid, 0)
 	if err != nil && err != unix.EPERM {
 		return textf.Errorf("pid %d is gone", pid)
@@ -313,6 +318,9 @@ func checkGosinit(pid int, started int64, owner uint32) error {
 		if _, err := os.Stat("/proc/self"); err != nil || eperm {
 			// No /proc mounted, or one mounted with hidepid that hides
 			// other users' processes: kill(pid, 0) is all we can know.
+			if toSignal && !eperm {
+				return textf.Errorf("pid %d cannot be checked without /proc", pid)
+			}
 			return nil
 		}
 		return textf.Errorf("pid %d is gone", pid)
@@ -358,7 +366,7 @@ func checkGosinit(pid int, started int64, owner uint32) error {
 		// see it: a root-owned file with another's content (a program's
 		// log) could name any process with its start time.
 		var ps unix.Stat_t
-		if unix.Stat(procDir, &ps) == nil && ps.Uid == owner {
+		if unix.Stat(procDir, &ps) == nil && ps.Uid == owner && !(toSignal && owner == 0) {
 			return nil
 		}
 	}
