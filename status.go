@@ -360,11 +360,11 @@ func checkGosinit(pid int, started int64, owner uint32, toSignal bool) error {
 			return nil // this program, or a copy of it
 		}
 	} else if _, start, ok := procStart(pid); ok && started > 0 && sameSecond(start, started) {
-		// An executable we may not see (another user's process): its
-		// start time will do when it is the status file's owner's, the
-		// one who could signal it anyway. Not for a root reader that may
-		// see it: a root-owned file with another's content (a program's
-		// log) could name any process with its start time.
+		// An executable we may not see (another user's process, or one
+		// not dumpable): its start time will do when it is the status
+		// file's owner's, the one who could signal it anyway; but not to
+		// signal on a root-owned file, which may hold another's words (a
+		// user= program's log) naming any process with its start time.
 		var ps unix.Stat_t
 		if unix.Stat(procDir, &ps) == nil && ps.Uid == owner && !(toSignal && owner == 0) {
 			return nil
