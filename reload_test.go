@@ -439,7 +439,7 @@ command=/bin/sh -c 'if [ -e @DIR@/flag ]; then echo ghost; exec sleep 1000; fi; 
 func TestReloadOrderAsUpdate(t *testing.T) {
 	const web = `
 [program:web]
-command=/bin/sh -c 'echo start >> @DIR@/web.runs; trap "sleep 1; echo stop >> @DIR@/web.runs; exit 0" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 1; echo stop >> @DIR@/web.runs; exit 0" TERM; echo start >> @DIR@/web.runs; while :; do sleep 0.05; done'
 startsecs=0
 `
 	r := startConf(t, reloadBase+web+`
@@ -449,6 +449,10 @@ stopwaitsecs=2
 startsecs=0
 `)
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "web", "slow"))
+	// RUNNING at once (startsecs=0): its trap is set once "start" is written
+	if got := waitFileContent(filepath.Join(r.dir, "web.runs"), "start\n", 5*time.Second); got != "start\n" {
+		t.Fatalf("web's runs: %q, want start", got)
+	}
 	r.rewrite(t, strings.Replace(reloadBase, `A="1"`, `A="2"`, 1)+web+`
 [group:frontend]
 programs=web
@@ -481,7 +485,7 @@ func TestReloadChangedGroupWithBackoff(t *testing.T) {
 programs=app,nginx
 
 [program:nginx]
-command=/bin/sh -c 'echo start >> @DIR@/nginx.runs; trap "sleep 1; echo stop >> @DIR@/nginx.runs; exit 0" TERM; while :; do sleep 0.05; done'
+command=/bin/sh -c 'trap "sleep 1; echo stop >> @DIR@/nginx.runs; exit 0" TERM; echo start >> @DIR@/nginx.runs; while :; do sleep 0.05; done'
 startsecs=0
 
 [program:gone]
@@ -497,6 +501,9 @@ startretries=100
 	r.waitStatus(t, 10*time.Second, "app in BACKOFF", func(m map[string]proc.ProcessStatus) bool {
 		return m["nginx"].State == proc.Running && m["gone"].State == proc.Running && m["app"].State == proc.Backoff
 	})
+	if got := waitFileContent(filepath.Join(r.dir, "nginx.runs"), "start\n", 5*time.Second); got != "start\n" {
+		t.Fatalf("nginx's runs: %q, want start (its trap set)", got)
+	}
 	r.rewrite(t, base+strings.Replace(group, "[program:gone]\ncommand=/bin/sleep 1000\nstartsecs=0\n", "", 1)+`
 [program:app]
 command=/bin/sleep 1000
