@@ -547,12 +547,35 @@ stderr_logfile=NONE
 	for i := 0; i < 200; i++ {
 		names = append(names, fmt.Sprintf("p_%03d", i))
 	}
-	r.waitStatus(t, 20*time.Second, "all RUNNING", allIn(proc.Running, names...))
-	f, err := os.OpenFile(filepath.Join(r.dir, "fifo"), os.O_WRONLY, 0)
+	// RUNNING at once (startsecs=0) is not yet blocked on the FIFO: hold
+	// it open for reading and writing (which never blocks) until every
+	// shell has it open as its stdin, then close it: all read EOF at once.
+	fifo := filepath.Join(r.dir, "fifo")
+	hold, err := os.OpenFile(fifo, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	r.waitStatus(t, 20*time.Second, "all RUNNING", allIn(proc.Running, names...))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// gosinit's children, host pids: each thread lists those it forked
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", r.cmd.Process.Pid))
+		n := 0
+		for _, task := range tasks {
+			kids, _ := os.ReadFile(task)
+			for _, k := range strings.Fields(string(kids)) {
+				if l, _ := os.Readlink("/proc/" + k + "/fd/0"); l == fifo {
+					n++
+				}
+			}
+		}
+		if n == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 200 shells read the FIFO after 20 s", n)
+		}
+	}
+	hold.Close()
 	m := r.waitStatus(t, 20*time.Second, "all EXITED", allIn(proc.Exited, names...))
 	for i, n := range names {
 		if m[n].Exitstatus != i {
