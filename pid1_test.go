@@ -339,19 +339,24 @@ func TestJobControlSignalsStopTheProgramNotInit(t *testing.T) {
 	}
 }
 
+// childrenOf lists pid's children (host pids). Children hang off the
+// thread that forked them: every task's list is read.
+func childrenOf(pid int) []string {
+	var f []string
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		f = append(f, strings.Fields(string(b))...)
+	}
+	return f
+}
+
 // childOf is the one child of pid (its host pid).
 func childOf(t *testing.T, pid int) int {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		// Children hang off the thread that forked them: read every task's.
-		var f []string
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-		for _, task := range tasks {
-			b, _ := os.ReadFile(task)
-			f = append(f, strings.Fields(string(b))...)
-		}
-		if len(f) == 1 {
+		if f := childrenOf(pid); len(f) == 1 {
 			n, _ := strconv.Atoi(f[0])
 			return n
 		}
@@ -564,15 +569,8 @@ func TestFaultSignalsDropped(t *testing.T) {
 	r := startInit(t, true, nil, "--", "/bin/sleep", "1000")
 	// Its child runs: its handlers are in place (before them, a signal
 	// from outside the namespace is dropped by the kernel).
-	tasks := fmt.Sprintf("/proc/%d/task/*/children", r.cmd.Process.Pid)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		files, _ := filepath.Glob(tasks)
-		any := false
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			any = any || len(b) > 0
-		}
-		if any {
+		if len(childrenOf(r.cmd.Process.Pid)) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {

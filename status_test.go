@@ -523,7 +523,8 @@ func TestStatusAsNonRoot(t *testing.T) {
 	// do to signal: root's file may hold a user= program's words (root's
 	// log of it) naming any process with its start time.
 	t.Run("renamed_signalled", func(t *testing.T) {
-		path := filepath.Join(dir, "renamed.json")
+		path := filepath.Join(dir, "renamed_signalled.json")
+		writeStatusFile(t, path, &proc.Status{Pid: renamed, Started: renamedStart, Processes: pick("web")})
 		cmd := helperCommand(t, "ctl", "signal", "HUP", "web")
 		cmd.Env = append(cmd.Env, "GOSINIT_STATUS_FILE="+path)
 		cmd.Path = exe

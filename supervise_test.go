@@ -557,15 +557,10 @@ stderr_logfile=NONE
 	}
 	r.waitStatus(t, 20*time.Second, "all RUNNING", allIn(proc.Running, names...))
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		// gosinit's children, host pids: each thread lists those it forked
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", r.cmd.Process.Pid))
 		n := 0
-		for _, task := range tasks {
-			kids, _ := os.ReadFile(task)
-			for _, k := range strings.Fields(string(kids)) {
-				if l, _ := os.Readlink("/proc/" + k + "/fd/0"); l == fifo {
-					n++
-				}
+		for _, k := range childrenOf(r.cmd.Process.Pid) {
+			if l, _ := os.Readlink("/proc/" + k + "/fd/0"); l == fifo {
+				n++
 			}
 		}
 		if n == 200 {
