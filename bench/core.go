@@ -428,8 +428,9 @@ func execSection(e *env) (*table, error) {
 				in.kill()
 				return t, err
 			}
-			if !in.wait(10 * time.Second) {
-				in.kill()
+			exited := in.wait(10 * time.Second)
+			in.kill()
+			if !exited {
 				return t, fmt.Errorf("%s: did not exit after its child", p.name)
 			}
 			lat[i] = append(lat[i], float64(got-in.start))

@@ -151,9 +151,6 @@ func start(e *env, l launch) (*instance, error) {
 		cmd.Wait() // the harness is this init's parent; its status is in state
 		in.exitedAt = monotonic()
 		in.state = cmd.ProcessState
-		if in.outR != nil {
-			in.outR.Close()
-		}
 		liveMu.Lock()
 		delete(live, in)
 		liveMu.Unlock()
@@ -179,8 +176,14 @@ func start(e *env, l launch) (*instance, error) {
 	return in, nil
 }
 
-// kill SIGKILLs the init (and so its namespace) and waits until it is gone.
+// kill SIGKILLs the init (and so its namespace), waits until it is gone and
+// closes the harness's end of its stdout pipe. The pipe stays open while the
+// init exits: a child's last line may still be in it (the exec section's
+// child writes its stamp and exits at once), and reads have deadlines.
 func (in *instance) kill() {
+	if in.outR != nil {
+		defer in.outR.Close()
+	}
 	select {
 	case <-in.done:
 		return
