@@ -505,6 +505,11 @@ startsecs=0
 		if b, _ := os.ReadFile(filepath.Join(r.dir, "ev")); string(b) != "bg TERM\n" {
 			t.Errorf("program was not stopped after the main command: %q", b)
 		}
+		// bg is RUNNING at once (startsecs=0), so checkReady could start
+		// the main command inside the start, before begin did again.
+		if n := strings.Count(r.stderr.String(), "spawned main program"); n != 1 {
+			t.Errorf("main command spawned %d times, want once; log:\n%s", n, r.stderr.String())
+		}
 	})
 	t.Run("signals go to the main command", func(t *testing.T) {
 		dir := t.TempDir()

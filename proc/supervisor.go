@@ -1352,6 +1352,11 @@ func lookPath(name, pathList string) (path string, denied bool) {
 // everything down with the shell's code (127, 126), but is no longer an
 // error before anything ran.
 func (s *Supervisor) startMainBeside() {
+	if s.mainStarted {
+		// checkReady started it already: every autostart program was
+		// RUNNING at once (startsecs=0).
+		return
+	}
 	if s.shutdown {
 		// An essential program ended it during the start: the main
 		// program never runs.
