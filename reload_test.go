@@ -541,3 +541,32 @@ func TestReloadStatusFileChangeSaid(t *testing.T) {
 	r.wantLog(t, "WARN [gosinit] status_file changed: it takes effect at the next start; the status is still written to ")
 	r.stop(t)
 }
+
+// TestReloadWaitMain: with --wait, a reload that removes the only
+// autostart program not yet RUNNING leaves every autostart program
+// RUNNING, so the main command starts then, not at some later change.
+func TestReloadWaitMain(t *testing.T) {
+	const keep = `
+[program:keep]
+command=/bin/sleep 1000
+startsecs=0
+`
+	r := startConf(t, base+keep+`
+[program:never]
+command=/bin/sh -c 'exit 1'
+startsecs=1
+startretries=100
+`, "--wait", "--", "/bin/sh", "-c", "echo main >> @DIR@/main; exec /bin/sleep 1000")
+	r.waitStatus(t, 10*time.Second, "never in BACKOFF", func(m map[string]proc.ProcessStatus) bool {
+		return m["keep"].State == proc.Running && m["never"].State == proc.Backoff
+	})
+	r.rewrite(t, base+keep)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 10*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	if got := waitFileLines(filepath.Join(r.dir, "main"), 1, 10*time.Second); len(got) != 1 {
+		t.Errorf("main command not started once keep alone was left, all RUNNING: %q; log:\n%s", got, r.stderr.String())
+	}
+	r.stop(t)
+}

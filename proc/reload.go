@@ -226,6 +226,10 @@ func (s *Supervisor) finishReload() {
 		s.reloadAgain = false
 		s.reloadOnce()
 	}
+	// A --wait main program may have waited only for processes now gone.
+	if !s.reloading {
+		s.checkReady()
+	}
 }
 
 // forget releases the log files of a process a reload dropped, once its
