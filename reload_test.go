@@ -570,3 +570,44 @@ startretries=100
 	}
 	r.stop(t)
 }
+
+// TestReloadChangedGroupAllInBackoff: a changed group whose processes are
+// all in BACKOFF is stopped whole before its new processes start. Feeding
+// the first one's stop once finished the step and started the new
+// processes; the second old one's "stopped" (and its PROCESS_STATE_STOPPED)
+// came after the new one's spawn.
+func TestReloadChangedGroupAllInBackoff(t *testing.T) {
+	const group = `loglevel=debug
+
+[group:g]
+programs=b1,b2
+
+[program:b1]
+command=/bin/sh -c 'exit 1'
+startsecs=5
+startretries=100
+
+[program:b2]
+command=/bin/sh -c 'exit 1'
+startsecs=5
+startretries=100
+`
+	r := startConf(t, base+group)
+	r.waitStatus(t, 10*time.Second, "both in BACKOFF", func(m map[string]proc.ProcessStatus) bool {
+		return m["b1"].State == proc.Backoff && m["b2"].State == proc.Backoff && m["b1"].Restarts > 0 && m["b2"].Restarts > 0
+	})
+	r.rewrite(t, base+group+"environment=A=\"2\"\n")
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 10*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	lines := r.logLines()
+	after := lines[max(indexOf(lines, "received SIGHUP"), 0):]
+	for _, n := range []string{"b1", "b2"} {
+		stopped, spawned := indexOf(after, "stopped: "+n+" (was in BACKOFF)"), indexOf(after, "spawned: '"+n+"'")
+		if stopped < 0 || spawned < 0 || stopped > spawned {
+			t.Errorf("the old %s must be stopped before the new one is spawned; log:\n%s", n, strings.Join(after, "\n"))
+		}
+	}
+	r.stop(t)
+}

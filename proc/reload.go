@@ -115,17 +115,22 @@ func (s *Supervisor) addProcesses(cs []*config.Process) {
 }
 
 // removeGroup marks processes for stopping and forgetting; a restart that
-// was due is cancelled. All are marked before any is fed: a feed steps the
-// stop, which must see the whole step's processes.
+// was due is cancelled. All are marked, and those not running (BACKOFF,
+// a restart due) all fed, before the caller steps the stop: a feed that
+// stepped it could finish the step, and even start the new processes,
+// while others of it were still to be fed (their STOPPED would come after
+// the new ones' STARTING).
 func (s *Supervisor) removeGroup(ps []*process) {
 	for _, p := range ps {
 		p.removed = true
 	}
+	s.holdStep = true
 	for _, p := range ps {
 		if p.pid == 0 {
 			s.feed(p, evStop, facts{})
 		}
 	}
+	s.holdStep = false
 }
 
 // diffGroups is supervisord's diff_to_active (supervisord.py): the groups

@@ -197,6 +197,7 @@ type Supervisor struct {
 
 	reloading      bool              // stops for a reload are pending
 	reloadAgain    bool              // another SIGHUP came while reloading
+	holdStep       bool              // removeGroup is feeding: its caller steps the stop
 	pendingAdd     []*config.Process // started once the reload's stops are done
 	pidfileInPlace bool              // the pidfile was written in place, not replaced
 	changedOld     []*process        // a changed group's processes, stopped once the removed groups are gone
@@ -845,7 +846,7 @@ func (s *Supervisor) afterChange(p *process) {
 		return
 	}
 	s.checkReady()
-	if s.shutdown || s.reloading {
+	if s.shutdown || s.reloading && !s.holdStep {
 		s.stepStop()
 	}
 }
