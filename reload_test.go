@@ -611,3 +611,57 @@ startretries=100
 	}
 	r.stop(t)
 }
+
+// TestReloadCommandQueued: a SIGHUP that comes while a reload stops a
+// slow program runs another reload once that one is over. `gosinit
+// reload`, which waits for both, prints the changes of both, and when the
+// queued one is rejected, exits 2 but still prints what the first one
+// changed (it printed "rejected, nothing changed" alone, or only the
+// second one's changes).
+func TestReloadCommandQueued(t *testing.T) {
+	needRoot(t)
+	const slow = `
+[program:slow]
+command=/bin/sh -c 'trap "" TERM; echo slow >> @DIR@/ready; exec /bin/sleep 1000'
+stopwaitsecs=1
+startsecs=0
+`
+	dir := t.TempDir()
+	path := filepath.Join(dir, "supervisord.conf")
+	status := filepath.Join(dir, "status.json")
+	os.WriteFile(path, []byte(strings.ReplaceAll(base+slow, "@DIR@", dir)), 0o644)
+	r := &confRun{initRun: startInit(t, false, nil, "-c", path, "--status-file", status), dir: dir, status: status}
+	added := func(name string) string {
+		return "\n[program:" + name + "]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	}
+	for i, tc := range []struct {
+		next, queued     string
+		wantOut, wantErr string
+		wantCode         int
+	}{
+		{base + slow + "environment=A=\"1\"\n" + added("one"), "\n[program:bad]\ncommand=/bin/true\nstartsecs=soon\n",
+			"slow: stopped\nslow: updated process group\none: added process group\n", "startsecs", 2},
+		{base + slow + "environment=A=\"2\"\n" + added("one"), added("two"),
+			"slow: stopped\nslow: updated process group\ntwo: added process group\n", "", 0},
+	} {
+		r.waitStatus(t, 10*time.Second, "slow RUNNING", allIn(proc.Running, "slow"))
+		if got := waitFileLines(filepath.Join(dir, "ready"), i+1, 10*time.Second); len(got) != i+1 {
+			t.Fatalf("slow did not set its trap: %q", got)
+		}
+		r.rewrite(t, tc.next)
+		var stdout, stderr strings.Builder
+		cli := exec.Command(gosinitBin, "reload", "--status-file", status)
+		cli.Stdout, cli.Stderr = &stdout, &stderr
+		if err := cli.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r.waitStatus(t, 10*time.Second, "slow STOPPING", allIn(proc.Stopping, "slow"))
+		r.rewrite(t, tc.next+tc.queued)
+		unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+		cli.Wait()
+		if code := cli.ProcessState.ExitCode(); code != tc.wantCode || stdout.String() != tc.wantOut || !strings.Contains(stderr.String(), tc.wantErr) {
+			t.Errorf("case %d: gosinit reload exit %d, stdout %q, stderr %q; want %d, %q, stderr naming %q", i, code, stdout.String(), stderr.String(), tc.wantCode, tc.wantOut, tc.wantErr)
+		}
+	}
+	r.stop(t)
+}

@@ -530,6 +530,7 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitStatus{code: reloadFailed, msg: "reload: " + err.Error()}
 	}
+	var rejected error
 	if res.Reload == "error" || len(res.ReloadErrors) > 0 {
 		msg := "reload: the new config was rejected, nothing changed"
 		if res.Config != "" {
@@ -540,20 +541,21 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 		} else {
 			msg += ":\n" + strings.Join(res.ReloadErrors, "\n")
 		}
-		return &exitStatus{code: reloadRejected, msg: msg}
+		rejected = &exitStatus{code: reloadRejected, msg: msg}
+		if len(res.Changes) == 0 {
+			return rejected
+		}
+		// It was queued behind another reload, whose changes were
+		// applied: they are printed first.
 	}
-	var buf bytes.Buffer
-	if len(res.Changes) == 0 {
-		buf.WriteString("No config updates to processes\n")
+	out := "No config updates to processes"
+	if len(res.Changes) > 0 {
+		out = strings.Join(res.Changes, "\n")
 	}
-	for _, c := range res.Changes {
-		buf.WriteString(c)
-		buf.WriteByte('\n')
-	}
-	if _, err := stdout.Write(buf.Bytes()); err != nil {
+	if _, err := io.WriteString(stdout, out+"\n"); err != nil {
 		return textf.Errorf("reload: %w", err)
 	}
-	return nil
+	return rejected
 }
 
 // reload sends SIGHUP to pid and returns the status file as it is once pid

@@ -14,6 +14,10 @@ import (
 // all. A configuration that no longer loads changes nothing.
 
 // reload re-reads the configuration and applies the difference.
+//
+// The changes published are those of every reload since the last one
+// that ran alone: a SIGHUP that came during a reload runs another once it
+// is over, and a reader that sent either sees what both changed.
 func (s *Supervisor) reload() {
 	s.status.ReloadRequests++
 	s.markDirty()
@@ -25,6 +29,10 @@ func (s *Supervisor) reloadOnce() {
 		s.reloadAgain = true
 		return
 	}
+	if !s.reloadAgain {
+		s.status.Changes = nil // not queued behind another reload
+	}
+	s.reloadAgain = false
 	s.generation++
 	s.markDirty()
 	if err := s.notify.Reloading(); err != nil {
@@ -51,7 +59,6 @@ func (s *Supervisor) reloadOnce() {
 		} else {
 			s.status.ReloadErrors = []string{err.Error()}
 		}
-		s.status.Changes = nil
 		for _, e := range s.status.ReloadErrors {
 			s.log.errorf("reload rejected, nothing changed: %s", e)
 		}
@@ -65,7 +72,7 @@ func (s *Supervisor) reloadOnce() {
 	if cfg.Gosinit.StatusFile != s.cfg.Gosinit.StatusFile {
 		s.log.warnf("[gosinit] status_file changed: it takes effect at the next start; the status is still written to %s", s.statusPath)
 	}
-	s.changes = nil
+	s.changes = s.status.Changes // a queued reload's follow the first one's
 	oldGroups := map[string][]*process{}
 	for _, p := range s.procs {
 		oldGroups[p.cfg.Group] = append(oldGroups[p.cfg.Group], p)
@@ -221,14 +228,13 @@ func (s *Supervisor) finishReload() {
 	s.status.Reload = "ok"
 	s.status.Generation = s.generation
 	s.status.ReloadErrors = nil
-	s.status.Changes = s.changes
-	for _, c := range s.changes {
-		s.log.infof("%s", c)
+	for i := len(s.status.Changes); i < len(s.changes); i++ {
+		s.log.infof("%s", s.changes[i])
 	}
+	s.status.Changes = s.changes
 	s.markDirty()
 	s.readyAgain()
 	if s.reloadAgain {
-		s.reloadAgain = false
 		s.reloadOnce()
 	}
 	// A --wait main program may have waited only for processes now gone.

@@ -50,7 +50,7 @@ type Status struct {
 	// Reload is the result of the last reload: "ok", or the errors.
 	Reload       string          `json:"reload,omitempty"`
 	ReloadErrors []string        `json:"reload_errors,omitempty"`
-	Changes      []string        `json:"changes,omitempty"` // the last reload's changes, supervisorctl update's words
+	Changes      []string        `json:"changes,omitempty"` // the last reload's changes (and those of the reloads it queued behind), supervisorctl update's words
 	Shutdown     bool            `json:"shutdown"`
 	Processes    []ProcessStatus `json:"processes"`
 
