@@ -108,3 +108,51 @@ func writeFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSystemdNotifyReloadWhileStarting: a SIGHUP before every autostart
+// program is RUNNING is no reason to say READY=1 (with RELOADING=1 before
+// it, as after the start): systemd would count the unit started while
+// web is still within its startsecs.
+func TestSystemdNotifyReloadWhileStarting(t *testing.T) {
+	needRoot(t)
+	sockPath := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.conf")
+	writeFile(t, path, strings.ReplaceAll(base+`
+[program:web]
+command=/bin/sleep 1000
+startsecs=3
+`, "@DIR@", dir))
+	r := startInit(t, true, []string{"NOTIFY_SOCKET=" + sockPath}, "-c", path, "--status-file", filepath.Join(dir, "st.json"))
+	start := time.Now()
+	buf := make([]byte, 4096)
+	var got []string
+	for sent := false; ; {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("no READY=1 (got %q): %v", got, err)
+		}
+		m := string(buf[:n])
+		got = append(got, m)
+		if m == "STATUS=1 starting" && !sent {
+			sent = true
+			unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+		}
+		if strings.HasPrefix(m, "READY=1") || strings.HasPrefix(m, "RELOADING=1") {
+			break
+		}
+	}
+	if last := got[len(got)-1]; last != "READY=1" || time.Since(start) < 2500*time.Millisecond {
+		t.Errorf("%q after %v, want READY=1 only once web is RUNNING (startsecs=3); datagrams %q", last, time.Since(start), got)
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	if code := r.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}

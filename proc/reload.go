@@ -35,8 +35,10 @@ func (s *Supervisor) reloadOnce() {
 	s.reloadAgain = false
 	s.generation++
 	s.markDirty()
-	if err := s.notify.Reloading(); err != nil {
-		s.log.warnf("systemd notify: %v", err)
+	if s.readySent { // else still starting: READY=1 waits for the programs
+		if err := s.notify.Reloading(); err != nil {
+			s.log.warnf("systemd notify: %v", err)
+		}
 	}
 	env := s.opts.ConfigEnv
 	env.Environ = os.Environ()
@@ -252,10 +254,13 @@ func (s *Supervisor) forget(p *process) {
 	}
 }
 
-// readyAgain tells systemd the reload is over.
+// readyAgain tells systemd the reload is over (if it was told the start
+// was, else checkReady will).
 func (s *Supervisor) readyAgain() {
-	if err := s.notify.Ready(); err != nil {
-		s.log.warnf("systemd notify: %v", err)
+	if s.readySent {
+		if err := s.notify.Ready(); err != nil {
+			s.log.warnf("systemd notify: %v", err)
+		}
 	}
 	s.settling = true
 }
