@@ -74,15 +74,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	host, _ := os.Hostname()
 	cfg, err := config.Load(file, config.Env{Environ: os.Environ(), Hostname: host})
-	errs, ok := err.(config.Errors)
-	if err != nil && !ok {
-		return &exitStatus{code: 2, msg: err.Error()}
-	}
+	errs, _ := err.(config.Errors) // Load's only kind of error
 	var warnings []config.Diag
 	if cfg != nil {
-		for _, d := range cfg.Infos {
-			textf.Fprintf(stderr, "info: %s\n", d)
-		}
+		printDiags(stderr, "info: ", cfg.Infos)
 		warnings = cfg.Warnings
 		if errs == nil {
 			warnings = append(warnings, cfg.CheckHost()...)
@@ -94,9 +89,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if strict && len(warnings) > 0 {
 		return config.Errors(cfg.SortDiags(append(append([]config.Diag(nil), errs...), warnings...)))
 	}
-	for _, d := range warnings {
-		textf.Fprintf(stderr, "warning: %s\n", d)
-	}
+	printDiags(stderr, "warning: ", warnings)
 	if errs != nil {
 		return errs
 	}
@@ -110,4 +103,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// printDiags prints check's infos and warnings, and gosinit -c's warnings
+// when the file has errors too. Not inlined (issue 2's size).
+//
+//go:noinline
+func printDiags(w io.Writer, kind string, ds []config.Diag) {
+	for i := range ds {
+		textf.Fprintf(w, "%s%s\n", kind, &ds[i])
+	}
 }

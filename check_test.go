@@ -21,6 +21,7 @@ func TestCheckCommand(t *testing.T) {
 	good := write("good.conf", "[supervisord]\nnodaemon=true\n\n[program:web]\ncommand=/bin/sleep 10\n")
 	typo := write("typo.conf", "[supervisord]\nnodaemon=true\nlogfile_backup=3\n\n[program:web]\ncommand=/bin/sleep 10\n")
 	bad := write("bad.conf", "[supervisord]\n\n[program:web]\ncommand=/bin/sleep 10\nautorestart=maybe\nstartsecs=soon\n")
+	comand := write("comand.conf", "[supervisord]\n\n[program:web]\ncomand=/bin/sleep 10\n")
 	tests := []struct {
 		name       string
 		args       []string
@@ -40,6 +41,10 @@ func TestCheckCommand(t *testing.T) {
 		{"file argument over GOSINIT_CONFIG", []string{"check", good}, []string{"GOSINIT_CONFIG=" + bad}, 0, nil},
 		{"two files", []string{"check", good, typo}, nil, 2, []string{`unexpected argument "` + typo + `"`}},
 		{"-c and a file", []string{"check", "-c", good, typo}, nil, 2, []string{`unexpected argument "` + typo + `"`}},
+		// gosinit -c refuses what check refuses, with the same exit
+		// code and the warnings that explain the errors.
+		{"run: missing", []string{"-c", filepath.Join(dir, "nope.conf")}, nil, 2, []string{"nope.conf"}},
+		{"run: errors", []string{"-c", comand}, nil, 2, []string{"warning: " + comand + ":4: [program:web] comand: unknown key", "did you mean command?", comand + ":3: [program:web] command: missing"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -353,6 +353,11 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		cenv.Hostname, _ = os.Hostname()
 		cfg, err := config.Load(cfgPath, cenv)
 		if err != nil {
+			// The warnings too, as check prints them: an unknown key
+			// is often the cause (comand= leaves command missing).
+			if cfg != nil {
+				printDiags(stderr, "warning: ", cfg.Warnings)
+			}
 			return err
 		}
 		var herrs config.Errors

@@ -209,11 +209,19 @@ func TestErrorsNameALine(t *testing.T) {
 	}
 }
 
+// TestLoadMissingFile: a file that cannot be read is one of Errors, so
+// that gosinit -c, check, reload and reread all exit 2 (supervisord's
+// "could not find config file" is exit 2 as well), naming the file once.
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load("testdata/does-not-exist.conf", testEnv())
-	var errs Errors
-	if err == nil || errors.As(err, &errs) || !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("got %v, want a wrapped not-exist error", err)
+	for _, tt := range []struct{ path, want string }{
+		{"testdata/does-not-exist.conf", "testdata/does-not-exist.conf: cannot read: no such file or directory"},
+		{"testdata", "testdata: cannot read: is a directory"},
+	} {
+		cfg, err := Load(tt.path, testEnv())
+		_, ok := err.(Errors)
+		if cfg != nil || !ok || err.Error() != tt.want {
+			t.Errorf("Load(%q) = %v, %T %q; want nil, Errors %q", tt.path, cfg, err, err, tt.want)
+		}
 	}
 }
 

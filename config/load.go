@@ -73,15 +73,19 @@ var SupervisordFlags = []SupervisordFlag{
 // When the configuration has errors, Load returns them all as Errors,
 // sorted by file and line, together with a *Config that is incomplete but
 // whose Warnings and Infos are meaningful. When the main file cannot be
-// read, it returns an ordinary error.
+// read, it returns that one Error (naming the file) and no *Config.
 func Load(path string, env Env) (*Config, error) {
 	abs, err := dirs.Abs(path)
-	if err != nil {
-		return nil, textf.Errorf("read config: %w", err)
+	var data []byte
+	if err == nil {
+		data, err = os.ReadFile(abs)
 	}
-	data, err := os.ReadFile(abs)
+	if pe, ok := err.(*os.PathError); ok {
+		err = pe.Err // the path is the Diag's
+	}
 	if err != nil {
-		return nil, textf.Errorf("read config: %w", err)
+		// Errors, as every reason the file cannot run: exit 2
+		return nil, Errors{{File: path, Msg: "cannot read: " + err.Error()}}
 	}
 	l := newLoader(abs, env)
 	return l.load(data)

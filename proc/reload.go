@@ -54,12 +54,8 @@ func (s *Supervisor) reloadOnce() {
 		s.status.Reload = "error"
 		s.status.Generation = s.generation
 		s.status.ReloadErrors = nil
-		if cerrs, ok := err.(config.Errors); ok {
-			for _, d := range cerrs {
-				s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
-			}
-		} else {
-			s.status.ReloadErrors = []string{err.Error()}
+		for _, d := range err.(config.Errors) { // Load's only kind of error
+			s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
 		}
 		for _, e := range s.status.ReloadErrors {
 			s.log.errorf("reload rejected, nothing changed: %s", e)
