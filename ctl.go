@@ -82,7 +82,14 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 	args = fset.Args()
 	statusFile := ""
 	if conf == "" {
-		conf, _ = config.Find(os.Environ())
+		// supervisorctl asks the running supervisord, which rereads its
+		// own file: so reread and avail read the running gosinit's (none
+		// when it runs a command without one).
+		if st, err := readLive(statusFilePath("")); err == nil {
+			conf = st.Config
+		} else {
+			conf, _ = config.Find(os.Environ())
+		}
 	}
 	// Loaded once: for [gosinit] status_file here, and for reread.
 	var cfg *config.Config

@@ -117,6 +117,18 @@ func TestSupervisorctlAlias(t *testing.T) {
 	if _, errs, code := ctl("reread"); code != 0 {
 		t.Errorf("reread: exit %d, %q", code, errs)
 	}
+	// Without -c, reread and avail read the file the running gosinit
+	// runs, as supervisorctl asks the running supervisord; not the first
+	// file of the search path.
+	for _, args := range [][]string{{"reread"}, {"avail"}} {
+		cmd := exec.Command(ctlPath, args...)
+		cmd.Env = append(os.Environ(), "GOSINIT_STATUS_FILE="+dir+"/st.json", "GOSINIT_CONFIG=")
+		cmd.Dir = dir + "/.."
+		out, err := cmd.CombinedOutput()
+		if want := map[string]string{"reread": conf + " loads", "avail": "b "}[args[0]]; err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s without -c: %v, %q; want %q", args[0], err, out, want)
+		}
+	}
 	if out, errs, code := ctl("update"); code != 0 || out != "b: added process group\n" {
 		t.Errorf("update: exit %d, %q %q; want b added", code, out, errs)
 	}
