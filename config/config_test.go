@@ -745,3 +745,19 @@ func compareOracle(want, got map[string]any) []string {
 	}
 	return diffs
 }
+
+// TestNoSupervisordSectionInfo: the "no [supervisord] section" note is for
+// files without one (conf.d snippets), never for a TOML file whose syntax
+// error left nothing read: err_toml_syntax.toml has the section.
+func TestNoSupervisordSectionInfo(t *testing.T) {
+	for file, want := range map[string]bool{"testdata/conf_d_snippet.conf": true, "testdata/err_toml_syntax.toml": false} {
+		cfg, _ := Load(file, testEnv())
+		got := false
+		for _, d := range cfg.Infos {
+			got = got || strings.HasPrefix(d.Msg, "no [supervisord] section")
+		}
+		if got != want {
+			t.Errorf("%s: the no-[supervisord] note is there: %v, want %v (infos %q)", file, got, want, cfg.Infos)
+		}
+	}
+}

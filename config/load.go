@@ -502,7 +502,9 @@ func (l *loader) tempdir() string {
 func (l *loader) supervisord() Supervisord {
 	s := l.doc.byName["supervisord"]
 	if s == nil {
-		l.infof(Pos{l.mainFile, 0}, "", "", "no [supervisord] section: using its defaults (supervisord itself refuses such a file)")
+		if l.errs == nil { // not after a TOML syntax error, which leaves no sections at all
+			l.infof(Pos{l.mainFile, 0}, "", "", "no [supervisord] section: using its defaults (supervisord itself refuses such a file)")
+		}
 		s = &section{name: "supervisord", pos: Pos{l.mainFile, 0}, keys: map[string]*entry{}}
 	}
 	for _, o := range l.env.Overrides {
