@@ -54,7 +54,10 @@ func (s *Supervisor) reloadOnce() {
 		s.status.Reload = "error"
 		s.status.Generation = s.generation
 		s.status.ReloadErrors = nil
-		for _, d := range err.(config.Errors) { // Load's only kind of error
+		// Errors is Load's only kind of error (a type assertion that
+		// could panic would be a risk to PID 1 for nothing).
+		errs, _ := err.(config.Errors)
+		for _, d := range errs {
 			s.status.ReloadErrors = append(s.status.ReloadErrors, d.String())
 		}
 		for _, e := range s.status.ReloadErrors {
