@@ -352,6 +352,20 @@ startsecs=0
 			_, there := m["extra"]
 			return there == (gen%2 == 1) && (!there || m["extra"].State == proc.Running)
 		})
+		if gen%2 == 1 {
+			// startsecs=0: RUNNING at the spawn. extra must have written
+			// its line before the next reload removes it.
+			want := (gen + 1) / 2
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				log, _ := os.ReadFile(filepath.Join(r.dir, "shared.log"))
+				if strings.Count(string(log), "extra-out\n") >= want {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("reload %d: extra wrote no line within 10 s:\n%s", gen, log)
+				}
+			}
+		}
 		if gen == 2 {
 			// Every log file of the others is open by now: they are
 			// opened after the start, or at their first line. Settled:
