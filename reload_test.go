@@ -679,3 +679,53 @@ startsecs=0
 	}
 	r.stop(t)
 }
+
+// TestReloadRemovesDrainingProcess: x has exited, but a child of its holds
+// its stdout, so its exit waits for the pipe (up to half a second) before
+// it is reported. A reload that removes x then must not stop it (there is
+// nothing to signal: "killing x (pid 0)") but let its exit be reported as
+// what it was, "exited:", as supervisord reports it.
+func TestReloadRemovesDrainingProcess(t *testing.T) {
+	const x = `
+[program:x]
+command=/bin/sh -c 'sleep 1000 & while [ ! -e @DIR@/go ]; do sleep 0.01; done; exit 3'
+startsecs=0
+autorestart=false
+`
+	r := startConf(t, reloadBase+x, "--loglevel", "debug")
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change", "x"))
+	r.rewrite(t, reloadBase)
+	// x's shell, by its command line among gosinit's children.
+	xpid := ""
+	for _, c := range childrenOf(r.cmd.Process.Pid) {
+		if b, _ := os.ReadFile("/proc/" + c + "/cmdline"); strings.Contains(string(b), "while") {
+			xpid = c
+		}
+	}
+	if xpid == "" {
+		t.Fatal("x's shell is not a child of gosinit")
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Reaped (gone from /proc), its exit held for its pipe: reload now.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat("/proc/" + xpid); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("x's shell was not reaped within 10 s")
+		}
+	}
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 10*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload: %q %v", st.Reload, st.ReloadErrors)
+	}
+	r.stop(t)
+	r.wantLog(t, "exited: x (exit status 3; not expected)")
+	for _, l := range r.logLines() {
+		if strings.Contains(l, "stopped: x") || strings.Contains(l, "killing x") {
+			t.Errorf("log has %q: x had exited:\n%s", l, strings.Join(r.logLines(), "\n"))
+		}
+	}
+}

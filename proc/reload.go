@@ -134,7 +134,9 @@ func (s *Supervisor) removeGroup(ps []*process) {
 	}
 	s.holdStep = true
 	for _, p := range ps {
-		if p.pid == 0 {
+		// Not one reaped while its output drains: its exit is still to
+		// be reported, as an exit (stepStop waits for it).
+		if p.pid == 0 && p.pendingExit == nil {
 			s.feed(p, evStop, facts{})
 		}
 	}
