@@ -271,7 +271,6 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		return nil
 	})
 	fs.defs["verbose"] = fs.defs["v"] // dumb-init's
-	fs.defs["verbose"] = fs.defs["v"] // dumb-init's
 	fs.BoolVar(&showVersion, "version")
 	fs.BoolVar(&showVersion, "V") // dumb-init's
 	tf.define(fs, &group)
@@ -286,8 +285,8 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	fs.BoolVar(&help, "h")
 	fs.BoolVar(&help, "help")
 	if err := fs.Parse(args); err != nil {
-		textf.Fprintf(stderr, "gosinit: %v\n", err)
-		usage(stderr)
+		// One line, as tini's: the usage would bury it.
+		textf.Fprintf(stderr, "gosinit: %v (gosinit --help lists the flags)\n", err)
 		return errUsage
 	}
 	if help {
@@ -306,7 +305,12 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	}
 	if cfgPath == "" && len(command) == 0 {
 		// Like supervisord with no -c: the first existing file of its
-		// search path.
+		// search path. Not after a "--" that ends the words: that
+		// promised a COMMAND (ENTRYPOINT ["gosinit", "--"] and no CMD).
+		if len(args) > 0 && args[len(args)-1] == "--" {
+			io.WriteString(stderr, "gosinit: nothing to run: no COMMAND after --\n")
+			return errUsage
+		}
 		p, err := config.Find(os.Environ())
 		if err != nil {
 			textf.Fprintf(stderr, "gosinit: nothing to run: give a COMMAND or -c FILE (%v)\n", err)

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -477,6 +478,35 @@ func TestVersionAndHelp(t *testing.T) {
 	err = cmd.Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 9 {
 		t.Fatalf("gosinit -- status: %v, want exit 9", err)
+	}
+}
+
+// TestUsageErrorsAreOneLine: a bad flag, and a "--" with no COMMAND after
+// it (ENTRYPOINT ["gosinit", "--"] with no CMD), are one line on stderr
+// and exit 2. The "--" case never reads a supervisord.conf of the search
+// path, which the working directory here holds.
+func TestUsageErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "supervisord.conf"), []byte("[program:x]\ncommand=/bin/true\n"), 0o644)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-e", "300", "true"}, `gosinit: invalid value "300" for flag -e: exit code "300" is not an integer from 0 to 255 (gosinit --help lists the flags)` + "\n"},
+		{[]string{"--bogus"}, "gosinit: flag provided but not defined: -bogus (gosinit --help lists the flags)\n"},
+		{[]string{"--"}, "gosinit: nothing to run: no COMMAND after --\n"},
+		{[]string{"-g=false", "--"}, "gosinit: nothing to run: no COMMAND after --\n"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel() // a gosinit that ran the file instead is killed
+		cmd := exec.CommandContext(ctx, gosinitBin, tt.args...)
+		cmd.Dir = dir
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || stderr.String() != tt.want {
+			t.Errorf("gosinit %q: %v, stderr %q; want exit 2 and %q", tt.args, err, stderr.String(), tt.want)
+		}
 	}
 }
 
