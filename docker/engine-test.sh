@@ -14,7 +14,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 engine=${GOSINIT_ENGINE_SCRIPT:-$repo/../shared/tools/docker-engine.sh}
-[ -f "$engine" ] || { echo "engine-test: $engine not found" >&2; exit 1; }
+# A plain clone has no ../shared: say so and skip, as the corpus step does
+# (.ci/run checks that CI has it, so CI never skips).
+[ -f "$engine" ] || { echo "engine-test: $engine not found: the Docker engine suite is skipped" >&2; exit 0; }
 
 export ENGINE_DIR=${ENGINE_DIR:-/tmp/gosinit-engine}
 export GO_IMAGE_TAG=${GO_IMAGE_TAG:-gosinit-ci/golang:local}
