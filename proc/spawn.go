@@ -62,8 +62,10 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		// An event listener reads its events on stdin: a pipe of its
 		// own, set up before its stdout's copier, which tags what it
 		// reads with this spawn.
-		r, err := s.listenerSpawning(p)
-		if err != nil {
+		// Not r, err :=, which would shadow the result the deferred
+		// listenerGone tests: a later failure would leave the stdin open.
+		var r *os.File
+		if r, err = s.listenerSpawning(p); err != nil {
 			return 0, textf.Errorf("couldn't set up stdin: %v", err)
 		}
 		defer r.Close()
