@@ -356,19 +356,17 @@ func (l *logFile) Reopen() error {
 	if l.std {
 		return nil // without the lock: a Write may be stuck on a full pipe
 	}
-	var err error
-	l.whenFree(func() string {
+	return l.whenFree(func() (string, error) {
 		if l.closed {
-			return ""
+			return "", nil
 		}
 		l.closeDir() // the directory may have been replaced too
 		if oerr := l.open(0); oerr != nil {
-			err = textf.Errorf("reopen log file %q: %w", l.path, oerr)
-			return err.Error()
+			err := textf.Errorf("reopen log file %q: %w", l.path, oerr)
+			return err.Error(), err
 		}
-		return ""
+		return "", nil
 	})
-	return err
 }
 
 // Close closes the file; later Writes return os.ErrClosed. Closing a
@@ -379,10 +377,9 @@ func (l *logFile) Close() error {
 	if l.std {
 		return nil
 	}
-	var err error
-	l.whenFree(func() string {
+	return l.whenFree(func() (msg string, err error) {
 		if l.closed {
-			return ""
+			return "", nil
 		}
 		l.closed = true
 		l.closeDir()
@@ -391,33 +388,35 @@ func (l *logFile) Close() error {
 			l.f = nil
 		}
 		if l.dropping && l.dropped > 0 {
-			return l.droppedMsg("closed ")
+			msg = l.droppedMsg("closed ")
 		}
-		return ""
+		return msg, err
 	})
-	return err
 }
 
-// whenFree runs fn with l.mu held, then gives what it returns (if not
-// empty) to warn without it: at once when no Write holds l.mu, else from a
-// goroutine once it is free, so that the caller never waits on a stuck
-// Write.
-func (l *logFile) whenFree(fn func() string) {
-	run := func() {
-		msg := fn()
+// whenFree runs fn with l.mu held, then gives the message it returns (if
+// not empty) to warn without it: at once when no Write holds l.mu, else
+// from a goroutine once it is free, so that the caller never waits on a
+// stuck Write. It returns fn's error when fn ran at once, else nil: fn
+// returns it rather than setting a variable of the caller's, which the
+// goroutine would write after the caller had read it (a data race).
+func (l *logFile) whenFree(fn func() (string, error)) error {
+	run := func() error {
+		msg, err := fn()
 		l.mu.Unlock()
 		if msg != "" && l.warn != nil {
 			l.warn(msg)
 		}
+		return err
 	}
 	if l.mu.TryLock() {
-		run()
-		return
+		return run()
 	}
 	go func() {
 		l.mu.Lock()
 		run()
 	}()
+	return nil
 }
 
 // droppedMsg ends a streak of dropped output: what, the path, the count.
