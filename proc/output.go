@@ -354,6 +354,8 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 			return nil, nil, nil, err
 		}
 	}
+	p.spawns++
+	p.spawnPipes = 0 // an earlier spawn's are its own (leDrained's gen)
 	open := func(t target, channel string) (*os.File, error) {
 		// toLoop is what the loop gets of each chunk as read, if
 		// anything: the copier calls it before it writes the chunk out,
@@ -409,8 +411,9 @@ func (o *outputs) childFiles(p *process) (stdout, stderr *os.File, closeAfter []
 		}
 		o.s.openDrains++
 		p.openPipes++
-		events := o.s.events
-		startCopier(r, t.sink, t.prefix, strip, debug, func() { events <- loopEvent{kind: leDrained, p: p} })
+		p.spawnPipes++
+		events, spawn := o.s.events, p.spawns
+		startCopier(r, t.sink, t.prefix, strip, debug, func() { events <- loopEvent{kind: leDrained, p: p, gen: spawn} })
 		closeAfter = append(closeAfter, w)
 		return w, nil
 	}

@@ -110,11 +110,16 @@ type process struct {
 
 	out *streams // the process's output, set up once
 
-	// openPipes counts this process's output pipes not yet drained. An exit
-	// is reported only once they are (or after drainWait), so the program's
-	// last lines are written before its "exited:" line and before gosinit
-	// moves on.
+	// openPipes counts this process's output pipes not yet drained, of
+	// every spawn (its log files are released once none is left);
+	// spawnPipes those of the current spawn, the spawns-th.
+	// An exit is reported only once the spawn's are drained (or after
+	// drainWait), so the program's last lines are written before its
+	// "exited:" line and before gosinit moves on; a pipe an earlier spawn's
+	// daemonized child still holds does not hold up every later exit.
 	openPipes   int
+	spawnPipes  int
+	spawns      int
 	pendingExit *facts
 
 	// removed: a reload dropped or changed its group; it is stopped and
@@ -664,10 +669,13 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		s.openDrains--
 		if e.p != nil {
 			e.p.openPipes--
-			if e.p.openPipes <= 0 {
-				s.exitNow(e.p)
-				s.forget(e.p)
+			if e.gen == e.p.spawns {
+				e.p.spawnPipes--
 			}
+			if e.p.spawnPipes <= 0 {
+				s.exitNow(e.p)
+			}
+			s.forget(e.p)
 		}
 		if s.sweeping {
 			s.maybeFinish()
@@ -906,7 +914,7 @@ func (s *Supervisor) reap() {
 		// During shutdown nothing waits on this exit's order in the log,
 		// and every pipe is drained before gosinit exits anyway: a stop is
 		// not held up by a grandchild that keeps the pipe open.
-		if p.openPipes > 0 && !s.shutdown {
+		if p.spawnPipes > 0 && !s.shutdown {
 			time.AfterFunc(drainWait, func() { s.events <- loopEvent{kind: leDrainWait, p: p, pending: pending} })
 			return
 		}
