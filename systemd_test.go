@@ -11,6 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// notifySocket is a datagram socket of the test's, as systemd's
+// NOTIFY_SOCKET, closed at the test's end.
+func notifySocket(t *testing.T) (string, *net.UnixConn) {
+	sockPath := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return sockPath, conn
+}
+
 // TestSystemdNotify runs gosinit -c with NOTIFY_SOCKET pointing at a
 // datagram socket of the test, as systemd's Type=notify does: READY=1 once
 // every autostart program is RUNNING, STATUS= counts, RELOADING=1 then
@@ -18,12 +30,7 @@ import (
 // passed on to the programs.
 func TestSystemdNotify(t *testing.T) {
 	needRoot(t)
-	sockPath := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	sockPath, conn := notifySocket(t)
 	msgs := make(chan string, 64)
 	go func() {
 		buf := make([]byte, 4096)
@@ -115,12 +122,7 @@ func writeFile(t *testing.T, path, text string) {
 // web is still within its startsecs.
 func TestSystemdNotifyReloadWhileStarting(t *testing.T) {
 	needRoot(t)
-	sockPath := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	sockPath, conn := notifySocket(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.conf")
 	writeFile(t, path, strings.ReplaceAll(base+`
