@@ -120,19 +120,22 @@ func appendLogTime(b []byte, t time.Time) []byte {
 		b = append(b, '-')
 		year = -year
 	}
-	if year < 1e4 {
-		b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	if year >= 1e4 { // all its digits, as Format
+		b = strconv.AppendInt(b, int64(year/100), 10)
 	} else {
-		b = strconv.AppendInt(b, int64(year), 10)
+		b = twoDigits(b, year/100)
+	}
+	b = twoDigits(b, year%100)
+	for i, n := range [...]int{int(month), day, hour, minute, sec} {
+		b = twoDigits(append(b, "-- ::"[i]), n)
 	}
 	ms := t.Nanosecond() / 1e6
-	return append(b,
-		'-', byte('0'+month/10), byte('0'+month%10),
-		'-', byte('0'+day/10), byte('0'+day%10),
-		' ', byte('0'+hour/10), byte('0'+hour%10),
-		':', byte('0'+minute/10), byte('0'+minute%10),
-		':', byte('0'+sec/10), byte('0'+sec%10),
-		',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return twoDigits(append(b, ',', byte('0'+ms/100)), ms%100)
+}
+
+// twoDigits appends n, 0 to 99, as two digits.
+func twoDigits(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // end finishes the line begin started and writes it. l.mu is held.
