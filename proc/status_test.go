@@ -3,6 +3,7 @@ package proc
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // America/New_York even where the system has no zoneinfo
@@ -101,5 +102,30 @@ func TestStopStamp(t *testing.T) {
 				check(time.Unix(sec, 0))
 			}
 		})
+	}
+}
+
+// TestLoopSurvivesIdleWork: a panic in the work the loop does once idle
+// (the status write, the settle) is logged and survived, as a panic in an
+// event's handling is: PID 1 must not die of it. A process without its
+// configuration makes writeStatus panic.
+func TestLoopSurvivesIdleWork(t *testing.T) {
+	var log strings.Builder
+	s := &Supervisor{now: time.Now, started: time.Now(), log: newLogger(config.LevelCritical, &log)}
+	s.statusPath = filepath.Join(t.TempDir(), "status.json")
+	s.procs = []*process{{m: machine{state: Running}}}
+	s.events = make(chan loopEvent, 1)
+	s.sweeping, s.childless = true, true // the next drained pipe ends the loop
+	s.dirty = true
+	done := make(chan struct{})
+	go func() { s.loop(); close(done) }()
+	s.events <- loopEvent{kind: leDrained} // handled once the idle work is over
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the loop did not end")
+	}
+	if !strings.Contains(log.String(), "internal error (survived)") {
+		t.Errorf("no survived panic logged:\n%s", log.String())
 	}
 }

@@ -496,17 +496,24 @@ func (s *Supervisor) begin() error {
 	return nil
 }
 
+// idleWork is what the loop does once nothing is pending: the status
+// file, and the settle after a start or a reload. It runs inside survive,
+// as every event's handling does: PID 1 must not die of it.
+func (s *Supervisor) idleWork() {
+	if s.dirty {
+		s.writeStatus()
+	}
+	if s.settling {
+		s.settling = false
+		s.settle()
+	}
+}
+
 // loop is the owner loop. It returns when everything is over.
 func (s *Supervisor) loop() {
 	for !s.sweepDone {
 		if len(s.events) == 0 && len(s.opts.Signals) == 0 {
-			if s.dirty {
-				s.writeStatus()
-			}
-			if s.settling {
-				s.settling = false
-				s.settle()
-			}
+			s.survive(s.idleWork)
 		}
 		select {
 		case sig := <-s.opts.Signals:
@@ -515,9 +522,7 @@ func (s *Supervisor) loop() {
 			s.survive(func() { s.onEvent(e) })
 		}
 	}
-	if s.dirty {
-		s.writeStatus()
-	}
+	s.survive(s.idleWork) // the last status
 	s.closeIdleSockets(true)
 	if s.outputs != nil {
 		s.outputs.close()
