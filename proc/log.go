@@ -83,8 +83,8 @@ func (l *logger) logf(level config.Level, format string, args ...any) {
 
 // debugOutput logs a chunk of a program's output at debug level, as
 // supervisord does: "'web' stdout output:" and the chunk on the next
-// lines. The chunk is appended as it is: through textf's %s it would be
-// copied twice.
+// lines, as eventText gives it (a chunk that is not UTF-8 becomes
+// "Undecodable: b'...'", never raw bytes in the activity log).
 func (l *logger) debugOutput(name, channel string, data []byte) {
 	if !l.enabled(config.LevelDebug) {
 		return
@@ -92,12 +92,7 @@ func (l *logger) debugOutput(name, channel string, data []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.begin(config.LevelDebug)
-	b = append(b, '\'')
-	b = append(b, name...)
-	b = append(b, "' "...)
-	b = append(b, channel...)
-	b = append(b, " output:\n"...)
-	b = append(b, data...)
+	b = append(b, "'"+name+"' "+channel+" output:\n"+eventText(data)...)
 	l.end(b)
 }
 

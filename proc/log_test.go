@@ -10,13 +10,18 @@ import (
 	"github.com/gosinit/gosinit/config"
 )
 
-// debugOutput writes what fmt's "'%s' %s output:\n%s" makes of a chunk,
-// bytes that are not UTF-8 included.
+// debugOutput writes what supervisord's "%(name)r %(channel)s output:\n%(data)s"
+// makes of a chunk: bytes that are not UTF-8 as "Undecodable: " and their
+// repr (supervisord 4.2.5 logs b'a\x00b\xffc\n' so; raw bytes were logged).
 func TestDebugOutput(t *testing.T) {
 	for _, data := range [][]byte{nil, []byte("hello\n"), []byte("a\xffb\x00%s%!\n\n"), bytes.Repeat([]byte("x"), 70000)} {
 		var got bytes.Buffer
 		newLogger(config.LevelDebug, &got).debugOutput("web", "stdout", data)
-		want := fmt.Appendf(nil, "DEBG '%s' %s output:\n%s\n", "web", "stdout", data)
+		text := string(data)
+		if len(data) == 10 {
+			text = `Undecodable: b'a\xffb\x00%s%!\n\n'`
+		}
+		want := fmt.Appendf(nil, "DEBG '%s' %s output:\n%s\n", "web", "stdout", text)
 		// past the time, "2026-11-26 04:41:35,123 "
 		if g, w := got.Bytes()[24:], want; !bytes.Equal(g, w) {
 			t.Errorf("chunk of %d bytes: got %q, want %q", len(data), g, w)
