@@ -1394,6 +1394,10 @@ redirect_stderr=true
 				if got := waitFileContent(path, content, 5*time.Second); got != content {
 					t.Errorf("%s = %q, want %q", path, got, content)
 				}
+				// supervisord's mkstemp: 0600, not 0644
+				if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v (%v), want 0600 as supervisord's", path, fi.Mode(), err)
+				}
 			}
 			for _, n := range old {
 				_, err := os.Stat(filepath.Join(logs, n))

@@ -21,7 +21,7 @@ package proc
 // PATH.2, PATH becomes PATH.1 and a new, empty PATH is opened; with backups=0
 // PATH is truncated in place instead; maxbytes=0 never rotates. Copies beyond
 // backups left by an earlier configuration are left alone, as supervisord
-// does. Files are created 0644 minus the umask.
+// does. Files are created 0644 minus the umask (an AUTO file, 0600).
 //
 // Nothing is buffered in user space: each Write is one write(2) (or a few if
 // the kernel takes part of it) and does not allocate.
@@ -47,7 +47,8 @@ import (
 // its writes wait for room instead of failing with EAGAIN.
 const logFileFlags = os.O_WRONLY | os.O_APPEND | os.O_CREATE | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK
 
-// logFileMode is the mode new log files get before the umask. Never
+// logFileMode is the mode new log files get before the umask (but the
+// first file of an AUTO log: 0600, as supervisord's mkstemp). Never
 // world-writable.
 const logFileMode = 0o644
 
@@ -69,6 +70,7 @@ type logFile struct {
 	maxbytes int64    // rotate at this size; 0 = never
 	rotateAt int64    // maxbytes, or 0 while the file is not a regular file
 	backups  int      // rotated copies to keep; 0 = truncate in place
+	mode     uint32   // the next file created gets it (before the umask)
 	size     int64    // bytes in the file, as far as this handle knows
 	closed   bool
 	dir      int  // the directory, opened by openDir, when dirOK
@@ -123,11 +125,11 @@ func (l *logFile) open(extra int) error {
 	}
 	base := filepath.Base(l.path)
 	umaskMu.RLock()
-	fd, err := unix.Openat(l.dir, base, logFileFlags|extra, logFileMode)
+	fd, err := unix.Openat(l.dir, base, logFileFlags|extra, l.mode)
 	if err == unix.ELOOP && trustedLink(l.dir, base) {
 		// A link only we could have made (docker images link
 		// /var/log/x.log to /dev/stdout): follow it.
-		fd, err = unix.Openat(l.dir, base, logFileFlags&^unix.O_NOFOLLOW|extra, logFileMode)
+		fd, err = unix.Openat(l.dir, base, logFileFlags&^unix.O_NOFOLLOW|extra, l.mode)
 	}
 	umaskMu.RUnlock()
 	var f *os.File
@@ -169,6 +171,7 @@ func (l *logFile) open(extra int) error {
 	}
 	l.f = f
 	l.size = fi.Size()
+	l.mode = logFileMode
 	return nil
 }
 
@@ -323,7 +326,7 @@ func (l *logFile) rotate() {
 func newLogFile(path string, maxbytes int64, backups int, warn func(msg string)) *logFile {
 	// supervisord takes negatives as written: maxbytes never rotates,
 	// backups truncates; so do 0 and 0.
-	return &logFile{path: path, maxbytes: max(maxbytes, 0), backups: max(backups, 0), warn: warn}
+	return &logFile{path: path, maxbytes: max(maxbytes, 0), backups: max(backups, 0), mode: logFileMode, warn: warn}
 }
 
 // prepare opens the file if it is not open yet, reporting a failure as a

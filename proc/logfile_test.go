@@ -387,6 +387,28 @@ func TestLogFileMode(t *testing.T) {
 	}
 }
 
+// An AUTO file is created 0600, as supervisord's mkstemp makes it; the
+// file a rotation opens after it gets 0644, as supervisord's handler's.
+func TestLogFileModeAuto(t *testing.T) {
+	old := unix.Umask(0o022)
+	defer unix.Umask(old)
+	path := filepath.Join(t.TempDir(), "p-stdout---supervisor-abcdefgh.log")
+	l := newLogFile(path, 100, 1, nil)
+	l.mode = 0o600 // as outputs.baseTarget sets it for AUTO
+	defer l.Close()
+	l.prepare()
+	l.Write(pattern(150)) // rotates
+	for name, want := range map[string]os.FileMode{path + ".1": 0o600, path: 0o644} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s mode = %04o, want %04o", filepath.Base(name), got, want)
+		}
+	}
+}
+
 // A FIFO at the log path: open must not block without a reader, and a FIFO
 // is never rotated.
 func TestLogFileFIFO(t *testing.T) {

@@ -275,6 +275,12 @@ func (o *outputs) baseTarget(p *process, spec config.LogSpec, channel string) (t
 		return t, nil
 	}
 	lf := newLogFile(path, spec.Maxbytes, spec.Backups, func(msg string) { o.s.log.warnf("%s", msg) })
+	if spec.Auto {
+		// supervisord makes it with mkstemp: 0600, whatever the umask.
+		// The files a rotation or a SIGUSR2 creates later are 0644, as
+		// its handler's are.
+		lf.mode = 0o600
+	}
 	o.files[path] = lf
 	// Opened by the opener goroutine, one file after another: the owner
 	// loop never waits on the file system to spawn a program, and parallel
