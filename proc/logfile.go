@@ -187,8 +187,11 @@ func (l *logFile) Write(p []byte) (int, error) {
 	}
 	var err error
 	if l.f == nil {
-		// The open after a rotation failed: try again, appending.
+		// The open after a rotation failed: try again, appending. A
+		// directory removed meanwhile takes no new file: look it up by
+		// its path again next time, so that one made anew is used.
 		if oerr := l.open(0); oerr != nil {
+			l.closeDir()
 			err = textf.Errorf("open %q: %w", l.path, oerr)
 		}
 	}

@@ -387,6 +387,30 @@ func TestLogFileMode(t *testing.T) {
 	}
 }
 
+// The log directory removed at run time: a rotation cannot open a new file
+// and output is dropped; once the directory is made again, writing resumes
+// there, by itself (it kept trying the removed directory for ever).
+func TestLogFileDirectoryRemade(t *testing.T) {
+	var w warnings
+	dir := filepath.Join(t.TempDir(), "logs")
+	os.Mkdir(dir, 0o755)
+	path := filepath.Join(dir, "x.log")
+	l, err := openLogFile(path, 10, 1, w.warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	os.RemoveAll(dir)
+	l.Write([]byte("0123456789ab\n")) // rotates: no new file can be opened
+	l.Write([]byte("lost\n"))
+	os.Mkdir(dir, 0o755)
+	l.Write([]byte("back\n"))
+	l.notified.Wait()
+	if got, err := os.ReadFile(path); string(got) != "back\n" {
+		t.Errorf("%s = %q (%v), want %q; warnings %q", path, got, err, "back\n", w.list())
+	}
+}
+
 // An AUTO file is created 0600, as supervisord's mkstemp makes it; the
 // file a rotation opens after it gets 0644, as supervisord's handler's.
 func TestLogFileModeAuto(t *testing.T) {
