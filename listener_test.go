@@ -506,6 +506,55 @@ startsecs=0
 	r.stop(t)
 }
 
+// At start supervisord makes the groups in priority order, and a pool
+// subscribes when it is made: it hears PROCESS_GROUP_ADDED for its own
+// group and those after it, never for the ones before, and those get no
+// serial when no pool hears them (as supervisord 4.2.5 sends them).
+func TestEventListenerGroupAddedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	early, late := filepath.Join(dir, "early"), filepath.Join(dir, "late")
+	prog := "command=/bin/sleep 1000\nstartsecs=0\n"
+	r := startConf(t, base+`
+[program:lo]
+priority=-5
+`+prog+`
+[program:p]
+priority=-1
+`+prog+`
+[program:q]
+`+prog+`
+[eventlistener:L]
+events=PROCESS_GROUP_ADDED
+command=`+listenerCmd(early)+`
+startsecs=0
+
+[eventlistener:M]
+events=PROCESS_GROUP_ADDED
+priority=500
+command=`+listenerCmd(late)+`
+startsecs=0
+`)
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{early, []string{"L 0 0", "p 1 1", "M 2 2", "q 3 3"}},
+		{late, []string{"M 2 0", "q 3 1"}},
+	} {
+		evs := waitEvents(t, c.file, 10*time.Second, "PROCESS_GROUP_ADDED of q", r.alive, func(evs []listenerEvent) bool {
+			return hasEvent(evs, "PROCESS_GROUP_ADDED", "groupname:q")
+		})
+		var got []string
+		for _, e := range evs {
+			got = append(got, strings.TrimSuffix(strings.TrimPrefix(e.payload, "groupname:"), `\n`)+" "+e.header["serial"]+" "+e.header["poolserial"])
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got (group serial poolserial) %q, want %q", filepath.Base(c.file), got, c.want)
+		}
+	}
+	r.stop(t)
+}
+
 // Listeners in public images read supervisord's default pidfile,
 // supervisord.pid in its working directory. With a listener configured
 // and no pidfile=, gosinit writes it there too (and removes it at exit).

@@ -145,14 +145,11 @@ func poolNamed(pools []*pool, name string) *pool {
 
 // emit sends an event to every pool subscribed to its type.
 func (s *Supervisor) emit(name, payload string) {
-	if len(s.pools) == 0 {
-		return
-	}
 	if s.shutdown && strings.HasPrefix(name, "PROCESS_STATE_") {
 		return
 	}
 	serial := -1
-	for _, pl := range s.pools {
+	for _, pl := range s.pools[:len(s.pools)-s.deaf] {
 		if !pl.subs[name] {
 			continue
 		}
@@ -169,10 +166,8 @@ func (s *Supervisor) emit(name, payload string) {
 // emitState sends PROCESS_STATE_<to> for p, with supervisord's payload:
 // processname, groupname, from_state, then tries (STARTING, BACKOFF),
 // expected and pid (EXITED) or pid (RUNNING, STOPPING, STOPPED).
+// Only stateEvents calls it, once it has seen a pool.
 func (s *Supervisor) emitState(p *process, from, to State, backoff, pid int, expected bool) {
-	if len(s.pools) == 0 {
-		return
-	}
 	payload := "processname:" + p.cfg.Name + " groupname:" + p.cfg.Group + " from_state:" + from.String()
 	switch to {
 	case Starting, Backoff:

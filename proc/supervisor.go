@@ -216,9 +216,14 @@ type Supervisor struct {
 	lastNotify     string
 
 	// event listeners (listener.go)
-	pools         []*pool // in group order
-	eventSerial   int     // the last event serial given
-	listenerSeq   int     // spawns of listeners, to tell their output apart
+	pools       []*pool // in group order
+	eventSerial int     // the last event serial given
+	// deaf: how many pools (the last ones) get no events yet. supervisord
+	// makes each pool, which subscribes it, just before it announces the
+	// pool's group: at start a pool hears of its own group and of those
+	// after it, not of those before.
+	deaf          int
+	listenerSeq   int // spawns of listeners, to tell their output apart
 	tickArmed     [len(tickPeriods)]bool
 	reloadRemoved []string // groups a reload removes: PROCESS_GROUP_REMOVED once gone
 	reloadChanged []string // groups a reload changes: REMOVED and ADDED once they are back
@@ -476,7 +481,11 @@ func (s *Supervisor) begin() error {
 		s.settling = true
 		return nil
 	}
+	s.deaf = len(s.pools)
 	for _, g := range s.cfg.Groups {
+		if g.BufferSize > 0 { // an eventlistener
+			s.deaf--
+		}
 		s.emit("PROCESS_GROUP_ADDED", "groupname:"+g.Name+"\n")
 	}
 	s.emit("SUPERVISOR_STATE_CHANGE_RUNNING", "")
