@@ -312,3 +312,34 @@ func TestSignalGosinitRechecks(t *testing.T) {
 		t.Error("the pidfd's process did not get SIGTERM")
 	}
 }
+
+// TestCtlNoGosinitExitCodes: with no gosinit running, supervisorctl's
+// status exits 4, but its pid, tail, maintail and signal exit 7
+// (LSBInitExitStatuses.NOT_RUNNING from upcheck), as Debian's 4.2.5 does
+// when supervisord's socket does not exist.
+func TestCtlNoGosinitExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "s.conf")
+	ini := "[gosinit]\nstatus_file = " + filepath.Join(dir, "st", "none.json") + "\n[program:a]\ncommand = sleep 1\n"
+	if err := os.WriteFile(conf, []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"status"}, 4},
+		{[]string{"status", "a"}, 4},
+		{[]string{"pid"}, 7},
+		{[]string{"pid", "a"}, 7},
+		{[]string{"tail", "a"}, 7},
+		{[]string{"maintail"}, 7},
+		{[]string{"signal", "HUP", "a"}, 7},
+		{[]string{"status"}, 4}, // again, after the others
+	} {
+		_, errs, code := runCmd(runCtl, append([]string{"-c", conf}, tt.args...)...)
+		if code != tt.code || !strings.Contains(errs, "no gosinit is running") {
+			t.Errorf("supervisorctl %v with no gosinit: exit %d, %q; want exit %d", tt.args, code, errs, tt.code)
+		}
+	}
+}
