@@ -245,6 +245,9 @@ type Signal unix.Signal
 // Umask is a file mode creation mask; it prints as 3-digit octal ("022").
 type Umask uint32
 
+// String is not inlined: inlined, it costs text at each of its callers.
+//
+//go:noinline
 func (u Umask) String() string { return textf.Sprintf("%03o", uint32(u)) }
 
 // Level is an activity log level, supervisord's words.

@@ -73,6 +73,9 @@ func unknownName(name string, v vars) error {
 	return &expandError{msg: textf.Sprintf("%%(%s)s: unknown name (available: %s, and ENV_X for each environment variable X)", name, strings.Join(v.names(), ", "))}
 }
 
+// badFormat is not inlined: it has nine call sites (issue 2's size).
+//
+//go:noinline
 func badFormat(format string, a ...any) error {
 	return &expandError{msg: "bad % format: " + textf.Sprintf(format, a...), percent: true}
 }

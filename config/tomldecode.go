@@ -159,6 +159,9 @@ func (p *tomlParser) errf(format string, args ...any) error {
 	return errAt(p.line, format, args...)
 }
 
+// errAt is not inlined: it has seven call sites (issue 2's size).
+//
+//go:noinline
 func errAt(line int, format string, args ...any) error {
 	return &tomlError{line, textf.Sprintf(format, args...)}
 }

@@ -426,6 +426,9 @@ func (l *logFile) whenFree(fn func() (string, error)) error {
 }
 
 // droppedMsg ends a streak of dropped output: what, the path, the count.
+// Not inlined: it has two call sites (issue 2's size).
+//
+//go:noinline
 func (l *logFile) droppedMsg(what string) string {
 	return textf.Sprintf("%s%q after dropping %d bytes", what, l.path, l.dropped)
 }

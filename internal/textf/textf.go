@@ -39,6 +39,10 @@ import (
 )
 
 // Sprintf formats according to format, as fmt.Sprintf.
+// Not inlined: inlined at its 30 call sites, the buffer and the string
+// conversion were copied into each.
+//
+//go:noinline
 func Sprintf(format string, a ...any) string {
 	p := printer{buf: make([]byte, 0, len(format)+32)}
 	p.printf(format, a)
