@@ -355,10 +355,18 @@ func typed[T any](l *loader, s *section, key string, def T, v vars, parse func(s
 	}
 	x, err := parse(val)
 	if err != nil {
-		l.errorf(at, s.name, key, "%v", err)
+		l.badValue(at, s, key, err)
 		return def, at, false
 	}
 	return x, at, true
+}
+
+// badValue reports a value typed could not parse. Not inlined: typed has
+// six instantiations, each with its own copy otherwise.
+//
+//go:noinline
+func (l *loader) badValue(at Pos, s *section, key string, err error) {
+	l.errorf(at, s.name, key, "%v", err)
 }
 
 // negative warns about a negative startsecs, startretries, stopwaitsecs or
