@@ -197,11 +197,11 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 	code := 0
 	switch {
 	case len(names) == 0:
-		b.WriteString(strconv.Itoa(st.Pid) + "\n")
+		b.WriteString(itoa(st.Pid) + "\n")
 	case slices.Contains(names, "all"): // supervisorctl's 'all' in names
 		all, _ := selectProcesses(st.Processes, nil) // supervisorctl's order
 		for _, p := range all {
-			b.WriteString(strconv.Itoa(p.Pid) + "\n")
+			b.WriteString(itoa(p.Pid) + "\n")
 		}
 	default:
 		for _, n := range names {
@@ -210,7 +210,7 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 			for _, p := range st.Processes {
 				if p.Group == group && p.Name == name {
 					found = true
-					b.WriteString(strconv.Itoa(p.Pid) + "\n")
+					b.WriteString(itoa(p.Pid) + "\n")
 					if p.Pid == 0 {
 						code = ctlNotRunning
 					}
@@ -353,7 +353,7 @@ func signalChild(p proc.ProcessStatus, parent int, owner uint32, sig unix.Signal
 	if ppid == "" {
 		return textf.Errorf("pid %d is gone", p.Pid)
 	}
-	if ppid != strconv.Itoa(parent) {
+	if ppid != itoa(parent) {
 		return textf.Errorf("pid %d is no longer gosinit's child", p.Pid)
 	}
 	if ok && !sameSecond(started, p.Start) {
@@ -371,7 +371,7 @@ func signalChild(p proc.ProcessStatus, parent int, owner uint32, sig unix.Signal
 // procStart reads /proc/PID/stat: the parent's pid ("" when the process
 // is gone) and, when ok, its start time in unix seconds.
 func procStart(pid int) (ppid string, start int64, ok bool) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	stat, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
 	// After "(comm)": state, ppid, ... starttime is the 20th field.
 	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
 	if err != nil || len(f) < 20 {

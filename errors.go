@@ -25,5 +25,11 @@ func (e *exitStatus) Error() string {
 	if e.msg != "" {
 		return e.msg
 	}
-	return "exit status " + strconv.Itoa(e.code)
+	return "exit status " + itoa(e.code)
 }
+
+// itoa is strconv.Itoa, not inlined: inlined, its fast path for small
+// numbers was copied into each of its nine call sites (issue 2's size).
+//
+//go:noinline
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -23,7 +23,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -176,7 +175,7 @@ func statusFilePath(flagPath string) (path, other string) {
 			// When PID 1 is not gosinit, anyone may have made its
 			// user's directory: only one of that user's, not a link.
 			uid := st.Uid
-			d := filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(uid)))
+			d := filepath.Join(os.TempDir(), "gosinit-"+itoa(int(uid)))
 			if unix.Lstat(d, &st) == nil && st.Uid == uid && st.Mode&unix.S_IFMT == unix.S_IFDIR && fileExists(d+"/status.json") {
 				return d + "/status.json", defaultStatusFile
 			}
@@ -207,7 +206,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 func trusted(path string, st *proc.Status) error {
 	me := uint32(os.Getuid())
 	other := st.Owner != 0 && st.Owner != me
-	if other && path == filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(int(me)), "status.json") {
+	if other && path == filepath.Join(os.TempDir(), "gosinit-"+itoa(int(me)), "status.json") {
 		return textf.Errorf("status file %s belongs to uid %d, not to you", path, st.Owner)
 	}
 	real, err := filepath.EvalSymlinks(path)
@@ -264,7 +263,7 @@ func ownedBy(pid int, owner uint32) error {
 		return nil
 	}
 	var st unix.Stat_t
-	if err := unix.Stat("/proc/"+strconv.Itoa(pid), &st); err != nil || st.Uid != owner {
+	if err := unix.Stat("/proc/"+itoa(pid), &st); err != nil || st.Uid != owner {
 		return textf.Errorf("pid %d is not a process of uid %d, who wrote it", pid, owner)
 	}
 	return nil
@@ -320,7 +319,7 @@ func checkGosinit(pid int, started int64, owner uint32, toSignal bool) error {
 		return textf.Errorf("pid %d is gone", pid)
 	}
 	eperm := err == unix.EPERM
-	procDir := "/proc/" + strconv.Itoa(pid)
+	procDir := "/proc/" + itoa(pid)
 	cmdline, err := os.ReadFile(procDir + "/cmdline")
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat("/proc/self"); err != nil || eperm {

@@ -32,7 +32,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -291,9 +290,9 @@ func (l *logFile) rotate() {
 		for i := l.backups; i >= 1; i-- {
 			src := base
 			if i > 1 {
-				src += "." + strconv.Itoa(i-1)
+				src += "." + itoa(i-1)
 			}
-			dst := base + "." + strconv.Itoa(i)
+			dst := base + "." + itoa(i)
 			if err := unix.Renameat(l.dir, src, l.dir, dst); err != nil && err != unix.ENOENT {
 				fail(textf.Errorf("rename %s %s: %w", src, dst, err))
 				return

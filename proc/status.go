@@ -23,7 +23,7 @@ func FallbackStatusFile() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "gosinit", "status.json")
 	}
-	return filepath.Join(os.TempDir(), "gosinit-"+strconv.Itoa(os.Getuid()), "status.json")
+	return filepath.Join(os.TempDir(), "gosinit-"+itoa(os.Getuid()), "status.json")
 }
 
 // Status is the content of the status file. PID 1 writes it after every
@@ -163,7 +163,7 @@ func writeStatus(path string, s *Status, buf []byte) ([]byte, error) {
 // reader could see a torn file), and a planted name is never followed.
 // It is made 0644 whatever the umask: readers of every user need it.
 func replaceFile(path string, b []byte) error {
-	tmp := path + "." + strconv.Itoa(os.Getpid()) + "." + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + ".tmp"
+	tmp := path + "." + itoa(os.Getpid()) + "." + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o644)
 	if err == nil {
 		_, err = f.Write(b)
