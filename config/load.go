@@ -532,7 +532,7 @@ func (l *loader) supervisord() Supervisord {
 		s.keys[o.Key] = &entry{key: o.Key, value: replaceAll(o.Value, "%", "%%"),
 			pos: Pos{File: "command line (" + o.Flag + ")"}}
 	}
-	v := scope{{"here": l.here}, l.osVars}
+	var v vars = scope{{"here": l.here}, l.osVars}
 	var sv Supervisord
 	minfds, _, _ := typed(l, s, "minfds", 1024, v, nonNegative(parseInt))
 	minprocs, _, _ := typed(l, s, "minprocs", 200, v, nonNegative(parseInt))
@@ -583,8 +583,8 @@ func (l *loader) supervisord() Supervisord {
 	// host_node_name, ENV_*). A literal % is therefore written %%%% there.
 	// (4.4.0.dev0 expands it once; Debian's 4.2.5 is our referee.)
 	sv.Environment = map[string]string{}
-	first := scope{{"here": l.here}, l.osVars}
-	second := scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
+	var first vars = scope{{"here": l.here}, l.osVars}
+	var second vars = scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
 	if pairs, ok := l.environment(s, first, second); ok {
 		for _, p := range pairs {
 			sv.Environment[p.Key] = p.Value
@@ -612,7 +612,7 @@ func (l *loader) gosinit() Gosinit {
 	if s == nil {
 		return g
 	}
-	v := scope{{"here": l.here}, l.svVars, l.osVars}
+	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
 	g.StatusFile, _, _ = typed(l, s, "status_file", "", v, asString)
 	if _, raw, ok := l.lookup(s, "stdout_prefix"); ok {
 		g.StdoutPrefix, g.stdoutPrefixPos = raw, l.keyPos(s, "stdout_prefix")
@@ -682,7 +682,7 @@ func (l *loader) groups(g *Gosinit) []*Group {
 	out := []*Group{}
 	inGroup := map[string]string{} // program section -> group that took it
 	from := map[*Group]*section{}  // the section each group comes from
-	v := scope{{"here": l.here}, l.svVars, l.osVars}
+	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
 	for _, s := range l.doc.sections {
 		rest, ok := strings.CutPrefix(s.name, "group:")
 		if !ok {
@@ -790,7 +790,7 @@ func (l *loader) fcgiGroup(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	v := scope{{"here": l.here, "program_name": name}, l.svVars, l.osVars}
+	var v vars = scope{{"here": l.here, "program_name": name}, l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "fcgi-program"}
 	grp.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
 	sock := &Socket{Mode: 0o700}
@@ -881,7 +881,7 @@ func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	v := scope{{"here": l.here}, l.svVars, l.osVars}
+	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "eventlistener", ResultHandler: DefaultResultHandler}
 	grp.Priority, _, _ = typed(l, s, "priority", -1, v, parseInt)
 	var at Pos
@@ -981,7 +981,7 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	}
 	common := map[string]any{"here": l.here, "program_name": name,
 		"host_node_name": l.env.Hostname, "group_name": groupName}
-	v := scope{common, l.svVars, l.osVars}
+	var v vars = scope{common, l.svVars, l.osVars}
 
 	var p Process // the settings every process shares
 	p.Group, p.Program, p.Pos = groupName, name, s.pos
@@ -1064,7 +1064,7 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	progEnv := map[string]any{}
 	var procs []*Process
 	for num := numprocsStart; num < numprocsStart+numprocs; num++ {
-		pv := scope{{"process_num": num, "numprocs": numprocs}, common, progEnv, l.svVars, l.osVars}
+		var pv vars = scope{{"process_num": num, "numprocs": numprocs}, common, progEnv, l.svVars, l.osVars}
 		for k := range progEnv {
 			if _, ok := l.svVars[k]; ok {
 				delete(progEnv, k)
