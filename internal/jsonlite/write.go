@@ -260,43 +260,50 @@ func Indent(dst, src []byte, prefix, indent string) []byte {
 			dst = append(dst, indent...)
 		}
 	}
+	// Each byte is appended at one place, a line break before or after it
+	// at two: newline is inlined, and each copy of it or of an append
+	// costs text (issue 2's size).
 	inString := false
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		before, after := false, false
 		if inString {
-			dst = append(dst, c)
 			if c == '\\' {
+				dst = append(dst, c)
 				i++
-				dst = append(dst, src[i])
+				c = src[i]
 			} else if c == '"' {
 				inString = false
 			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-			dst = append(dst, c)
-		case '{', '[':
-			dst = append(dst, c)
-			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
-				dst = append(dst, src[i+1])
-				i++
-				continue
+		} else {
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+					dst = append(dst, c)
+					i++
+					c = src[i]
+				} else {
+					depth++
+					after = true
+				}
+			case ',':
+				after = true
+			case ':':
+				dst = append(dst, c)
+				c = ' '
+			case '}', ']':
+				depth--
+				before = true
 			}
-			depth++
+		}
+		if before {
 			newline()
-		case ',':
-			dst = append(dst, c)
+		}
+		dst = append(dst, c)
+		if after {
 			newline()
-		case ':':
-			dst = append(dst, c, ' ')
-		case '}', ']':
-			depth--
-			newline()
-			dst = append(dst, c)
-		default:
-			dst = append(dst, c)
 		}
 	}
 	return dst
