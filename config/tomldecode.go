@@ -967,19 +967,25 @@ func floatOverflows(intPart, frac, exp string, negExp bool) bool {
 	return digits >= maxFloatMidpoint
 }
 
+// tomlDigits is the value of the decimal digits s, or -1 if s has any
+// other byte. Not inlined: parseTOMLTime calls it at 8 places (issue 2's
+// size).
+//
+//go:noinline
+func tomlDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
 // parseTOMLTime parses an offset date-time, local date-time, local date or
 // local time. On failure it says what is wrong.
 func parseTOMLTime(s string) (time.Time, string) {
-	num := func(s string) int {
-		n := 0
-		for i := 0; i < len(s); i++ {
-			if !isDigit(s[i]) {
-				return -1
-			}
-			n = n*10 + int(s[i]-'0')
-		}
-		return n
-	}
 	const syntax = "expected 1979-05-27, 07:32:00 or 1979-05-27T07:32:00 with an optional fraction and Z or offset"
 	var year, month, day int
 	loc := tomlLocalTime
@@ -988,7 +994,7 @@ func parseTOMLTime(s string) (time.Time, string) {
 		if len(s) < 10 || s[7] != '-' {
 			return time.Time{}, syntax
 		}
-		year, month, day = num(s[0:4]), num(s[5:7]), num(s[8:10])
+		year, month, day = tomlDigits(s[0:4]), tomlDigits(s[5:7]), tomlDigits(s[8:10])
 		switch {
 		case year < 0 || month < 0 || day < 0:
 			return time.Time{}, syntax
@@ -1011,13 +1017,13 @@ func parseTOMLTime(s string) (time.Time, string) {
 	if len(s) < 5 || s[2] != ':' {
 		return time.Time{}, syntax
 	}
-	hour, minute, sec, nsec := num(s[0:2]), num(s[3:5]), 0, 0
+	hour, minute, sec, nsec := tomlDigits(s[0:2]), tomlDigits(s[3:5]), 0, 0
 	s = s[5:]
 	if len(s) > 0 && s[0] == ':' {
 		if len(s) < 3 {
 			return time.Time{}, syntax
 		}
-		sec = num(s[1:3])
+		sec = tomlDigits(s[1:3])
 		s = s[3:]
 		if len(s) > 0 && s[0] == '.' {
 			n := 1
@@ -1051,7 +1057,7 @@ func parseTOMLTime(s string) (time.Time, string) {
 		case s == "Z" || s == "z":
 			loc = time.UTC
 		case len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':':
-			oh, om := num(s[1:3]), num(s[4:6])
+			oh, om := tomlDigits(s[1:3]), tomlDigits(s[4:6])
 			if oh < 0 || om < 0 {
 				return time.Time{}, syntax
 			}
