@@ -258,6 +258,9 @@ func (c *Config) SortDiags(ds []Diag) []Diag {
 // with the same name, only the first in start order runs, as supervisord
 // adds groups in that order and skips a name it already has. c itself is
 // unchanged (check --json shows every group, as supervisord reads them).
+// Not inlined: its inlined copies cost text (issue 2's size).
+//
+//go:noinline
 func (c *Config) Runnable() *Config {
 	if c == nil {
 		return nil

@@ -294,6 +294,7 @@ func (l *loader) include() {
 	}
 }
 
+//go:noinline
 func (l *loader) includeVars() vars {
 	return scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
 }

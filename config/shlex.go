@@ -88,6 +88,7 @@ func (l *lexer) getToken() (tok string, ok bool, err error) {
 	return l.readToken()
 }
 
+//go:noinline
 func (l *lexer) emit(quoted bool) bool { return len(l.token) > 0 || (l.posix && quoted) }
 
 func (l *lexer) readToken() (string, bool, error) {

@@ -134,6 +134,9 @@ func newPools(cfg *config.Config, old []*pool, keep func(name string) bool) []*p
 }
 
 // poolNamed is the pool of group name in pools, or nil.
+// Not inlined: its inlined copies cost text (issue 2's size).
+//
+//go:noinline
 func poolNamed(pools []*pool, name string) *pool {
 	for _, p := range pools {
 		if p.grp.Name == name {

@@ -325,6 +325,9 @@ func (l *logFile) rotate() {
 // (prepare) when it starts, or the first Write does. A file that cannot be
 // opened then costs the program nothing but its output: one warning, a
 // count of dropped bytes, and writing resumes once the file can be opened.
+// Not inlined: its inlined copies cost text (issue 2's size).
+//
+//go:noinline
 func newLogFile(path string, maxbytes int64, backups int, warn func(msg string)) *logFile {
 	// supervisord takes negatives as written: maxbytes never rotates,
 	// backups truncates; so do 0 and 0.

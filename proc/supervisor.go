@@ -341,6 +341,9 @@ func (s *Supervisor) prepare() error {
 }
 
 // newProcess makes the loop's record of a process of the configuration.
+// Not inlined: its inlined copies cost text (issue 2's size).
+//
+//go:noinline
 func (s *Supervisor) newProcess(c *config.Process) *process {
 	p := &process{cfg: c, order: c.Priority}
 	for _, g := range s.cfg.Groups {
@@ -1196,6 +1199,7 @@ func descendants(root int) []int {
 	return out
 }
 
+//go:noinline
 func atoiOK(s string) int {
 	n := 0
 	if s == "" {

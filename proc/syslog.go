@@ -57,6 +57,9 @@ type syslogWriter struct {
 // newSyslogWriter returns a writer that has not connected yet. warn, if
 // not nil, hears about lost messages; it is called without the writer's
 // lock held.
+// Not inlined: its inlined copies cost text (issue 2's size).
+//
+//go:noinline
 func newSyslogWriter(warn func(string)) *syslogWriter {
 	return &syslogWriter{fd: -1, tag: filepath.Base(os.Args[0]), warn: warn}
 }
