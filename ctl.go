@@ -81,7 +81,8 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 	}
 	args = fset.Args()
 	statusFile := ""
-	if conf == "" {
+	explicit := conf != ""
+	if !explicit {
 		// supervisorctl asks the running supervisord, which rereads its
 		// own file: so reread and avail read the running gosinit's (none
 		// when it runs a command without one).
@@ -98,6 +99,11 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		cfg, loadErr = config.Load(conf, config.Env{Environ: os.Environ()})
 		if cfg != nil { // errors elsewhere in the file do not matter here
 			statusFile = cfg.Gosinit.StatusFile
+		} else if explicit {
+			// A -c FILE that cannot be read is an error, as supervisorctl's
+			// "could not find config file" (exit 2): not the default
+			// status file, which may be another gosinit's.
+			return loadErr
 		}
 	}
 	withFile := func(rest []string) []string {

@@ -343,3 +343,23 @@ func TestCtlNoGosinitExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestCtlUnreadableConfig: supervisorctl -c FILE that cannot be read is an
+// error naming it (exit 2, as supervisorctl's "could not find config
+// file"), never the default status file, which may be another gosinit's.
+func TestCtlUnreadableConfig(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.conf")
+	for _, args := range [][]string{{"status"}, {"pid"}, {"tail", "a"}, {"signal", "HUP", "a"}} {
+		cmd := exec.Command(gosinitBin, append([]string{"supervisorctl", "-c", missing}, args...)...)
+		var errs strings.Builder
+		cmd.Stderr = &errs
+		err := cmd.Run()
+		code := -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if want := missing + ": cannot read: no such file or directory\n"; code != 2 || errs.String() != want {
+			t.Errorf("supervisorctl -c %s %v: exit %d, %q; want exit 2 and %q", missing, args, code, errs.String(), want)
+		}
+	}
+}
