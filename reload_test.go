@@ -729,3 +729,38 @@ autorestart=false
 		}
 	}
 }
+
+// TestReloadRefusesEmptiedFile: a reload that finds the file emptied (or
+// half-written: no [supervisord] section) while the running one had the
+// section is refused, as supervisord's reread refuses it, and nothing
+// stops. A file that never had the section (a conf.d snippet run as it
+// is) reloads as before.
+func TestReloadRefusesEmptiedFile(t *testing.T) {
+	r := startConf(t, reloadBase)
+	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	r.rewrite(t, "")
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 10*time.Second)
+	if st.Reload != "error" || len(st.ReloadErrors) == 0 || !strings.Contains(st.ReloadErrors[0], "no [supervisord] section") {
+		t.Fatalf("reload of an emptied file: %q, errors %q; want it refused", st.Reload, st.ReloadErrors)
+	}
+	after := r.waitStatus(t, 5*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	for _, n := range []string{"keep", "change"} {
+		if after[n].Pid != before[n].Pid {
+			t.Errorf("%s restarted by a refused reload", n)
+		}
+	}
+	r.stop(t)
+
+	// Started without the section: a reload without it is applied.
+	snippet := "[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	r = startConf(t, snippet)
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "a"))
+	r.rewrite(t, snippet+"\n[program:b]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	if st := r.waitGeneration(t, 1, 10*time.Second); st.Reload != "ok" {
+		t.Fatalf("reload of a file that never had [supervisord]: %q %q", st.Reload, st.ReloadErrors)
+	}
+	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "a", "b"))
+	r.stop(t)
+}

@@ -51,6 +51,12 @@ type Config struct {
 	Infos []Diag `json:"-"`
 
 	files []string // every file read, in reading order (for sorting diagnostics)
+
+	// NoSupervisord: the file has no [supervisord] section (its defaults
+	// were used). A reload refuses such a file when the running one had
+	// the section: an emptied or half-written file, as supervisord's
+	// reread refuses every such file.
+	NoSupervisord bool `json:"-"`
 }
 
 // Supervisord is the [supervisord] section.

@@ -177,6 +177,7 @@ func (l *loader) load(data []byte) (*Config, error) {
 
 	cfg := &Config{File: l.mainFile, Groups: []*Group{}, files: l.doc.files}
 	l.checkSections()
+	cfg.NoSupervisord = l.doc.byName["supervisord"] == nil
 	cfg.Supervisord = l.supervisord()
 	cfg.Gosinit = l.gosinit()
 	cfg.Groups = l.groups(&cfg.Gosinit)

@@ -45,6 +45,9 @@ func (s *Supervisor) reloadOnce() {
 	cfg, err := config.Load(s.opts.ConfigPath, env)
 	if err == nil {
 		var herrs config.Errors
+		if cfg.NoSupervisord && !s.cfg.NoSupervisord {
+			herrs = append(herrs, config.Diag{File: cfg.File, Msg: "no [supervisord] section, and the running file has one: an emptied or half-written file? (supervisord's reread refuses it too)"})
+		}
 		herrs = append(herrs, cfg.CheckHost()...)
 		if len(herrs) > 0 {
 			err = herrs
