@@ -262,6 +262,19 @@ func TestReloadCommand(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "autorestart") {
 		t.Errorf("broken reload: %v %q, want exit 2 naming autorestart", err, out)
 	}
+	// A typo is a warning: the reload applies the file (priorty= changes
+	// nothing) and gosinit reload shows the warning, as check would.
+	r.rewrite(t, strings.Replace(reloadBase, `A="1"`, `A="3"`, 1)+"priorty=5\n")
+	cmd := exec.Command(gosinitBin, "reload", "--status-file", status)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("gosinit reload: %v: %s", err, stderr.String())
+	}
+	want := "warning: " + path + ":15: [program:change] priorty: unknown key: supervisord ignores it; did you mean priority?\n"
+	if stdout.String() != "No config updates to processes\n" || stderr.String() != want {
+		t.Errorf("reload with a typo printed %q and %q on stderr, want %q", stdout.String(), stderr.String(), want)
+	}
 	r.stop(t)
 }
 

@@ -537,6 +537,11 @@ func cmdReload(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitStatus{code: reloadFailed, msg: "reload: " + err.Error()}
 	}
+	// The new file's warnings, as gosinit check prints them: a typo such
+	// as priorty= is applied as a default, and says so only here.
+	for _, w := range res.ReloadWarnings {
+		io.WriteString(stderr, "warning: "+w+"\n")
+	}
 	var rejected error
 	if res.Reload == "error" || len(res.ReloadErrors) > 0 {
 		msg := "reload: the new config was rejected, nothing changed"

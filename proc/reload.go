@@ -43,6 +43,12 @@ func (s *Supervisor) reloadOnce() {
 	env := s.opts.ConfigEnv
 	env.Environ = os.Environ()
 	cfg, err := config.Load(s.opts.ConfigPath, env)
+	s.status.ReloadWarnings = nil
+	if cfg != nil {
+		for _, w := range cfg.Warnings {
+			s.status.ReloadWarnings = append(s.status.ReloadWarnings, w.String())
+		}
+	}
 	if err == nil {
 		var herrs config.Errors
 		if cfg.NoSupervisord && !s.cfg.NoSupervisord {

@@ -48,11 +48,14 @@ type Status struct {
 	ReloadRequests int  `json:"reload_requests"`
 	Reloading      bool `json:"reloading"`
 	// Reload is the result of the last reload: "ok", or the errors.
-	Reload       string          `json:"reload,omitempty"`
-	ReloadErrors []string        `json:"reload_errors,omitempty"`
-	Changes      []string        `json:"changes,omitempty"` // the last reload's changes (and those of the reloads it queued behind), supervisorctl update's words
-	Shutdown     bool            `json:"shutdown"`
-	Processes    []ProcessStatus `json:"processes"`
+	Reload       string   `json:"reload,omitempty"`
+	ReloadErrors []string `json:"reload_errors,omitempty"`
+	// ReloadWarnings: the last reload's file's warnings ("did you mean"),
+	// which gosinit reload prints, as gosinit check would.
+	ReloadWarnings []string        `json:"reload_warnings,omitempty"`
+	Changes        []string        `json:"changes,omitempty"` // the last reload's changes (and those of the reloads it queued behind), supervisorctl update's words
+	Shutdown       bool            `json:"shutdown"`
+	Processes      []ProcessStatus `json:"processes"`
 
 	// Owner is the uid that owns the file, as ReadStatus found it (not
 	// written): whom its contents are to be believed for.
@@ -260,6 +263,10 @@ func (s *Status) writeJSON(w *jsonlite.Writer) {
 		w.Key("reload_errors")
 		w.Strings(s.ReloadErrors)
 	}
+	if len(s.ReloadWarnings) > 0 {
+		w.Key("reload_warnings")
+		w.Strings(s.ReloadWarnings)
+	}
 	if len(s.Changes) > 0 {
 		w.Key("changes")
 		w.Strings(s.Changes)
@@ -349,6 +356,8 @@ func parseStatus(data []byte) (*Status, error) {
 			s.Reload, err = m.Value.Str()
 		case "reload_errors":
 			s.ReloadErrors, err = m.Value.Strings()
+		case "reload_warnings":
+			s.ReloadWarnings, err = m.Value.Strings()
 		case "changes":
 			s.Changes, err = m.Value.Strings()
 		case "shutdown":
