@@ -94,11 +94,9 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	noGosinit = statusUnknown
-	st, err := liveStatus(file)
-	noGosinit = ctlNotRunning
-	if err != nil {
-		return err
+	st, err := readLive(statusFilePath(file))
+	if err != nil { // exit 4, as supervisorctl status
+		return &exitStatus{code: statusUnknown, msg: err.Error()}
 	}
 
 	sel, unknown := selectProcesses(st.Processes, names)
@@ -286,18 +284,13 @@ func signalGosinit(pidfd int, st *proc.Status, sig unix.Signal) error {
 	return unix.PidfdSendSignal(pidfd, sig, nil, 0)
 }
 
-// noGosinit is liveStatus's exit code when no gosinit runs: 7, as
-// supervisorctl's pid, tail, maintail and signal exit when supervisord is
-// not running; cmdStatus makes it 4 for its call, as supervisorctl status.
-// An int32 global, not a parameter: issue 2's size.
-var noGosinit int32 = ctlNotRunning
-
 // liveStatus reads the status file of the running gosinit, or returns
-// the error (exit noGosinit) that none runs.
+// the error that none runs: exit 7, as supervisorctl's pid, tail, maintail
+// and signal exit when supervisord is not running (status: 4, its own).
 func liveStatus(statusFile string) (*proc.Status, error) {
 	st, err := readLive(statusFilePath(statusFile))
 	if err != nil {
-		return nil, &exitStatus{code: int(noGosinit), msg: err.Error()}
+		return nil, &exitStatus{code: ctlNotRunning, msg: err.Error()}
 	}
 	return st, nil
 }

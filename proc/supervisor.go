@@ -486,7 +486,7 @@ func (s *Supervisor) begin() error {
 	}
 	s.deaf = len(s.pools)
 	for _, g := range s.cfg.Groups {
-		if g.BufferSize > 0 { // an eventlistener
+		if g.Kind == "eventlistener" { // its pool, as newPools makes them
 			s.deaf--
 		}
 		s.emit("PROCESS_GROUP_ADDED", "groupname:"+g.Name+"\n")
