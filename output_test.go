@@ -21,12 +21,14 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -1531,5 +1533,72 @@ startsecs=0
 	o.stop(t)
 	if seen < 100 || bad > 0 {
 		t.Errorf("w.log had mode %o in %d of %d looks, another mode (the program's umask) in %d", want, seen-bad, seen, bad)
+	}
+}
+
+// TestOutputStuckStderrNeverStopsTheLoop: gosinit's stderr is a pipe that
+// nobody reads (a docker log driver in blocking mode whose server is down)
+// and its log says a lot (loglevel debug copies 3 MB of a program's output
+// into it, past the pipe and past gosinit's queue). The loop goes on: the
+// program's exit reaches the status file. Once the pipe is read again, the
+// queue comes out with a count of what was dropped, and SIGTERM ends
+// gosinit with 0.
+func TestOutputStuckStderrNeverStopsTheLoop(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	conf := `[supervisord]
+loglevel=debug
+
+[program:chatty]
+command=sh -c "head -c 3000000 /dev/zero | tr '\\0' x"
+startsecs=0
+autorestart=false
+stdout_logfile=` + dir + `/chatty.log
+stderr_logfile=NONE
+`
+	path := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	r := &initRun{done: make(chan struct{})}
+	r.cmd = exec.Command(gosinitBin, "-c", path, "--status-file", filepath.Join(dir, "status.json"))
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, pw
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go func() {
+		r.cmd.Wait()
+		r.ws = r.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			unix.Kill(r.cmd.Process.Pid, unix.SIGKILL)
+			pr.Close() // a gosinit of old stuck writing its last lines
+			<-r.done
+		}
+	})
+	o := &outRun{out: &r.stdout, err: &r.stderr, confRun: &confRun{initRun: r, dir: dir, status: filepath.Join(dir, "status.json")}}
+	o.waitState(t, 20*time.Second, proc.Exited, "chatty")
+	if fi, err := os.Stat(filepath.Join(dir, "chatty.log")); err != nil || fi.Size() != 3000000 {
+		t.Errorf("chatty.log: %v, %v; want 3000000 bytes", fi, err)
+	}
+	go io.Copy(&r.stderr, pr)
+	dropped := regexp.MustCompile(`WARN /dev/stderr was not read: dropped ([1-9][0-9]*) bytes of gosinit's log`)
+	o.waitFor(t, 20*time.Second, "the count of dropped bytes", func() bool { return dropped.MatchString(o.err.String()) })
+	if code := o.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if !strings.Contains(o.err.String(), "exited: chatty (exit status 0; expected)") {
+		t.Errorf("the log lacks chatty's exit:\n%s", tail(o.err.String(), 2000))
 	}
 }

@@ -88,11 +88,13 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 			lf.prepare()
 		}
 	}()
-	warn := func(msg string) { s.log.warnf("%s", msg) }
 	widenPipe(s.opts.Stdout)
 	widenPipe(s.opts.Stderr)
-	o.stdout = stdSink(s.opts.Stdout, warn)
-	o.stderr = stdSink(s.opts.Stderr, warn)
+	o.stdout = stdSink(s.opts.Stdout, s.warn)
+	if s.errLog == nil { // a Supervisor made by a test
+		s.errLog = newStdLog(stdSink(s.opts.Stderr, s.warn))
+	}
+	o.stderr = s.errLog.lf
 	sd := s.cfg.Supervisord
 	if !sd.Nocleanup {
 		o.cleanAuto(sd.Childlogdir, sd.Identifier)
@@ -203,7 +205,7 @@ func (o *outputs) target(p *process, spec config.LogSpec, channel string) (targe
 	// *_syslog: every line to syslog too, through a pipe whatever the
 	// destination.
 	if o.syslog == nil {
-		o.syslog = newSyslogWriter(func(msg string) { o.s.log.warnf("%s", msg) })
+		o.syslog = newSyslogWriter(o.s.warn)
 	}
 	to := &syslogStream{w: o.syslog, name: p.cfg.Name}
 	switch {
@@ -274,7 +276,7 @@ func (o *outputs) baseTarget(p *process, spec config.LogSpec, channel string) (t
 		t.sink = lf
 		return t, nil
 	}
-	lf := newLogFile(path, spec.Maxbytes, spec.Backups, func(msg string) { o.s.log.warnf("%s", msg) })
+	lf := newLogFile(path, spec.Maxbytes, spec.Backups, o.s.warn)
 	if spec.Auto {
 		// supervisord makes it with mkstemp: 0600, whatever the umask.
 		// The files a rotation or a SIGUSR2 creates later are 0644, as
@@ -470,13 +472,14 @@ func (s *Supervisor) setupActivityLog() error {
 			// Once: an echo on stderr would double every line in
 			// docker logs. silent= only drops the echo, as in
 			// supervisord, where this is a plain file handler.
-			outs = append(outs, s.outputs.stdout)
+			s.outLog = newStdLog(s.outputs.stdout)
+			outs = append(outs, s.outLog)
 			echo = false
 		case "/dev/stderr", "/proc/self/fd/2":
 			echo = true
 		case os.DevNull:
 		default:
-			lf, err := openLogFile(sd.Logfile, sd.LogfileMaxbytes, sd.LogfileBackups, func(msg string) { s.log.warnf("%s", msg) })
+			lf, err := openLogFile(sd.Logfile, sd.LogfileMaxbytes, sd.LogfileBackups, s.warn)
 			if err != nil {
 				return textf.Errorf("[supervisord] logfile: %w", err)
 			}
@@ -491,7 +494,7 @@ func (s *Supervisor) setupActivityLog() error {
 		outs = append(outs, s.outputs.syslogAct)
 	}
 	if echo {
-		outs = append(outs, s.outputs.stderr)
+		outs = append(outs, s.errLog)
 	}
 	s.log.setOutputs(outs...)
 	return nil

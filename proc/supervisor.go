@@ -212,6 +212,7 @@ type Supervisor struct {
 	settling       bool // settle once the loop has nothing to do
 	openDrains     int
 	outputs        *outputs
+	errLog, outLog *stdLog // gosinit's log into its stderr, stdout (stdlog.go)
 	lastStatusErr  string
 	lastNotify     string
 
@@ -258,7 +259,8 @@ func Run(opts Options) error {
 			level = s.cfg.Supervisord.Loglevel
 		}
 	}
-	s.log = newLogger(level, s.opts.Stderr)
+	s.errLog = newStdLog(stdSink(s.opts.Stderr, s.warn))
+	s.log = newLogger(level, s.errLog)
 	if !s.pid1 {
 		if err := becomeSubreaper(); err != nil {
 			s.log.warnf("cannot become a child subreaper: %v; orphans of this tree will not be reaped by gosinit", err)
@@ -540,7 +542,13 @@ func (s *Supervisor) loop() {
 		s.outputs.close()
 	}
 	s.removePidfile()
+	// The last lines, unless nobody reads them.
+	s.errLog.flush(time.Second)
+	s.outLog.flush(time.Second)
 }
+
+// warn logs msg as a warning: a log file's report of its own health.
+func (s *Supervisor) warn(msg string) { s.log.warnf("%s", msg) }
 
 func (s *Supervisor) markDirty() { s.dirty = true }
 
