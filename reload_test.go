@@ -777,3 +777,38 @@ func TestReloadRefusesEmptiedFile(t *testing.T) {
 	r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "a", "b"))
 	r.stop(t)
 }
+
+// TestReloadFromFIFO: a configuration read from a FIFO (or a pipe, as
+// `-c <(...)` gives) runs; SIGHUP cannot read it again, and says so,
+// instead of holding the loop in open(2) until someone writes the FIFO.
+func TestReloadFromFIFO(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "supervisord.conf")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "status.json")
+	r := &confRun{initRun: startInit(t, true, nil, "-c", fifo, "--status-file", status), dir: dir, status: status}
+	f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for gosinit's open
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(strings.ReplaceAll(reloadBase, "@DIR@", dir))
+	f.Close()
+	before := r.waitStatus(t, 10*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 10*time.Second)
+	if st.Reload != "error" || len(st.ReloadErrors) == 0 || !strings.Contains(st.ReloadErrors[0], "not a regular file") {
+		t.Fatalf("reload from a FIFO: %q, errors %q; want it refused", st.Reload, st.ReloadErrors)
+	}
+	after := r.waitStatus(t, 5*time.Second, "RUNNING", allIn(proc.Running, "keep", "change"))
+	for _, n := range []string{"keep", "change"} {
+		if after[n].Pid != before[n].Pid {
+			t.Errorf("%s restarted by a refused reload", n)
+		}
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM", code)
+	}
+}

@@ -42,7 +42,15 @@ func (s *Supervisor) reloadOnce() {
 	}
 	env := s.opts.ConfigEnv
 	env.Environ = os.Environ()
-	cfg, err := config.Load(s.opts.ConfigPath, env)
+	var cfg *config.Config
+	var err error
+	if st, serr := os.Stat(s.opts.ConfigPath); serr == nil && !st.Mode().IsRegular() {
+		// A pipe (`-c <(...)`) was read to its end at the start; a FIFO
+		// would hold the loop in open(2) until someone writes it.
+		err = config.Errors{{File: s.opts.ConfigPath, Msg: "not a regular file (a pipe or FIFO is read once, at the start): nothing re-read"}}
+	} else {
+		cfg, err = config.Load(s.opts.ConfigPath, env)
+	}
 	s.status.ReloadWarnings = nil
 	if cfg != nil {
 		for _, w := range cfg.Warnings {
