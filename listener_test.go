@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -75,6 +76,16 @@ func runListener(args []string) int {
 				os.Stdout.WriteString("RESULT x\n")
 				continue
 			}
+		case "huge": // a 64 MiB result, rejected, then OK
+			if n == 0 {
+				os.Stdout.WriteString("RESULT " + strconv.Itoa(64<<20) + "\n")
+				os.Stdout.Write(bytes.Repeat([]byte("OK"), 32<<20))
+				continue
+			}
+		case "noline": // 1 MiB and no end of the RESULT line
+			os.Stdout.Write(bytes.Repeat([]byte("RESULT "), 150000))
+			in.ReadString('\n')
+			return 0
 		}
 		os.Stdout.WriteString("RESULT " + strconv.Itoa(len(answer)) + "\n" + answer)
 	}
@@ -419,6 +430,53 @@ startsecs=1
 			t.Fatalf("an UNKNOWN listener got another event (or none):\n%s", formatEvents(evs))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	r.stop(t)
+}
+
+// TestEventListenerResultMemory: a listener's result costs gosinit no
+// memory beyond the 3 bytes that tell "OK" apart (a 64 MiB result is
+// rejected as supervisord rejects it, without being held), and a RESULT
+// line without an end (1 MiB of garbage) is a bad result line once past
+// 4 KiB, instead of a buffer that grows as long as the listener writes.
+func TestEventListenerResultMemory(t *testing.T) {
+	dir := t.TempDir()
+	huge, noline := filepath.Join(dir, "huge"), filepath.Join(dir, "noline")
+	r := startConf(t, base+`
+[eventlistener:huge]
+events=PROCESS_STATE_RUNNING
+command=`+listenerCmd(huge, "huge")+`
+startsecs=0
+
+[eventlistener:noline]
+events=PROCESS_STATE_RUNNING
+command=`+listenerCmd(noline, "noline")+`
+startsecs=0
+
+[program:q]
+command=/bin/sleep 1000
+startsecs=1
+`)
+	// The rejected event (huge's own RUNNING) comes back to huge, which
+	// then takes it, and q's after it.
+	waitEvents(t, huge, 20*time.Second, "q RUNNING after the rejected one", r.alive, func(evs []listenerEvent) bool {
+		return len(evs) >= 3 && hasEvent(evs[:2], "PROCESS_STATE_RUNNING", "processname:huge") && hasEvent(evs, "PROCESS_STATE_RUNNING", "processname:q")
+	})
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "WARN noline: bad result line: 'RESULT RESULT "); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no bad result line for noline; stderr:\n%s", tail(r.stderr.String(), 3000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.wantLog(t, "WARN huge: event was rejected", "WARN noline: has entered the UNKNOWN state")
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if kb == 0 || kb > 32<<10 {
+				t.Errorf("gosinit's peak RSS %s, want under 32 MiB: a result was held", strings.TrimSpace(v))
+			}
+		}
 	}
 	r.stop(t)
 }

@@ -107,6 +107,9 @@ type listenerConn struct {
 
 const readyToken = "READY\n"
 
+// maxResultLine bounds a listener's RESULT line.
+const maxResultLine = 4096
+
 // newPools makes the pools of cfg, in its group order (supervisord's),
 // keeping the queue of every pool in old whose group is unchanged (keep).
 func newPools(cfg *config.Config, old []*pool, keep func(name string) bool) []*pool {
@@ -381,16 +384,20 @@ func (s *Supervisor) parseListener(p *process) {
 		case lsBusy:
 			if l.resultLen < 0 {
 				i := bytes.IndexByte(l.buf, '\n')
-				if i < 0 {
+				if i < 0 && len(l.buf) <= maxResultLine {
 					return
 				}
-				line := string(l.buf[:i])
-				l.buf = l.buf[i+1:]
-				// supervisord takes what follows the 7 bytes of
-				// "RESULT " as a Python int.
-				n, err := -1, error(nil)
-				if len(line) > len("RESULT ") {
-					n, err = strconv.Atoi(strings.TrimSpace(line[len("RESULT "):]))
+				// A longer line is garbage that would grow PID 1's
+				// memory without end (supervisord waits for its end).
+				n, err, line := -1, error(nil), string(l.buf[:min(len(l.buf), 80)])+"..."
+				if i >= 0 {
+					line = string(l.buf[:i])
+					l.buf = l.buf[i+1:]
+					// supervisord takes what follows the 7 bytes
+					// of "RESULT " as a Python int.
+					if len(line) > len("RESULT ") {
+						n, err = strconv.Atoi(strings.TrimSpace(line[len("RESULT "):]))
+					}
 				}
 				if err != nil || n < 0 {
 					s.log.warnf("%s: bad result line: '%s'", name, line)
@@ -402,11 +409,18 @@ func (s *Supervisor) parseListener(p *process) {
 				l.resultLen = n
 				l.result = l.result[:0]
 			}
-			need := l.resultLen - len(l.result)
-			take := min(need, len(l.buf))
-			l.result = append(l.result, l.buf[:take]...)
+			// resultLen counts the bytes still to come. Only
+			// supervisor_stdout's handler reads the result; the
+			// others need 3 bytes of it to tell "OK" apart, so a
+			// listener's RESULT 2000000000 costs no memory.
+			take := min(l.resultLen, len(l.buf))
+			keep := take
+			if !l.pool.stdoutHandler {
+				keep = max(0, min(take, 3-len(l.result)))
+			}
+			l.result = append(l.result, l.buf[:keep]...)
 			l.buf = l.buf[take:]
-			if len(l.result) < l.resultLen {
+			if l.resultLen -= take; l.resultLen > 0 {
 				return
 			}
 			s.listenerResult(p)
