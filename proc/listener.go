@@ -469,7 +469,7 @@ func (s *Supervisor) supervisorStdout(result []byte) {
 	}
 	out := make([]byte, 0, len(proc)+len(channel)+6+len(data))
 	out = append(append(append(append(append(out, proc...), " | "...), channel...), " | "...), data...)
-	s.outputs.stdout.Write(out)
+	s.outLog.Write(out) // never waits for stdout's reader (stdlog.go)
 }
 
 // rejected puts the event p held back at the head of its pool's queue.

@@ -91,6 +91,7 @@ func newOutputs(s *Supervisor) (*outputs, error) {
 	widenPipe(s.opts.Stdout)
 	widenPipe(s.opts.Stderr)
 	o.stdout = stdSink(s.opts.Stdout, s.warn)
+	s.outLog = newStdLog(o.stdout)
 	if s.errLog == nil { // a Supervisor made by a test
 		s.errLog = newStdLog(stdSink(s.opts.Stderr, s.warn))
 	}
@@ -472,7 +473,6 @@ func (s *Supervisor) setupActivityLog() error {
 			// Once: an echo on stderr would double every line in
 			// docker logs. silent= only drops the echo, as in
 			// supervisord, where this is a plain file handler.
-			s.outLog = newStdLog(s.outputs.stdout)
 			outs = append(outs, s.outLog)
 			echo = false
 		case "/dev/stderr", "/proc/self/fd/2":
