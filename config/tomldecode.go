@@ -330,7 +330,12 @@ func (p *tomlParser) header(root *tomlTable) (*tomlTable, []string, error) {
 		return nil, nil, err
 	}
 	if !p.at(end) {
-		return nil, nil, p.errf("unexpected %s in table header: expected '%s'", p.quoteNext(), end)
+		hint := ""
+		if p.at(":") {
+			// supervisord's [program:web] in a .toml file
+			hint = " (TOML writes [" + keys[0] + ".NAME]; an INI file must not end in .toml)"
+		}
+		return nil, nil, p.errf("unexpected %s in table header: expected '%s'%s", p.quoteNext(), end, hint)
 	}
 	p.i += len(end)
 	if err := p.lineEnd("a table header"); err != nil {

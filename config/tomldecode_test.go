@@ -241,6 +241,8 @@ func TestTOMLDecodeErrors(t *testing.T) {
 		{"a = 9223372036854775808", 1, `integer 9223372036854775808 is out of range`},
 		{"a = 1e999", 1, `float 1e999 is out of range`},
 		{"a = [1 2]", 1, `unexpected '2' in array: expected ',' or ']'`},
+		{"# web\n[program:web]\ncommand = 'x'\n", 2, `unexpected ':' in table header: expected ']' (TOML writes [program.NAME]; an INI file must not end in .toml)`},
+		{"[[a:b]]", 1, `unexpected ':' in table header: expected ']]' (TOML writes [a.NAME]; an INI file must not end in .toml)`},
 		{"a = \"x\x00\"", 1, `control character U+0000 is not allowed here`},
 		{"a = 'x'\r\nb\r = 1", 2, `unexpected '\r' after key b: expected '='`},
 		{"\"a\nb\" = 1", 1, `strings cannot contain newlines`},
