@@ -187,6 +187,11 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		io.WriteString(stdout, ctlUsage)
 		return nil
 	}
+	if !strings.Contains(" add clear exit fg open quit remove restart start stop ", " "+cmd+" ") {
+		// Not a supervisorctl command: its answer and exit status.
+		io.WriteString(stdout, "*** Unknown syntax: "+strings.Join(args, " ")+"\n")
+		return &exitStatus{code: ctlGeneric}
+	}
 	return &exitStatus{code: ctlUnimplemented, msg: "supervisorctl " + cmd + ": not supported: gosinit has no control socket (on purpose); " +
 		"change the configuration and run supervisorctl update, or use gosinit status"}
 }

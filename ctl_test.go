@@ -83,6 +83,10 @@ func TestSupervisorctlAlias(t *testing.T) {
 	if _, errs, code := ctl("stop", "a"); code != 3 || !strings.Contains(errs, "supervisorctl stop: not supported") {
 		t.Errorf("stop a: exit %d, %q; want 3 and why", code, errs)
 	}
+	// Not a command at all: supervisorctl's answer and status.
+	if out, errs, code := ctl("frobnicate", "a", "b"); code != 1 || out != "*** Unknown syntax: frobnicate a b\n" || errs != "" {
+		t.Errorf("frobnicate a b: exit %d, %q %q; want 1 and supervisorctl's line", code, out, errs)
+	}
 	// signal reaches the process itself (a differential test compares
 	// the lines: TestCtlSignalMatchesSupervisorctl).
 	running("rec")
