@@ -3,7 +3,6 @@ package config
 import (
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gosinit/gosinit/internal/textf"
@@ -15,9 +14,8 @@ import (
 // about 53 KB):
 //
 //	string, int64, tomlFloat, bool  the scalars
-//	time.Time                       the four date-time kinds; local ones in
-//	                                the locations tomlLocalDatetime,
-//	                                tomlLocalDate and tomlLocalTime
+//	tomlTime                        the four date-time kinds (BurntSushi
+//	                                gives a time.Time)
 //	[]any                           an array
 //	map[string]any                  a table or inline table
 //	[]map[string]any                an array of tables ([[name]])
@@ -60,12 +58,16 @@ type tomlError struct {
 
 func (e *tomlError) Error() string { return "line " + strconv.Itoa(e.line) + ": " + e.msg }
 
-// The locations of local date-times, named as BurntSushi names them.
-var (
-	tomlLocalDatetime = time.FixedZone("datetime-local", 0)
-	tomlLocalDate     = time.FixedZone("date-local", 0)
-	tomlLocalTime     = time.FixedZone("time-local", 0)
-)
+// tomlTime is a date-time as written: BurntSushi's time.Time in parts. Its
+// zone is "datetime-local", "date-local" or "time-local" (the locations
+// BurntSushi names so), "UTC" for Z, or "" for an offset of off seconds
+// east of UTC. Not a time.Time: making one links time.Date and
+// time.FixedZone (2.5 kB of text with the locations), and gosinit only
+// names a date-time's type (issue 2's size).
+type tomlTime struct {
+	year, month, day, hour, minute, sec, nsec, off int
+	zone                                           string
+}
 
 // How a table came to be, which decides how it may still be extended.
 type tomlKind uint8
@@ -989,44 +991,46 @@ func tomlDigits(s string) int {
 }
 
 // parseTOMLTime parses an offset date-time, local date-time, local date or
-// local time. On failure it says what is wrong.
-func parseTOMLTime(s string) (time.Time, string) {
+// local time, as a tomlTime (in an interface, as numberOrDate returns it:
+// a nil on failure costs less than a zero tomlTime). On failure it says
+// what is wrong.
+func parseTOMLTime(s string) (any, string) {
 	const syntax = "expected 1979-05-27, 07:32:00 or 1979-05-27T07:32:00 with an optional fraction and Z or offset"
-	var year, month, day int
-	loc := tomlLocalTime
+	var year, month, day, off int
+	zone := "time-local"
 	hasDate := s[4] == '-'
 	if hasDate {
 		if len(s) < 10 || s[7] != '-' {
-			return time.Time{}, syntax
+			return nil, syntax
 		}
 		year, month, day = tomlDigits(s[0:4]), tomlDigits(s[5:7]), tomlDigits(s[8:10])
 		switch {
 		case year < 0 || month < 0 || day < 0:
-			return time.Time{}, syntax
+			return nil, syntax
 		case month < 1 || month > 12:
-			return time.Time{}, "month out of range"
+			return nil, "month out of range"
 		case day < 1 || day > daysIn(year, month):
-			return time.Time{}, "day out of range"
+			return nil, "day out of range"
 		}
 		s = s[10:]
 		if s == "" {
-			return time.Date(year, time.Month(month), day, 0, 0, 0, 0, tomlLocalDate), ""
+			return tomlTime{year: year, month: month, day: day, zone: "date-local"}, ""
 		}
 		if s[0] != 'T' && s[0] != 't' && s[0] != ' ' {
-			return time.Time{}, syntax
+			return nil, syntax
 		}
 		s = s[1:]
-		loc = tomlLocalDatetime
+		zone = "datetime-local"
 	}
 	// HH:MM[:SS[.fraction]]
 	if len(s) < 5 || s[2] != ':' {
-		return time.Time{}, syntax
+		return nil, syntax
 	}
 	hour, minute, sec, nsec := tomlDigits(s[0:2]), tomlDigits(s[3:5]), 0, 0
 	s = s[5:]
 	if len(s) > 0 && s[0] == ':' {
 		if len(s) < 3 {
-			return time.Time{}, syntax
+			return nil, syntax
 		}
 		sec = tomlDigits(s[1:3])
 		s = s[3:]
@@ -1036,7 +1040,7 @@ func parseTOMLTime(s string) (time.Time, string) {
 				n++
 			}
 			if n == 1 {
-				return time.Time{}, syntax
+				return nil, syntax
 			}
 			for i := 1; i <= 9; i++ { // nanoseconds; further digits are dropped
 				nsec *= 10
@@ -1049,46 +1053,56 @@ func parseTOMLTime(s string) (time.Time, string) {
 	}
 	switch {
 	case hour < 0 || minute < 0 || sec < 0:
-		return time.Time{}, syntax
+		return nil, syntax
 	case hour > 23:
-		return time.Time{}, "hour out of range"
+		return nil, "hour out of range"
 	case minute > 59:
-		return time.Time{}, "minute out of range"
+		return nil, "minute out of range"
 	case sec > 59:
-		return time.Time{}, "second out of range"
+		return nil, "second out of range"
 	}
 	if hasDate && s != "" {
 		switch {
 		case s == "Z" || s == "z":
-			loc = time.UTC
+			zone = "UTC"
 		case len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':':
 			oh, om := tomlDigits(s[1:3]), tomlDigits(s[4:6])
 			if oh < 0 || om < 0 {
-				return time.Time{}, syntax
+				return nil, syntax
 			}
 			if oh > 23 || om > 59 {
-				return time.Time{}, "time offset out of range"
+				return nil, "time offset out of range"
 			}
-			off := (oh*60 + om) * 60
+			off = (oh*60 + om) * 60
 			if s[0] == '-' {
 				off = -off
 			}
-			loc = time.FixedZone("", off)
+			zone = ""
 		default:
-			return time.Time{}, syntax
+			return nil, syntax
 		}
 		s = ""
 	}
 	if s != "" {
-		return time.Time{}, syntax
+		return nil, syntax
 	}
 	if !hasDate {
-		return time.Date(0, 1, 1, hour, minute, sec, nsec, loc), ""
+		year, month, day = 0, 1, 1
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), ""
+	return tomlTime{year, month, day, hour, minute, sec, nsec, off, zone}, ""
 }
 
-// daysIn is the number of days of month in year.
+// daysIn is the number of days of month in year, in the proleptic
+// Gregorian calendar (time.Date's).
 func daysIn(year, month int) int {
-	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

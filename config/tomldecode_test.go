@@ -111,7 +111,8 @@ func burntSushi(data []byte) (map[string]any, error) {
 }
 
 // tomlNorm makes decoded values comparable with reflect.DeepEqual: a
-// time.Time becomes its kind and text, a float its bits (NaN being one).
+// time.Time (a tomlTime made one) becomes its kind and text, a float its
+// bits (NaN being one).
 func tomlNorm(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -146,6 +147,12 @@ func tomlNorm(v any) any {
 			return [1]uint64{0}
 		}
 		return [1]uint64{math.Float64bits(x)}
+	case tomlTime:
+		loc := time.UTC
+		if x.zone != "UTC" {
+			loc = time.FixedZone(x.zone, x.off)
+		}
+		return tomlNorm(time.Date(x.year, time.Month(x.month), x.day, x.hour, x.minute, x.sec, x.nsec, loc))
 	case time.Time:
 		switch name := x.Location().String(); name {
 		case "datetime-local", "date-local", "time-local":
@@ -154,6 +161,19 @@ func tomlNorm(v any) any {
 		return [2]string{"offset", x.Format(time.RFC3339Nano)}
 	}
 	return v
+}
+
+// TestDaysIn checks daysIn against time.Date over every month a TOML date
+// can name.
+func TestDaysIn(t *testing.T) {
+	for year := 0; year <= 9999; year++ {
+		for month := 1; month <= 12; month++ {
+			want := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if got := daysIn(year, month); got != want {
+				t.Fatalf("daysIn(%d, %d) = %d, want %d", year, month, got, want)
+			}
+		}
+	}
 }
 
 func tomlEqual(a, b map[string]any) bool {
