@@ -211,15 +211,15 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 		b.WriteString(itoa(st.Pid) + "\n")
 	case slices.Contains(names, "all"): // supervisorctl's 'all' in names
 		all, _ := selectProcesses(st.Processes, nil) // supervisorctl's order
-		for _, p := range all {
-			b.WriteString(itoa(p.Pid) + "\n")
+		for i := range all {
+			b.WriteString(itoa(all[i].Pid) + "\n")
 		}
 	default:
 		for _, n := range names {
 			group, name, _ := splitNamespec(n)
 			found := false
-			for _, p := range st.Processes {
-				if p.Group == group && p.Name == name {
+			for i := range st.Processes {
+				if p := &st.Processes[i]; p.Group == group && p.Name == name {
 					found = true
 					b.WriteString(itoa(p.Pid) + "\n")
 					if p.Pid == 0 {
@@ -300,7 +300,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 			if (all || whole) && !signallable(p.State) {
 				continue
 			}
-			ts = append(ts, target{p, namespec(*p)})
+			ts = append(ts, target{p, namespec(p)})
 		}
 		switch {
 		case found || all:
@@ -324,7 +324,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 		case !signallable(t.p.State):
 			c, msg = ctlNotRunning, ": ERROR (not running)"
 		default:
-			if err := signalChild(*t.p, parent, st.Owner, unix.Signal(sig)); err != nil {
+			if err := signalChild(t.p, parent, st.Owner, unix.Signal(sig)); err != nil {
 				c, msg = ctlGeneric, ": ERROR ("+err.Error()+")"
 			}
 		}
@@ -345,7 +345,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 // the status file says p started. The status file may be a moment old, p
 // gone and its pid reused; and once the pidfd is open, the signal reaches
 // that process or, if it has exited meanwhile, nobody.
-func signalChild(p proc.ProcessStatus, parent int, owner uint32, sig unix.Signal) error {
+func signalChild(p *proc.ProcessStatus, parent int, owner uint32, sig unix.Signal) error {
 	if p.Pid <= 0 || p.Pid > 1<<22 {
 		return errors.New("no pid")
 	}

@@ -78,8 +78,8 @@ func ctlTail(statusFile string, args []string, stdout io.Writer) error {
 	}
 	group, pname, _ := splitNamespec(name)
 	var found *proc.ProcessStatus
-	for i, p := range st.Processes {
-		if p.Group == group && p.Name == pname {
+	for i := range st.Processes {
+		if p := &st.Processes[i]; p.Group == group && p.Name == pname {
 			found = &st.Processes[i]
 		}
 	}
@@ -316,8 +316,8 @@ func ctlAvail(cfg *config.Config, loadErr error, statusFile string, args []strin
 		return err
 	}
 	running := map[string]bool{}
-	for _, p := range st.Processes {
-		running[p.Group] = true
+	for i := range st.Processes {
+		running[st.Processes[i].Group] = true
 	}
 	type row struct{ name, line string }
 	var rows []*row

@@ -400,9 +400,9 @@ func selectProcesses(all []proc.ProcessStatus, names []string) (sel []proc.Proce
 	for _, spec := range names {
 		group, name, whole := splitNamespec(spec)
 		found := false
-		for _, p := range sorted {
-			if p.Group == group && (whole || p.Name == name) {
-				sel = append(sel, p)
+		for i := range sorted {
+			if p := &sorted[i]; p.Group == group && (whole || p.Name == name) {
+				sel = append(sel, *p)
 				found = true
 			}
 		}
@@ -432,7 +432,7 @@ func splitNamespec(spec string) (group, name string, whole bool) {
 // Not inlined: 3 call sites (issue 2's size).
 //
 //go:noinline
-func namespec(p proc.ProcessStatus) string {
+func namespec(p *proc.ProcessStatus) string {
 	if p.Group == p.Name {
 		return p.Name
 	}
@@ -445,10 +445,11 @@ func namespec(p proc.ProcessStatus) string {
 // that uptimes are current. Widths count characters, as Python does.
 func renderTable(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) {
 	width := 30
-	for _, p := range ps {
-		width = max(width, utf8.RuneCountInString(namespec(p)))
+	for i := range ps {
+		width = max(width, utf8.RuneCountInString(namespec(&ps[i])))
 	}
-	for _, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		textf.Fprintf(w, "%-*s%-10s%s\n", width+3, namespec(p), p.State, p.Describe(now))
 	}
 }
@@ -478,8 +479,8 @@ func statusCode(ps []proc.ProcessStatus, unknownName bool) int {
 	if unknownName {
 		code = statusUnknown
 	}
-	for _, p := range ps {
-		switch p.State {
+	for i := range ps {
+		switch ps[i].State {
 		case proc.Running, proc.Starting, proc.Backoff, proc.Stopping:
 		default:
 			code = statusNotRunning

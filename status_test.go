@@ -984,10 +984,10 @@ print(json.dumps(s.supervisor.getAllProcessInfo()))
 	}
 	for _, p := range infos {
 		if got := p.Describe(time.Unix(p.Now, 0)); got != p.Description {
-			t.Errorf("%s (%s): Describe = %q, supervisord says %q", namespec(p), p.Statename, got, p.Description)
+			t.Errorf("%s (%s): Describe = %q, supervisord says %q", namespec(&p), p.Statename, got, p.Description)
 		}
 		if got := p.State.String(); got != p.Statename {
-			t.Errorf("%s: state %d is %s, supervisord says %s", namespec(p), p.State, got, p.Statename)
+			t.Errorf("%s: state %d is %s, supervisord says %s", namespec(&p), p.State, got, p.Statename)
 		}
 	}
 
