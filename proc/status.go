@@ -83,7 +83,7 @@ type ProcessStatus struct {
 }
 
 // Describe is supervisorctl's description column for p at time now.
-func (p ProcessStatus) Describe(now time.Time) string {
+func (p *ProcessStatus) Describe(now time.Time) string {
 	switch p.State {
 	case Running:
 		up := now.Unix() - p.Start
