@@ -93,18 +93,17 @@ func pyFormat(s string, v vars) (string, error) {
 	if strings.IndexByte(s, '%') < 0 {
 		return s, nil
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s)) // not a strings.Builder: its inlined writes cost text
 	i := 0
 	for i < len(s) {
 		c := s[i]
 		if c != '%' {
 			j := strings.IndexByte(s[i:], '%')
 			if j < 0 {
-				b.WriteString(s[i:])
+				b = append(b, s[i:]...)
 				break
 			}
-			b.WriteString(s[i : i+j])
+			b = append(b, s[i:i+j]...)
 			i += j
 			continue
 		}
@@ -113,7 +112,7 @@ func pyFormat(s string, v vars) (string, error) {
 			return "", badFormat("incomplete format at the end of %q", s)
 		}
 		if s[i] == '%' {
-			b.WriteByte('%')
+			b = append(b, '%')
 			i++
 			continue
 		}
@@ -194,9 +193,9 @@ func pyFormat(s string, v vars) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(out)
+		b = append(b, out...)
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 // maxWidth bounds a conversion's width and precision (Python has no
@@ -340,25 +339,22 @@ func pyRepr(s string) string {
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		q = '"'
 	}
-	var b strings.Builder
-	b.WriteByte(q)
+	b := []byte{q} // not a strings.Builder: its inlined writes cost text
 	for _, r := range s {
 		switch {
 		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
+			b = append(b, '\\', byte(r))
 		case r == '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case r == '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case r == '\t':
-			b.WriteString(`\t`)
+			b = append(b, `\t`...)
 		case r < 0x20 || r == 0x7f:
-			textf.Fprintf(&b, `\x%02x`, r)
+			b = append(b, '\\', 'x', "0123456789abcdef"[r>>4], "0123456789abcdef"[r&15])
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	b.WriteByte(q)
-	return b.String()
+	return string(append(b, q))
 }

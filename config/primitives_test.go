@@ -88,7 +88,8 @@ func TestParseEnvironment(t *testing.T) {
 }
 
 func TestPyFormat(t *testing.T) {
-	v := scope{{"a": "xy", "n": 5, "neg": -3}}
+	v := scope{{"a": "xy", "n": 5, "neg": -3,
+		"ctl": "it's \\ \n\r\t\x01\x1f\x7f é", "dq": `say "hi" \`, "both": `both ' and "`}}
 	tests := []struct{ in, want, wantErr string }{
 		{"plain", "plain", ""},
 		{"100%%", "100%", ""},
@@ -105,6 +106,9 @@ func TestPyFormat(t *testing.T) {
 		{"%(n)g", "5", ""},
 		{"%(n)r", "5", ""},
 		{"%(a)r", "'xy'", ""},
+		{"%(ctl)r", `"it's \\ \n\r\t\x01\x1f\x7f é"`, ""}, // Python's repr
+		{"%(dq)r", `'say "hi" \\'`, ""},
+		{"%(both)r", `'both \' and "'`, ""},
 		{"%(n)5.1f", "  5.0", ""},
 		{"%(n)-05d|", "5    |", ""},
 		{"%(n)hd%(n)ld%(n)u%(n)i", "5555", ""},

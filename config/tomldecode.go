@@ -390,18 +390,18 @@ func (p *tomlParser) header(root *tomlTable) (*tomlTable, []string, error) {
 
 // tomlPath writes a key path for a message.
 func tomlPath(keys []string) string {
-	var b strings.Builder
+	var b []byte // not a strings.Builder: its inlined writes cost text
 	for n, k := range keys {
 		if n > 0 {
-			b.WriteByte('.')
+			b = append(b, '.')
 		}
 		if k != "" && strings.Trim(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == "" {
-			b.WriteString(k)
+			b = append(b, k...)
 		} else {
-			b.WriteString(strconv.Quote(k))
+			b = strconv.AppendQuote(b, k)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // key reads a (dotted) key and the spaces after it.
