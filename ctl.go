@@ -204,15 +204,15 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
+	var b []byte // not a strings.Builder: its inlined writes cost text
 	code := 0
 	switch {
 	case len(names) == 0:
-		b.WriteString(itoa(st.Pid) + "\n")
+		b = append(b, itoa(st.Pid)+"\n"...)
 	case slices.Contains(names, "all"): // supervisorctl's 'all' in names
 		all, _ := selectProcesses(st.Processes, nil) // supervisorctl's order
 		for i := range all {
-			b.WriteString(itoa(all[i].Pid) + "\n")
+			b = append(b, itoa(all[i].Pid)+"\n"...)
 		}
 	default:
 		for _, n := range names {
@@ -221,19 +221,19 @@ func ctlPid(file string, names []string, stdout io.Writer) error {
 			for i := range st.Processes {
 				if p := &st.Processes[i]; p.Group == group && p.Name == name {
 					found = true
-					b.WriteString(itoa(p.Pid) + "\n")
+					b = append(b, itoa(p.Pid)+"\n"...)
 					if p.Pid == 0 {
 						code = ctlNotRunning
 					}
 				}
 			}
 			if !found {
-				b.WriteString("No such process " + n + "\n")
+				b = append(b, "No such process "+n+"\n"...)
 				code = ctlGeneric
 			}
 		}
 	}
-	io.WriteString(stdout, b.String())
+	stdout.Write(b)
 	if code != 0 {
 		return &exitStatus{code: code}
 	}
@@ -312,7 +312,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 			ts = append(ts, target{nil, name + ": ERROR (no such process)"})
 		}
 	}
-	var b strings.Builder
+	var b []byte
 	code := 0
 	for _, t := range ts {
 		c, msg := 0, ": signalled"
@@ -328,12 +328,12 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 				c, msg = ctlGeneric, ": ERROR ("+err.Error()+")"
 			}
 		}
-		b.WriteString(t.spec + msg + "\n")
+		b = append(b, t.spec+msg+"\n"...)
 		if c != 0 {
 			code = c // supervisorctl keeps the last fault's status
 		}
 	}
-	io.WriteString(stdout, b.String())
+	stdout.Write(b)
 	if code != 0 {
 		return &exitStatus{code: code}
 	}

@@ -339,10 +339,10 @@ func ctlAvail(cfg *config.Config, loadErr error, statusFile string, args []strin
 	}
 	// Python's stable sort by process name.
 	slices.SortStableFunc(rows, func(a, b *row) int { return strings.Compare(a.name, b.name) })
-	var b strings.Builder
+	var b []byte // not a strings.Builder: its inlined writes cost text
 	for _, r := range rows {
-		b.WriteString(r.line)
+		b = append(b, r.line...)
 	}
-	io.WriteString(stdout, b.String())
+	stdout.Write(b)
 	return nil
 }
