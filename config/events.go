@@ -34,7 +34,7 @@ func abstractPrefix(name string) (prefix string, ok bool) {
 // neverSent are the concrete types gosinit never sends: it has no RPC
 // interface (REMOTE_COMMUNICATION) and no capture mode
 // (PROCESS_COMMUNICATION).
-var neverSent = keySet("PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
+var neverSent = keySet("PROCESS_COMMUNICATION_STDOUT PROCESS_COMMUNICATION_STDERR " +
 	"REMOTE_COMMUNICATION")
 
 // ConcreteEvents returns the concrete types that name stands for (itself

@@ -9,47 +9,38 @@ import (
 // Known keys per section kind. supervisord silently ignores anything else;
 // we warn, with a "did you mean" when a known key is one edit away.
 
-var supervisordKeys = keySet("logfile", "logfile_maxbytes", "logfile_backups", "loglevel",
-	"pidfile", "umask", "nodaemon", "silent", "minfds", "minprocs", "nocleanup", "childlogdir",
-	"user", "directory", "strip_ansi", "environment", "identifier")
+var supervisordKeys = keySet("logfile logfile_maxbytes logfile_backups loglevel " +
+	"pidfile umask nodaemon silent minfds minprocs nocleanup childlogdir " +
+	"user directory strip_ansi environment identifier")
 
-var programKeys = keySet("command", "process_name", "numprocs", "numprocs_start", "priority",
-	"autostart", "autorestart", "startsecs", "startretries", "exitcodes", "stopsignal",
-	"stopwaitsecs", "stopasgroup", "killasgroup", "user", "redirect_stderr",
-	"stdout_logfile", "stdout_logfile_maxbytes", "stdout_logfile_backups",
-	"stdout_capture_maxbytes", "stdout_events_enabled", "stdout_syslog",
-	"stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
-	"stderr_capture_maxbytes", "stderr_events_enabled", "stderr_syslog",
-	"environment", "directory", "umask", "serverurl",
+// programKeyList is programKeys as keySet takes them.
+const programKeyList = "command process_name numprocs numprocs_start priority " +
+	"autostart autorestart startsecs startretries exitcodes stopsignal " +
+	"stopwaitsecs stopasgroup killasgroup user redirect_stderr " +
+	"stdout_logfile stdout_logfile_maxbytes stdout_logfile_backups " +
+	"stdout_capture_maxbytes stdout_events_enabled stdout_syslog " +
+	"stderr_logfile stderr_logfile_maxbytes stderr_logfile_backups " +
+	"stderr_capture_maxbytes stderr_events_enabled stderr_syslog " +
+	"environment directory umask serverurl " +
 	// gosinit's own; supervisord ignores them
-	"essential", "stdout_prefix", "stderr_prefix")
+	"essential stdout_prefix stderr_prefix"
 
-var groupKeys = keySet("programs", "priority")
+var programKeys = keySet(programKeyList)
+
+var groupKeys = keySet("programs priority")
 
 // listenerKeys: an [eventlistener:x] takes every program key and its own.
-var listenerKeys = func() map[string]bool {
-	m := keySet("events", "buffer_size", "result_handler")
-	for k := range programKeys {
-		m[k] = true
-	}
-	return m
-}()
+var listenerKeys = keySet(programKeyList, "events buffer_size result_handler")
 
 // fcgiKeys: an [fcgi-program:x] takes every program key and its socket's.
-var fcgiKeys = func() map[string]bool {
-	m := keySet("socket", "socket_backlog", "socket_owner", "socket_mode")
-	for k := range programKeys {
-		m[k] = true
-	}
-	return m
-}()
+var fcgiKeys = keySet(programKeyList, "socket socket_backlog socket_owner socket_mode")
 
 var includeKeys = keySet("files")
 
-var gosinitKeys = keySet("status_file", "stdout_prefix", "stderr_prefix")
+var gosinitKeys = keySet("status_file stdout_prefix stderr_prefix")
 
 // rpcSections are accepted and ignored: gosinit has no RPC surface.
-var rpcSections = keySet("unix_http_server", "inet_http_server", "supervisorctl")
+var rpcSections = keySet("unix_http_server inet_http_server supervisorctl")
 
 // sectionNames are the plain section names, for suggestions.
 var sectionNames = []string{"supervisord", "gosinit", "include", "unix_http_server",
@@ -59,14 +50,18 @@ var sectionNames = []string{"supervisord", "gosinit", "include", "unix_http_serv
 var sectionPrefixes = []string{"program", "group", "eventlistener", "fcgi-program",
 	"rpcinterface", "ctlplugin"}
 
-// keySet is not inlined: its inlined copies in the key tables cost
-// 1.4 kB of the binary (issue 2).
+// keySet is the set of the space-separated keys in lists. Keys in a
+// string, not one string each: each list of strings was copied onto the
+// stack at init (0.8 kB of text, issue 2). Not inlined: its inlined
+// copies in the key tables cost 1.4 kB of the binary.
 //
 //go:noinline
-func keySet(keys ...string) map[string]bool {
-	m := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		m[k] = true
+func keySet(lists ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, keys := range lists {
+		for _, k := range strings.Fields(keys) {
+			m[k] = true
+		}
 	}
 	return m
 }

@@ -31,7 +31,7 @@ import (
 // string. Keys are case-insensitive, as in INI.
 
 // tables whose entries are sections named "kind:name"
-var tomlKinds = keySet("program", "group", "eventlistener", "fcgi-program", "rpcinterface", "ctlplugin")
+var tomlKinds = keySet("program group eventlistener fcgi-program rpcinterface ctlplugin")
 
 func (l *loader) parseTOML(doc *document, file string, data []byte) {
 	m, lines, err := decodeTOML(data)
