@@ -205,6 +205,10 @@ func TestStartFailures(t *testing.T) {
 		{"/nonexistent/bin/x", 127, `"/nonexistent/bin/x": not found`},
 		{noexec, 126, noexec},
 		{dir, 126, "is a directory"},
+		// An empty name (exec tini -- "$APP" with APP unset) is
+		// execvp's ENOENT, as tini reports it, not a PATH directory's
+		// EACCES.
+		{"", 127, `"": not found`},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.cmd), func(t *testing.T) {

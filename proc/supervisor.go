@@ -1357,6 +1357,11 @@ func fdOf(w io.Writer, def uintptr) uintptr {
 // denied: none was found, but a file without that permission was (126,
 // not 127, as execvp's EACCES).
 func lookPath(name, pathList string) (path string, denied bool) {
+	if name == "" {
+		// execvp's ENOENT (127, as tini): joined to a PATH entry,
+		// it would name the directory, whose EACCES is 126.
+		return "", false
+	}
 	dirs := filepath.SplitList(pathList)
 	if pathList == "" {
 		dirs = []string{""} // PATH set but empty: the current directory
