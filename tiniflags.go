@@ -8,7 +8,8 @@ package main
 //
 // -g and -e are gosinit's own (the same meaning). -s, --subreaper in tini,
 // is what gosinit always is when not PID 1 (and -s with -c is supervisord's
-// --silent). -v before a COMMAND is tini's verbosity, else the version.
+// --silent). -v before a COMMAND is tini's verbosity, else the version;
+// DUMB_INIT_DEBUG=1 is TINI_VERBOSITY=3 (debug).
 // dumb-init's -c (single child) cannot be taken: -c is the configuration;
 // --single-child, its long form, works.
 
@@ -48,8 +49,9 @@ func (tf *tiniFlags) define(fs *flagSet, group *bool) {
 }
 
 // fromEnv reads GOSINIT_PDEATHSIG, GOSINIT_REWRITE, GOSINIT_WARN_ON_REAP,
-// and tini's TINI_VERBOSITY and dumb-init's DUMB_INIT_SETSID=0 (the
-// latter only when GOSINIT_GROUP is not set).
+// and tini's TINI_VERBOSITY, dumb-init's DUMB_INIT_DEBUG=1 (when
+// TINI_VERBOSITY is unset) and DUMB_INIT_SETSID=0 (only when
+// GOSINIT_GROUP is not set).
 func (tf *tiniFlags) fromEnv(env func(string) (string, bool), group *bool) error {
 	if v, ok := env("PDEATHSIG"); ok {
 		if err := tf.setPdeath(v); err != nil {
@@ -76,6 +78,8 @@ func (tf *tiniFlags) fromEnv(env func(string) (string, bool), group *bool) error
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			tf.tiniVerb = n + 1
 		}
+	} else if os.Getenv("DUMB_INIT_DEBUG") == "1" {
+		tf.tiniVerb = 4 // dumb-init's debug mode: TINI_VERBOSITY=3
 	}
 	if _, set := env("GROUP"); !set && os.Getenv("DUMB_INIT_SETSID") == "0" {
 		*group = false

@@ -42,6 +42,9 @@ func TestTiniFlagsAccepted(t *testing.T) {
 		{name: "tini -vv", args: []string{"-vv"}, prog: orphan, code: 3, stderr: regexp.MustCompile(`(?s)INFO spawned main program.*DEBG reaped pid \d+ \(exit status 0\)`)},
 		{name: "TINI_VERBOSITY=2", env: []string{"TINI_VERBOSITY=2"}, code: 3, stderr: regexp.MustCompile(`INFO spawned main program '/bin/sh'`)},
 		{name: "TINI_VERBOSITY=1", env: []string{"TINI_VERBOSITY=1"}, code: 3},
+		// dumb-init's debug mode logs each child reaped and signal passed on.
+		{name: "DUMB_INIT_DEBUG=1", env: []string{"DUMB_INIT_DEBUG=1"}, prog: orphan, code: 3, stderr: regexp.MustCompile(`(?s)INFO spawned main program.*DEBG reaped pid \d+ \(exit status 0\)`)},
+		{name: "DUMB_INIT_DEBUG=0", env: []string{"DUMB_INIT_DEBUG=0"}, code: 3},
 		{name: "GOSINIT_WARN_ON_REAP=yes", env: []string{"GOSINIT_WARN_ON_REAP=yes"}, code: 2,
 			stderr: regexp.MustCompile(`GOSINIT_WARN_ON_REAP="yes" is not a boolean`)},
 	}
