@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // flagSet parses command lines exactly as package flag does with
@@ -130,6 +131,12 @@ func (f *flagSet) one() (done bool, err error) {
 		}
 	}
 	def, ok := f.defs[name]
+	if !ok && minuses == 1 && !hasValue {
+		if exp := f.cluster(name); exp != nil {
+			f.args = append(exp, f.args...)
+			return false, nil
+		}
+	}
 	if !ok {
 		if name == "help" || name == "h" {
 			return false, errHelp
@@ -159,4 +166,30 @@ func (f *flagSet) one() (done bool, err error) {
 		return false, errors.New("invalid value " + strconv.Quote(value) + " for flag -" + name + ": " + err.Error())
 	}
 	return false, nil
+}
+
+// cluster splits tini's getopt clusters ("-sg", "-gv", "-e143",
+// "-pSIGTERM", "-sge 143") into single flags, or returns nil. Only tini's
+// letters: a mistyped long flag ("-gracee") is not taken apart.
+func (f *flagSet) cluster(name string) []string {
+	var out []string
+	for i := 0; i < len(name); i++ {
+		c := name[i : i+1]
+		if _, ok := f.defs[c]; !ok {
+			return nil
+		}
+		switch {
+		case strings.Contains("sgvw", c):
+			out = append(out, "-"+c)
+		case strings.Contains("ep", c):
+			out = append(out, "-"+c)
+			if i+1 < len(name) {
+				out = append(out, name[i+1:])
+			}
+			return out
+		default:
+			return nil
+		}
+	}
+	return out
 }

@@ -33,6 +33,13 @@ func TestTiniFlagsAccepted(t *testing.T) {
 		{name: "tini -w -g", args: []string{"-w", "-g"}, code: 3},
 		{name: "tini -p SIGTERM", args: []string{"-p", "SIGTERM"}, code: 3},
 		{name: "tini -e 3", args: []string{"-e", "3"}, code: 0},
+		// getopt's clusters, as images write them: tini -sg --
+		{name: "tini -sg", args: []string{"-sg"}, code: 3},
+		{name: "tini -gsw -e3", args: []string{"-gsw", "-e3"}, code: 0},
+		{name: "tini -sge 3", args: []string{"-sge", "3"}, code: 0},
+		{name: "tini -spSIGTERM", args: []string{"-spSIGTERM"}, code: 3},
+		{name: "tini -sgx", args: []string{"-sgx"}, code: 2, stderr: regexp.MustCompile(`^gosinit: flag provided but not defined: -sgx `)},
+		{name: "mistyped -gracee", args: []string{"-gracee", "1s"}, code: 2, stderr: regexp.MustCompile(`^gosinit: flag provided but not defined: -gracee `)},
 		{name: "dumb-init --rewrite", args: []string{"--rewrite", "15:3", "-r", "TERM:0"}, code: 3},
 		{name: "dumb-init --single-child", args: []string{"--single-child"}, code: 3},
 		// -v before a COMMAND is tini's verbosity, not the version.
