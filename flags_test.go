@@ -126,6 +126,17 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
+	// The error says what is wrong.
+	for in, want := range map[string]string{
+		"-1s":   `"-1s": a duration cannot be negative`,
+		"-2":    `"-2": a duration cannot be negative`,
+		"-x":    `"-x" is not a duration (e.g. 3s, 500ms)`,
+		"1.2.3": `"1.2.3" is not a duration (e.g. 3s, 500ms)`,
+	} {
+		if _, err := parseDuration(in); err == nil || err.Error() != want {
+			t.Errorf("parseDuration(%q): %v, want %q", in, err, want)
+		}
+	}
 }
 
 // TestParseDurationAsGo: parseDuration reads what time.ParseDuration reads,

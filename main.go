@@ -391,6 +391,11 @@ func parseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, bad
 	}
+	if s[0] == '-' {
+		if _, err := parseDuration(s[1:]); err == nil {
+			return 0, textf.Errorf("%q: a duration cannot be negative", s)
+		}
+	}
 	var d uint64
 	for rest := s; rest != ""; {
 		// [0-9]*(\.[0-9]*)? then a unit
