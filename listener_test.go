@@ -730,3 +730,36 @@ startsecs=0
 	}
 	r.stop(t)
 }
+
+// TestEventListenerClosedStdinSparesMain: a listener that closes its stdin
+// makes gosinit's next event write fail with EPIPE, and the kernel sends
+// gosinit SIGPIPE for it. Passed on, as gosinit passes on signals sent to
+// it, that SIGPIPE killed the main program, and the container with it
+// (exit 141); supervisord, which ignores SIGPIPE, just logs the EPIPE.
+func TestEventListenerClosedStdinSparesMain(t *testing.T) {
+	r := startConf(t, `[supervisord]
+loglevel=debug
+
+[eventlistener:deaf]
+command=/bin/sh -c 'printf "READY\n"; exec 0<&-; exec sleep 1000'
+events=PROCESS_STATE
+startsecs=0
+
+[program:p]
+command=/bin/sh -c 'sleep 0.2; exit 3'
+startsecs=0
+`, "--", "/bin/sleep", "1000")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "SIGPIPE from gosinit's own write to a closed pipe: not passed on"); {
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("no SIGPIPE kept back (gosinit alive: %v); stderr:\n%s", r.alive(), tail(r.stderr.String(), 3000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.wantLog(t, "epipe occurred while sending event")
+	if strings.Contains(r.stderr.String(), "main program exited") {
+		t.Fatalf("the main program ended:\n%s", tail(r.stderr.String(), 3000))
+	}
+	if code := r.stop(t); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
+	}
+}

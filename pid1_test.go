@@ -666,3 +666,36 @@ func TestMainProgramAsExecvp(t *testing.T) {
 		t.Errorf("PATH=: the script wrote %q, want its argument", b)
 	}
 }
+
+// TestOwnSigpipeNotPassedOn: gosinit's stderr is a pipe whose reader has
+// gone; its first log line raises SIGPIPE in gosinit itself. That signal
+// is gosinit's, not the user's: passed on, it killed the program (exit
+// 141). Sent from outside while the pipes are sound, SIGPIPE is still
+// passed on (TestSignalForwarding).
+func TestOwnSigpipeNotPassedOn(t *testing.T) {
+	needRoot(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	defer pw.Close()
+	cmd := exec.Command(gosinitBin, "-v", "--", "/bin/sh", "-c", "sleep 0.3; exit 7")
+	cmd.Stderr = pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+		<-done
+		t.Fatal("gosinit still running after 10 s")
+	}
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != 7 {
+		t.Errorf("gosinit ended with exit %d (signal %v), want exit 7: its own SIGPIPE was passed on", ws.ExitStatus(), ws.Signal())
+	}
+}

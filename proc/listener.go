@@ -329,6 +329,11 @@ func (s *Supervisor) writeListener(p *process, msg []byte) bool {
 	if n < 0 {
 		n = 0
 	}
+	if werr == unix.EPIPE {
+		// The kernel has just sent this thread SIGPIPE: it reaches
+		// the loop after this event, and is gosinit's, not the user's.
+		s.ownSigpipes++
+	}
 	if n == 0 && werr != nil {
 		return false
 	}

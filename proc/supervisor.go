@@ -214,6 +214,7 @@ type Supervisor struct {
 	outputs        *outputs
 	errLog, outLog *stdLog // gosinit's log into its stderr, stdout (stdlog.go)
 	lastStatusErr  string
+	ownSigpipes    int // SIGPIPEs the loop's own writes raised, not yet received
 	lastNotify     string
 
 	// event listeners (listener.go)
@@ -593,6 +594,10 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		s.log.warnf("received %s: ignored (gosinit passes no fault signal on)", signalName(sig))
 		return
 	}
+	if sig == unix.SIGPIPE && s.ownSigpipe() {
+		s.log.debugf("SIGPIPE from gosinit's own write to a closed pipe: not passed on")
+		return
+	}
 	mainAlive := s.mainPid != 0 && !s.mainDone
 	if s.cfg == nil {
 		// tini mode: everything goes to the main program.
@@ -647,6 +652,28 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		return
 	}
 	s.log.debugf("received %s: ignored", signalName(sig))
+}
+
+// ownSigpipe tells a SIGPIPE that gosinit's own write raised (to an event
+// listener that closed its stdin, to a stdout or stderr whose reader is
+// gone) from one sent to gosinit: passed on, it would kill the main
+// program. The loop's own writes count theirs (ownSigpipes); a pipe or
+// socket of gosinit's stdout or stderr that has lost its reader stays so,
+// and poll says it.
+func (s *Supervisor) ownSigpipe() bool {
+	if s.ownSigpipes > 0 {
+		s.ownSigpipes--
+		return true
+	}
+	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
+	if n, _ := unix.Poll(fds, 0); n > 0 {
+		for _, f := range fds {
+			if f.Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // forward passes sig on to the main program (its process group by default).
