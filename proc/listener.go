@@ -102,6 +102,7 @@ type listenerConn struct {
 	result    []byte
 	event     *queuedEvent // held while BUSY
 	stdin     *os.File     // gosinit's end of the listener's stdin
+	stdinFd   int          // its descriptor, while stdin is open (for poll)
 	writing   bool         // a write that did not fit is still going on
 }
 
@@ -518,7 +519,7 @@ func (s *Supervisor) listenerSpawning(p *process) (childStdin *os.File, err erro
 	}
 	s.listenerSeq++
 	p.listener = &listenerConn{pool: poolNamed(s.pools, p.cfg.Group), spawn: s.listenerSeq, resultLen: -1,
-		stdin: os.NewFile(uintptr(fds[1]), "|stdin")}
+		stdin: os.NewFile(uintptr(fds[1]), "|stdin"), stdinFd: fds[1]}
 	return os.NewFile(uintptr(fds[0]), "|stdin-r"), nil
 }
 

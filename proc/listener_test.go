@@ -3,9 +3,12 @@ package proc
 import (
 	"encoding/hex"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestEventTextMatchesSupervisord: a PROCESS_LOG payload's text is what
@@ -51,5 +54,28 @@ for line in sys.stdin:
 		if got := eventText(in); got != string(want) {
 			t.Errorf("eventText(%q) = %q, supervisord %q", in, got, want)
 		}
+	}
+}
+
+// TestOwnSigpipeListenerPipe: a listener's stdin pipe whose reader has
+// gone makes a SIGPIPE gosinit's own (a goroutine writing an event that
+// did not fit raised it), not one to pass on; a sound one does not.
+func TestOwnSigpipeListenerPipe(t *testing.T) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	w := os.NewFile(uintptr(fds[1]), "|stdin")
+	defer w.Close()
+	p := &process{listener: &listenerConn{stdin: w, stdinFd: fds[1]}}
+	s := &Supervisor{procs: []*process{p}}
+	// The test's own stdout and stderr may be anything: only run where
+	// they are sound.
+	if s.ownSigpipe() {
+		t.Skip("the test's stdout or stderr has lost its reader")
+	}
+	unix.Close(fds[0])
+	if !s.ownSigpipe() {
+		t.Error("a SIGPIPE with a listener's stdin broken was taken for one sent to gosinit")
 	}
 }

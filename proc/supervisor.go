@@ -658,14 +658,20 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 // listener that closed its stdin, to a stdout or stderr whose reader is
 // gone) from one sent to gosinit: passed on, it would kill the main
 // program. The loop's own writes count theirs (ownSigpipes); a pipe or
-// socket of gosinit's stdout or stderr that has lost its reader stays so,
-// and poll says it.
+// socket that has lost its reader stays so, and poll says it: gosinit's
+// stdout and stderr, and the listeners' stdin pipes still open (written
+// by a goroutine when an event did not fit).
 func (s *Supervisor) ownSigpipe() bool {
 	if s.ownSigpipes > 0 {
 		s.ownSigpipes--
 		return true
 	}
 	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
+	for _, p := range s.procs {
+		if l := p.listener; l != nil && l.stdin != nil {
+			fds = append(fds, unix.PollFd{Fd: int32(l.stdinFd)})
+		}
+	}
 	if n, _ := unix.Poll(fds, 0); n > 0 {
 		for _, f := range fds {
 			if f.Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
