@@ -128,6 +128,8 @@ flags (each also read from the environment variable shown):
   --status-file PATH  where PID 1 writes its status                  GOSINIT_STATUS_FILE
   --wait              with -c and COMMAND: start COMMAND only once
                       every autostart program is RUNNING             GOSINIT_WAIT
+  --pin-cpu=BOOL      keep gosinit's own threads on one CPU; programs
+                      get every CPU                                  GOSINIT_PIN_CPU (default true)
   --loglevel LEVEL    critical error warn info debug trace blather   GOSINIT_LOGLEVEL
                       (also -e LEVEL, as supervisord spells it)
   -h, --help          this text
@@ -185,6 +187,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		grace      = 3 * time.Second
 		statusFile string
 		wait       bool
+		pinCPU     = true
 		loglevel   string
 		help       bool
 		// tini's and dumb-init's own flags (tiniFlags)
@@ -223,6 +226,14 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	if v, ok := env("WAIT"); ok {
 		wait, _ = strconv.ParseBool(v)
 	}
+	if v, ok := env("PIN_CPU"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			textf.Fprintf(stderr, "gosinit: GOSINIT_PIN_CPU=%q is not a boolean\n", v)
+			return errUsage
+		}
+		pinCPU = b
+	}
 	if v, ok := env("LOGLEVEL"); ok {
 		loglevel = v
 	}
@@ -234,6 +245,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 	fs.StringVar(&cfgPath, "config")
 	fs.BoolVar(&group, "g")
 	fs.BoolVar(&group, "group")
+	fs.BoolVar(&pinCPU, "pin-cpu")
 	// -e is tini's exit code remap and supervisord's --loglevel: a level
 	// name is a level, anything else an exit code.
 	fs.Func("e", func(v string) error {
@@ -338,6 +350,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		Grace:      grace,
 		StatusFile: statusFile,
 		Wait:       wait,
+		PinCPU:     pinCPU,
 		Level:      level,
 		Signals:    sigs,
 		Stderr:     os.Stderr,

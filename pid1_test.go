@@ -699,3 +699,59 @@ func TestOwnSigpipeNotPassedOn(t *testing.T) {
 		t.Errorf("gosinit ended with exit %d (signal %v), want exit 7: its own SIGPIPE was passed on", ws.ExitStatus(), ws.Signal())
 	}
 }
+
+// cpusAllowed is the Cpus_allowed_list line of /proc/PATH/status.
+func cpusAllowed(path string) string {
+	b, _ := os.ReadFile("/proc/" + path + "/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// TestPinnedToOneCPU: gosinit's own threads run on one CPU (a signal's
+// hops between the Go runtime's threads stay on it), while COMMAND and
+// the configuration's programs get every CPU gosinit was given, whatever
+// thread forked them. --pin-cpu=false (GOSINIT_PIN_CPU=0) leaves gosinit
+// on them all.
+func TestPinnedToOneCPU(t *testing.T) {
+	all := cpusAllowed("self")
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set); set.Count() < 2 {
+		t.Skip("one CPU: nothing to pin")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	os.WriteFile(conf, []byte("[program:side]\ncommand=/bin/sh -c 'grep Cpus_allowed_list /proc/self/status > "+dir+"/side; exec sleep 1000'\nstartsecs=0\n"), 0o644)
+	for _, pinned := range []bool{true, false} {
+		env := []string{"GOSINIT_PIN_CPU=0"}
+		if pinned {
+			env = nil
+		}
+		os.Remove(filepath.Join(dir, "side"))
+		r := startInit(t, true, env, "-c", conf, "--status-file", filepath.Join(dir, "status.json"), "--", "/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status > "+dir+"/main; exec sleep 1000")
+		for _, f := range []string{"main", "side"} {
+			lines := waitFileLines(filepath.Join(dir, f), 1, 10*time.Second)
+			if len(lines) != 1 || strings.TrimSpace(strings.TrimPrefix(lines[0], "Cpus_allowed_list:")) != all {
+				t.Errorf("pinned %v: %s program's CPUs %q, want gosinit's own given ones %q", pinned, f, lines, all)
+			}
+		}
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/task")
+		seen := map[string]bool{}
+		for _, task := range tasks {
+			seen[cpusAllowed(strconv.Itoa(r.cmd.Process.Pid)+"/task/"+task.Name())] = true
+		}
+		if len(tasks) < 2 || len(seen) != 1 {
+			t.Errorf("pinned %v: gosinit's %d threads on CPUs %v, want all on the same", pinned, len(tasks), seen)
+		}
+		for cpus := range seen {
+			if one := !strings.ContainsAny(cpus, ",-"); one != pinned || !pinned && cpus != all {
+				t.Errorf("pinned %v: gosinit's threads on CPUs %q (given %q)", pinned, cpus, all)
+			}
+		}
+		unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+		r.wait(t, 10*time.Second)
+	}
+}

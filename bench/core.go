@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -380,6 +382,13 @@ func sigtermSection(e *env) (*table, error) {
 			return t, fmt.Errorf("%s: term child not ready: %q %v", p.name, s, err)
 		}
 	}
+	if e.termHog {
+		stop, err := startHog(e, ins)
+		if err != nil {
+			return t, err
+		}
+		defer stop()
+	}
 	lat := make([][]float64, len(ins))
 	const warmup = 5
 	// Round robin, so drift on the machine touches every init alike.
@@ -409,7 +418,41 @@ func sigtermSection(e *env) (*table, error) {
 	}
 	t.note("%d trials per init (after %d warm-up), round robin; from the harness's CLOCK_MONOTONIC just before kill(init, SIGTERM) to the child's on receipt", e.termTrials, warmup)
 	t.note("the child is a Go program (signal.Notify): its delivery cost is in every row; direct = SIGTERM sent to the child as PID 1, no init")
+	if e.termHog {
+		t.note("-sigterm-hog: a process spinning on CPU %d, gosinit's (CPU 0 if gosinit is not pinned), during the trials; the others may run on any CPU", e.hogCPU)
+	}
 	return t, nil
+}
+
+// startHog starts a process that spins on the CPU gosinit's threads are
+// pinned to (CPU 0 when they are not) and returns what stops it.
+func startHog(e *env, ins []*instance) (func(), error) {
+	e.hogCPU = 0
+	for _, in := range ins {
+		if in.name != "gosinit" {
+			continue
+		}
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", in.pid))
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+					e.hogCPU = n
+				}
+			}
+		}
+	}
+	cmd := exec.Command(e.child, "spin")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	var set unix.CPUSet
+	set.Set(e.hogCPU)
+	if err := unix.SchedSetaffinity(cmd.Process.Pid, &set); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, err
+	}
+	return func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
 
 func execSection(e *env) (*table, error) {

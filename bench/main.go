@@ -63,6 +63,8 @@ type env struct {
 	tmp          string        // removed at exit
 	idle         time.Duration // idle period for wake-ups and crash-loop CPU
 	termTrials   int
+	termHog      bool // a CPU-bound process on gosinit's CPU during sigterm
+	hogCPU       int  // which
 	execTrials   int
 	orphans      int
 	orphanRuns   int
@@ -81,6 +83,7 @@ func main() {
 	idle := flag.Duration("idle", 30*time.Second, "idle period for wake-up and crash-loop CPU counts")
 	gosinit := flag.String("gosinit", "", "gosinit binary to measure (default: build the module at the repository root)")
 	termTrials := flag.Int("sigterm-trials", 200, "SIGTERM forwarding trials per init")
+	termHog := flag.Bool("sigterm-hog", false, "sigterm: run a CPU-bound process on the CPU gosinit is pinned to (CPU 0 if it is not) during the trials")
 	execTrials := flag.Int("exec-trials", 30, "exec-to-child trials per init")
 	orphans := flag.Int("orphans", 10000, "orphans to reap")
 	orphanRuns := flag.Int("orphan-runs", 5, "orphan-reaping runs per init (the median is reported)")
@@ -123,7 +126,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(2)
 	}
-	e := &env{idle: *idle, termTrials: *termTrials, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, runs: max(*runs, 1), verbose: *verbose, keep: *keep,
+	e := &env{idle: *idle, termTrials: *termTrials, termHog: *termHog, execTrials: *execTrials, orphans: *orphans, orphanRuns: *orphanRuns, runs: max(*runs, 1), verbose: *verbose, keep: *keep,
 		soak: *soak, soakSample: max(*soakSample, time.Second)}
 	code := run(e, *gosinit, selected)
 	os.Exit(code)

@@ -133,7 +133,13 @@ func forkExec(path string, argv []string, pa *syscall.ProcAttr) (int, error) {
 	runtime.LockOSThread()
 	var none [1]uint64
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	if pin.on { // the child gets every CPU gosinit was given
+		unix.SchedSetaffinity(0, &pin.orig)
+	}
 	pid, err := syscall.ForkExec(path, argv, pa)
+	if pin.on {
+		unix.SchedSetaffinity(0, &pin.one)
+	}
 	runtime.UnlockOSThread()
 	return pid, err
 }

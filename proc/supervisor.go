@@ -55,6 +55,9 @@ type Options struct {
 	StatusFile string
 	// Wait starts Command only once every autostart program is RUNNING.
 	Wait bool
+	// PinCPU keeps gosinit's own threads on one CPU (affinity.go); its
+	// programs get every CPU it was given.
+	PinCPU bool
 	// Level overrides the activity log level (0: the config's, or warn
 	// without a config).
 	Level config.Level
@@ -268,6 +271,9 @@ func Run(opts Options) error {
 		}
 	}
 	resetInherited()
+	if opts.PinCPU {
+		pinToOneCPU()
+	}
 	s.baseEnv = childEnviron(os.Environ())
 	s.notify = newNotifier(os.Environ())
 

@@ -20,6 +20,7 @@
 //	fcgi                    an fcgi-program: accepts on fd 0, answers "ok"
 //	listen                  an event listener that answers OK to every event
 //	chatty                  a line on stdout every 2 ms, every 100th on stderr
+//	spin                    burns one CPU until killed (sigterm -sigterm-hog)
 //
 // The timestamps are CLOCK_MONOTONIC, which PID namespaces share with the
 // harness, so they compare directly with the harness's own readings.
@@ -78,6 +79,9 @@ func main() {
 		err = listen()
 	case "chatty":
 		err = chatty()
+	case "spin":
+		for n := 0; ; n++ {
+		}
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
