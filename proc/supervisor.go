@@ -164,6 +164,7 @@ const (
 	leProcessLog                           // a program with *_events_enabled wrote (gen: 0 stdout, 1 stderr)
 	leWaiting                              // 3 s of a shutdown: say again what it waits for
 	leMainKill                             // --grace after an essential program ended it: the main program is SIGKILLed
+	leStatusRetry                          // write the status file again: the last write failed
 )
 
 // Supervisor is the owner loop's state. Only the loop touches it.
@@ -217,7 +218,9 @@ type Supervisor struct {
 	outputs        *outputs
 	errLog, outLog *stdLog // gosinit's log into its stderr, stdout (stdlog.go)
 	lastStatusErr  string
-	ownSigpipes    int // SIGPIPEs the loop's own writes raised, not yet received
+	statusRetry    time.Duration // the delay of the last retry of a failed status write
+	statusRetrying bool          // a retry is armed
+	ownSigpipes    int           // SIGPIPEs the loop's own writes raised, not yet received
 	lastNotify     string
 
 	// event listeners (listener.go)
@@ -760,6 +763,9 @@ func (s *Supervisor) onEvent(e loopEvent) {
 		s.onTick(e.gen, e.when)
 	case leProcessLog:
 		s.emitLog(e.p, e.gen, e.data)
+	case leStatusRetry:
+		s.statusRetrying = false
+		s.markDirty()
 	}
 }
 
@@ -1320,9 +1326,19 @@ func (s *Supervisor) writeStatus() {
 			s.log.warnf("%v", err)
 			s.lastStatusErr = err.Error()
 		}
+		// Written again at the next change, but a full disk or file
+		// table may free up while nothing changes: then a retry, after
+		// 1 s, 2 s, 4 s ... at most a minute, lest `gosinit status` say
+		// for ever that no gosinit runs.
+		if !s.statusRetrying {
+			s.statusRetrying = true
+			s.statusRetry = min(max(2*s.statusRetry, time.Second), time.Minute)
+			time.AfterFunc(s.statusRetry, func() { s.events <- loopEvent{kind: leStatusRetry} })
+		}
 		return
 	}
 	s.lastStatusErr = ""
+	s.statusRetry = 0
 }
 
 // startMain spawns the main program: looked up on PATH like execvp, in its
