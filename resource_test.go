@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,148 @@ startsecs=0
 	if strings.Contains(r.stderr.String(), "too many open files") {
 		t.Errorf("gosinit ran out of descriptors:\n%s", r.stderr.String())
 	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// TestSpawnErrorNamesProcessOutOfFiles: a spawn that finds the file
+// table full is supervisord's spawn error, naming the process, not
+// "couldn't set up output: pipe2: too many open files", which says
+// neither which of the 20 processes failed nor that it was a spawn.
+func TestSpawnErrorNamesProcessOutOfFiles(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("no prlimit")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "supervisord.conf")
+	os.WriteFile(conf, []byte(strings.ReplaceAll(base, "@DIR@", dir)+`minfds=32
+
+[program:w]
+command=sleep 1000
+process_name=w%(process_num)d
+numprocs=20
+startretries=0
+`), 0o644)
+	status := filepath.Join(dir, "status.json")
+	r := &confRun{initRun: launch(t, prlimit, "", true, nil, "--nofile=32", gosinitBin, "-c", conf, "--status-file", status), dir: dir, status: status}
+	m := r.waitStatus(t, 20*time.Second, "every process RUNNING or FATAL", func(m map[string]proc.ProcessStatus) bool {
+		for _, p := range m {
+			if p.State != proc.Running && p.State != proc.Fatal {
+				return false
+			}
+		}
+		return len(m) == 20
+	})
+	fatal := 0
+	for name, p := range m {
+		if p.State != proc.Fatal {
+			continue
+		}
+		fatal++
+		if want := "too many open files to spawn '" + name + "'"; p.Spawnerr != want {
+			t.Errorf("%s: spawnerr %q, want %q", name, p.Spawnerr, want)
+		} else {
+			r.wantLog(t, "spawnerr: "+want)
+		}
+	}
+	if fatal == 0 {
+		t.Fatalf("no spawn ran out of descriptors: %v", m)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// pidsCgroup makes a pids cgroup (v2, else v1) for the test, or skips.
+func pidsCgroup(t *testing.T) string {
+	t.Helper()
+	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/pids"} {
+		dir := filepath.Join(root, "gosinit-test-"+strconv.Itoa(os.Getpid()))
+		if os.Mkdir(dir, 0o755) != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "pids.max")); err != nil {
+			os.Remove(dir)
+			continue
+		}
+		t.Cleanup(func() {
+			// Once gosinit, cleaned up before, and its last zombie are gone.
+			deadline := time.Now().Add(10 * time.Second)
+			for os.Remove(dir) != nil && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+		return dir
+	}
+	t.Skip("no pids cgroup can be made here")
+	return ""
+}
+
+// TestSpawnErrorNamesProcessOutOfPids: a fork that finds the process
+// table full (a pids cgroup at its limit) is supervisord's spawn error,
+// naming the process, not "couldn't exec sleep: EAGAIN"; the process
+// backs off to FATAL, and gosinit runs on and still reaps.
+func TestSpawnErrorNamesProcessOutOfPids(t *testing.T) {
+	needRoot(t)
+	cg := pidsCgroup(t)
+	r := startConf(t, base+`
+[program:w]
+command=sleep 1000
+process_name=w%(process_num)d
+numprocs=3
+startsecs=0
+startretries=1
+`)
+	r.waitStatus(t, 10*time.Second, "w0..w2 RUNNING", allIn(proc.Running, "w0", "w1", "w2"))
+	var m map[string]proc.ProcessStatus
+	// The start's burst over (its GC on every thread the runtime wants):
+	// a loop that logs SIGUSR2's line has settled. The Go runtime cannot
+	// survive a thread it needs and may not create (newosproc), so gosinit
+	// alone is limited, and only once it has the threads it needs.
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.stderr.String(), "received SIGUSR2") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// gosinit alone moves; its programs stay where they are. Then not
+	// one more task in its cgroup.
+	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
+		t.Skipf("cannot move gosinit into %s: %v", cg, err)
+	}
+	cur, _ := os.ReadFile(filepath.Join(cg, "pids.current"))
+	if err := os.WriteFile(filepath.Join(cg, "pids.max"), cur, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kids := childrenOf(r.cmd.Process.Pid)
+	if len(kids) != 3 {
+		t.Fatalf("gosinit's children: %v, want 3", kids)
+	}
+	victim, _ := strconv.Atoi(kids[0])
+	unix.Kill(victim, unix.SIGKILL)
+	var name string
+	m = r.waitStatus(t, 10*time.Second, "one process FATAL", func(m map[string]proc.ProcessStatus) bool {
+		for n, p := range m {
+			if p.State == proc.Fatal {
+				name = n
+				return true
+			}
+		}
+		return false
+	})
+	want := "Too many processes in process table to spawn '" + name + "'"
+	if m[name].Spawnerr != want {
+		t.Errorf("%s: spawnerr %q, want %q", name, m[name].Spawnerr, want)
+	}
+	r.wantLog(t, "spawnerr: "+want, "gave up: "+name+" entered FATAL state")
+	if n := len(childrenOf(r.cmd.Process.Pid)); n != 2 {
+		t.Errorf("gosinit has %d children, want the 2 still running", n)
+	}
+	os.WriteFile(filepath.Join(cg, "pids.max"), []byte("max"), 0o644)
 	if code := r.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}

@@ -83,6 +83,9 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		}
 	}()
 	if err != nil {
+		if e := tooMany(c.Name, err); e != nil {
+			return 0, e
+		}
 		return 0, textf.Errorf("couldn't set up output: %v", err)
 	}
 	if c.Directory != nil {
@@ -120,9 +123,26 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		pid, err = forkExec(path, c.Argv, pa)
 	}
 	if err != nil {
+		if e := tooMany(c.Name, err); e != nil {
+			return 0, e
+		}
 		return 0, textf.Errorf("couldn't exec %s: %s", c.Argv[0], errnoName(err))
 	}
 	return pid, nil
+}
+
+// tooMany is supervisord's spawnerr for a spawn that found the file table
+// (a pipe) or the process table (the fork) full, else nil. It names the
+// process: "couldn't exec sh: EAGAIN" said neither which of many failed,
+// nor that the exec was not the cause.
+func tooMany(name string, err error) error {
+	switch {
+	case errors.Is(err, unix.EMFILE):
+		return textf.Errorf("too many open files to spawn '%s'", name)
+	case errors.Is(err, unix.EAGAIN):
+		return textf.Errorf("Too many processes in process table to spawn '%s'", name)
+	}
+	return nil
 }
 
 // forkExec is syscall.ForkExec with an empty signal mask in the child.
