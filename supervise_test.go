@@ -1374,3 +1374,62 @@ startsecs=0
 	}
 	r.wantLog(t, "INFO waiting for quick, stubborn to die", "INFO waiting for stubborn to die")
 }
+
+// TestSpawnDirectoryNotSearchable: run as an ordinary user, a program
+// whose directory= exists but is not the user's to enter (root's, 0700)
+// fails with the chdir's error, as supervisord names it (`couldn't chdir
+// to DIR: EACCES`), not as an exec error of its command: stat(2), which
+// gosinit checked, needs no search permission on the directory itself.
+func TestSpawnDirectoryNotSearchable(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run gosinit as another user")
+	}
+	dir := nobodyDir(t)
+	bin := copyExecutable(t, gosinitBin, filepath.Join(dir, "gosinit"))
+	closed := filepath.Join(dir, "closed")
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(dir, "own")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(own, 65534, 65534)
+	conf := filepath.Join(dir, "sd.conf")
+	text := "[supervisord]\nlogfile=/dev/null\n\n[program:p]\ncommand=/bin/sleep 1000\ndirectory=" + closed + "\nstartretries=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stFile := filepath.Join(own, "st.json")
+	cmd := exec.Command(bin, "-c", conf, "--status-file", stFile)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var got lockedBuffer
+	cmd.Stdout, cmd.Stderr = &got, &got
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		unix.Kill(cmd.Process.Pid, unix.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+			<-done
+			t.Errorf("gosinit did not stop on SIGTERM")
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st, err := proc.ReadStatus(stFile)
+		if err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Fatal {
+			if got, want := st.Processes[0].Spawnerr, "couldn't chdir to "+closed+": EACCES"; got != want {
+				t.Errorf("spawnerr %q, want %q", got, want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("p never FATAL; output:\n%s", got.String())
+		}
+	}
+}

@@ -94,6 +94,10 @@ func (s *Supervisor) spawn(p *process) (pid int, err error) {
 		st, err := os.Stat(*c.Directory)
 		if err == nil && !st.IsDir() {
 			err = unix.ENOTDIR
+		} else if err == nil && attr.Credential == nil {
+			// stat needs no search permission on the directory itself,
+			// chdir does: a non-root gosinit's 0700 directory of root's.
+			err = access(*c.Directory, unix.X_OK)
 		}
 		if err != nil {
 			return 0, textf.Errorf("couldn't chdir to %s: %s", *c.Directory, errnoName(err))
