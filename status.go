@@ -150,7 +150,8 @@ func parseArgs(fset *flagSet, args []string) ([]string, error) {
 }
 
 // statusFilePath picks the status file: --status-file, else
-// $GOSINIT_STATUS_FILE, else proc.DefaultStatusFile when it exists, else
+// $GOSINIT_STATUS_FILE, else proc.DefaultStatusFile when it exists (and
+// its gosinit is not gone while a per-user file exists), else
 // proc.FallbackStatusFile(), the per-user path a non-root gosinit writes.
 // When it falls back, other is the default path it did not find, for the
 // error message.
@@ -161,8 +162,15 @@ func statusFilePath(flagPath string) (path, other string) {
 	if p := os.Getenv("GOSINIT_STATUS_FILE"); p != "" {
 		return p, ""
 	}
+	stale := false
 	if _, err := os.Stat(defaultStatusFile); !errors.Is(err, fs.ErrNotExist) {
-		return defaultStatusFile, ""
+		// A root gosinit's file outlives it in a host's /run: when its
+		// pid is gone, a per-user file of a gosinit running now wins.
+		st, err := proc.ReadStatus(defaultStatusFile)
+		if err != nil || unix.Kill(st.Pid, 0) != unix.ESRCH {
+			return defaultStatusFile, ""
+		}
+		stale = true
 	}
 	fb := proc.FallbackStatusFile()
 	// Not ours: perhaps PID 1's, a gosinit of another user (docker exec
@@ -177,6 +185,9 @@ func statusFilePath(flagPath string) (path, other string) {
 			if unix.Lstat(d, &st) == nil && st.Uid == uid && st.Mode&unix.S_IFMT == unix.S_IFDIR && fileExists(d+"/status.json") {
 				return d + "/status.json", defaultStatusFile
 			}
+		}
+		if stale {
+			return defaultStatusFile, ""
 		}
 	}
 	return fb, defaultStatusFile

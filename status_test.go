@@ -615,6 +615,97 @@ func TestStatusPID1UsersPath(t *testing.T) {
 	}
 }
 
+// TestStatusStaleDefaultFile: a root gosinit's status file outlives it in
+// a host's /run (a stopped systemd unit, a `make demo` as root); a user
+// who then runs gosinit gets the per-user file, and `gosinit status` must
+// find it there, not report the dead pid of the file in /run.
+func TestStatusStaleDefaultFile(t *testing.T) {
+	dir, tmp := nobodyTmp(t)
+	dead := exec.Command("/bin/true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, "run", "status.json") // root's, as /run/gosinit's
+	os.Mkdir(filepath.Dir(stale), 0o755)
+	writeStatusFile(t, stale, &proc.Status{Pid: dead.ProcessState.Pid(), Shutdown: true})
+	env := []string{"TMPDIR=" + tmp, "XDG_RUNTIME_DIR=", "GOSINIT_STATUS_FILE="}
+	startNobodyGosinit(t, dir, filepath.Join(tmp, "gosinit-65534", "status.json"), env)
+	out, errb, code := nobodyStatus(t, dir, append(env, "GOSINIT_TEST_DEFAULT_STATUS="+stale))
+	if code != 0 || errb != "" || !strings.HasPrefix(out, "web ") {
+		t.Errorf("status as gosinit's user: exit %d, stdout %q, stderr %q; want exit 0 and web's line", code, out, errb)
+	}
+}
+
+// nobodyTmp is a nobodyDir and a /tmp-like directory in it (1777), for
+// nobody's TMPDIR.
+func nobodyTmp(t *testing.T) (dir, tmp string) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run gosinit as another user")
+	}
+	dir = nobodyDir(t)
+	tmp = filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(tmp, 0o1777)
+	return dir, tmp
+}
+
+// startNobodyGosinit runs the gosinit binary as nobody, with env and a
+// program web, until web is RUNNING in the status file at want; cleanup
+// stops it by its pid.
+func startNobodyGosinit(t *testing.T, dir, want string, env []string) {
+	t.Helper()
+	conf := filepath.Join(dir, "sd.conf")
+	text := "[supervisord]\nlogfile=/dev/null\n\n[program:web]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := copyExecutable(t, gosinitBin, filepath.Join(dir, "gosinit"))
+	cmd := exec.Command(bin, "-c", conf)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var got lockedBuffer
+	cmd.Stderr = &got
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		unix.Kill(cmd.Process.Pid, unix.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+			<-done
+			t.Errorf("gosinit did not stop on SIGTERM")
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if st, err := proc.ReadStatus(want); err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no RUNNING in %s; gosinit's log:\n%s", want, got.String())
+		}
+	}
+}
+
+// nobodyStatus runs `gosinit status` (the test binary's) as nobody, with env.
+func nobodyStatus(t *testing.T, dir string, env []string) (stdout, stderr string, code int) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := helperCommand(t, "status")
+	reader.Path = copyExecutable(t, self, filepath.Join(dir, "status.test"))
+	reader.Env = append(reader.Env, env...)
+	return runAsNobody(t, reader)
+}
+
 // The test binary doubles as the helper programs of these tests (the
 // os/exec model). The dispatch is in init, so it runs before TestMain (which
 // builds the gosinit binary): GOSINIT_STATUS_HELPER names the helper.
