@@ -325,6 +325,9 @@ func TestStatusFilePath(t *testing.T) {
 	t.Cleanup(func() { defaultStatusFile = old })
 	defaultStatusFile = filepath.Join(dir, "run", "status.json")
 	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "xdg"))
+	if err := os.Mkdir(filepath.Join(dir, "xdg"), 0o700); err != nil { // the session's, ours
+		t.Fatal(err)
+	}
 	fallback := filepath.Join(dir, "xdg", "gosinit", "status.json")
 
 	check := func(flagPath, wantPath, wantOther string) {
@@ -633,6 +636,30 @@ func TestStatusStaleDefaultFile(t *testing.T) {
 	out, errb, code := nobodyStatus(t, dir, append(env, "GOSINIT_TEST_DEFAULT_STATUS="+stale))
 	if code != 0 || errb != "" || !strings.HasPrefix(out, "web ") {
 		t.Errorf("status as gosinit's user: exit %d, stdout %q, stderr %q; want exit 0 and web's line", code, out, errb)
+	}
+}
+
+// TestStatusForeignXDGRuntimeDir: `su app -c 'gosinit -c ...'` keeps the
+// root session's XDG_RUNTIME_DIR (/run/user/0), which app may not write,
+// and a session's may be gone: gosinit (and gosinit status, with the same
+// environment) then use /tmp/gosinit-UID, as with none, rather than no
+// status file at all.
+func TestStatusForeignXDGRuntimeDir(t *testing.T) {
+	dir, tmp := nobodyTmp(t)
+	xdg := filepath.Join(dir, "xdg") // root's, as /run/user/0
+	if err := os.Mkdir(xdg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []string{xdg, filepath.Join(dir, "gone")} {
+		t.Run(filepath.Base(x), func(t *testing.T) {
+			os.RemoveAll(filepath.Join(tmp, "gosinit-65534"))
+			env := []string{"TMPDIR=" + tmp, "XDG_RUNTIME_DIR=" + x, "GOSINIT_STATUS_FILE="}
+			startNobodyGosinit(t, dir, filepath.Join(tmp, "gosinit-65534", "status.json"), env)
+			out, errb, code := nobodyStatus(t, dir, append(env, "GOSINIT_TEST_DEFAULT_STATUS="+filepath.Join(dir, "none.json")))
+			if code != 0 || errb != "" || !strings.HasPrefix(out, "web ") {
+				t.Errorf("status: exit %d, stdout %q, stderr %q; want exit 0 and web's line", code, out, errb)
+			}
+		})
 	}
 }
 

@@ -19,8 +19,11 @@ const DefaultStatusFile = "/run/gosinit/status.json"
 // FallbackStatusFile is where a gosinit that cannot write /run/gosinit (not
 // root) writes its status, and where `gosinit status` looks next:
 // $XDG_RUNTIME_DIR/gosinit/status.json, else /tmp/gosinit-UID/status.json.
+// An XDG_RUNTIME_DIR that is not the user's (`su app` keeps root's
+// /run/user/0) or is gone counts as none, for writer and reader alike.
 func FallbackStatusFile() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+	var st unix.Stat_t
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && unix.Stat(d, &st) == nil && st.Uid == uint32(os.Geteuid()) {
 		return filepath.Join(d, "gosinit", "status.json")
 	}
 	return filepath.Join(os.TempDir(), "gosinit-"+itoa(os.Getuid()), "status.json")
