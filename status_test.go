@@ -663,6 +663,21 @@ func TestStatusForeignXDGRuntimeDir(t *testing.T) {
 	}
 }
 
+// TestStatusNoFileSaysWhatToDo: with no directory for its status file
+// (here its per-user one in /tmp made by another user), gosinit warns
+// that gosinit status will not work and says what to give both instead.
+func TestStatusNoFileSaysWhatToDo(t *testing.T) {
+	dir, tmp := nobodyTmp(t)
+	if err := os.Mkdir(filepath.Join(tmp, "gosinit-65534"), 0o755); err != nil { // root's
+		t.Fatal(err)
+	}
+	log := startNobodyGosinit(t, dir, "", []string{"TMPDIR=" + tmp, "XDG_RUNTIME_DIR="}).String()
+	want := "not used: gosinit status will not work; give it and gosinit status --status-file (or GOSINIT_STATUS_FILE) in a directory of this user's\n"
+	if !strings.Contains(log, want) {
+		t.Errorf("log lacks %q:\n%s", want, log)
+	}
+}
+
 // nobodyTmp is a nobodyDir and a /tmp-like directory in it (1777), for
 // nobody's TMPDIR.
 func nobodyTmp(t *testing.T) (dir, tmp string) {
@@ -680,9 +695,9 @@ func nobodyTmp(t *testing.T) (dir, tmp string) {
 }
 
 // startNobodyGosinit runs the gosinit binary as nobody, with env and a
-// program web, until web is RUNNING in the status file at want; cleanup
-// stops it by its pid.
-func startNobodyGosinit(t *testing.T, dir, want string, env []string) {
+// program web, until web is RUNNING in the status file at want (with want
+// "", in its log); cleanup stops it by its pid. It returns the log.
+func startNobodyGosinit(t *testing.T, dir, want string, env []string) *lockedBuffer {
 	t.Helper()
 	conf := filepath.Join(dir, "sd.conf")
 	text := "[supervisord]\nlogfile=/dev/null\n\n[program:web]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
@@ -693,8 +708,8 @@ func startNobodyGosinit(t *testing.T, dir, want string, env []string) {
 	cmd := exec.Command(bin, "-c", conf)
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var got lockedBuffer
-	cmd.Stderr = &got
+	got := new(lockedBuffer)
+	cmd.Stderr = got
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -711,8 +726,11 @@ func startNobodyGosinit(t *testing.T, dir, want string, env []string) {
 		}
 	})
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if want == "" && strings.Contains(got.String(), "success: web") {
+			return got
+		}
 		if st, err := proc.ReadStatus(want); err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Running {
-			return
+			return got
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no RUNNING in %s; gosinit's log:\n%s", want, got.String())

@@ -376,7 +376,7 @@ func (s *Supervisor) prepareStatusDir() {
 	where := s.statusPath
 	if s.opts.StatusFile == "" && (s.cfg == nil || s.cfg.Gosinit.StatusFile == "") {
 		fb := FallbackStatusFile()
-		where += " nor " + fb
+		where += " or " + fb
 		fbDir := dirOf(fb)
 		os.MkdirAll(fbDir, 0o755)
 		// A per-user path in /tmp is predictable: a directory another
@@ -387,14 +387,17 @@ func (s *Supervisor) prepareStatusDir() {
 				s.statusPath = fb
 				return
 			}
-			s.log.warnf("status file %s: its directory is not gosinit's own (uid %d, mode %o), not used: gosinit status will not work", fb, st.Uid, st.Mode&0o7777)
+			s.log.warnf("status file %s: its directory is not gosinit's own (uid %d, mode %o), not used: gosinit status will not work"+statusHint, fb, st.Uid, st.Mode&0o7777)
 			s.statusPath = ""
 			return
 		}
 	}
-	s.log.warnf("status file: the directory of %s is not writable; gosinit status will not work", where)
+	s.log.warnf("status file: cannot write the directory of %s: gosinit status will not work"+statusHint, where)
 	s.statusPath = ""
 }
+
+// statusHint ends the warnings that there is no status file: what to do.
+const statusHint = "; give it and gosinit status --status-file (or GOSINIT_STATUS_FILE) in a directory of this user's"
 
 // notifyCounts tells systemd (when NOTIFY_SOCKET is set) how many
 // processes are in which state, as a STATUS= line, when it changes.
