@@ -243,7 +243,9 @@ func readLive(path, other string) (*proc.Status, error) {
 	st, err := proc.ReadStatus(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if other != "" {
-			return nil, textf.Errorf("no gosinit is running: status file %s does not exist (nor %s)", other, path)
+			// Another user's gosinit, not PID 1, writes a per-user
+			// path of its own, which the reader cannot guess.
+			return nil, textf.Errorf("no gosinit is running: status file %s does not exist (nor %s; a gosinit of another user: name its status file with --status-file or GOSINIT_STATUS_FILE)", other, path)
 		}
 		return nil, textf.Errorf("no gosinit is running: status file %s does not exist", path)
 	}

@@ -352,7 +352,7 @@ func TestStatusFilePath(t *testing.T) {
 	t.Setenv("GOSINIT_STATUS_FILE", "")
 	os.Remove(defaultStatusFile)
 	_, stderr, code := runCmd(cmdStatus)
-	want := fmt.Sprintf("gosinit: no gosinit is running: status file %s does not exist (nor %s)\n", defaultStatusFile, fallback)
+	want := fmt.Sprintf("gosinit: no gosinit is running: status file %s does not exist (nor %s; a gosinit of another user: name its status file with --status-file or GOSINIT_STATUS_FILE)\n", defaultStatusFile, fallback)
 	if code != 4 || stderr != want {
 		t.Errorf("status with no file: exit %d, stderr %q; want exit 4, %q", code, stderr, want)
 	}
@@ -596,7 +596,7 @@ func TestStatusPID1UsersPath(t *testing.T) {
 		wantStderr string
 	}{
 		{"nobody's directory", 65534, forged.Process.Pid, 4, "gosinit: no gosinit is running: status file " + filepath.Join(tmp, "none.json") +
-			" does not exist (nor " + filepath.Join(tmp, "gosinit-65534", "status.json") + ")\n"},
+			" does not exist (nor " + filepath.Join(tmp, "gosinit-65534", "status.json") + "; a gosinit of another user: name its status file with --status-file or GOSINIT_STATUS_FILE)\n"},
 		{"PID 1's user's directory", int(p1.Uid), rootGosinit, 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -675,6 +675,40 @@ func TestStatusNoFileSaysWhatToDo(t *testing.T) {
 	want := "not used: gosinit status will not work; give it and gosinit status --status-file (or GOSINIT_STATUS_FILE) in a directory of this user's\n"
 	if !strings.Contains(log, want) {
 		t.Errorf("log lacks %q:\n%s", want, log)
+	}
+}
+
+// TestStatusOtherUsersGosinit: a gosinit of another user, not PID 1,
+// writes a per-user file the reader does not look for. The reader is told
+// so, and how to name that file, rather than only that none is running;
+// named, the file is read.
+func TestStatusOtherUsersGosinit(t *testing.T) {
+	dir, tmp := nobodyTmp(t)
+	env := []string{"TMPDIR=" + tmp, "XDG_RUNTIME_DIR=", "GOSINIT_STATUS_FILE="}
+	theirs := filepath.Join(tmp, "gosinit-65534", "status.json")
+	startNobodyGosinit(t, dir, theirs, env)
+	none := filepath.Join(dir, "none.json")
+	run := func(args ...string) (stdout, stderr string, code int) {
+		cmd := helperCommand(t, "status", args...)
+		cmd.Env = append(cmd.Env, append(env, "GOSINIT_TEST_DEFAULT_STATUS="+none)...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+	_, errb, code := run()
+	want := "gosinit: no gosinit is running: status file " + none + " does not exist (nor " + filepath.Join(tmp, "gosinit-0", "status.json") +
+		"; a gosinit of another user: name its status file with --status-file or GOSINIT_STATUS_FILE)\n"
+	if code != 4 || errb != want {
+		t.Errorf("status as root: exit %d, stderr %q; want exit 4, %q", code, errb, want)
+	}
+	if out, errb, code := run("--status-file", theirs); code != 0 || !strings.HasPrefix(out, "web ") {
+		t.Errorf("status --status-file %s: exit %d, stdout %q, stderr %q; want exit 0 and web's line", theirs, code, out, errb)
 	}
 }
 
