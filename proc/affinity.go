@@ -11,10 +11,11 @@ import (
 )
 
 // pin holds gosinit's CPU affinity: every thread of gosinit on one CPU
-// (pinToOneCPU), its programs on all the CPUs it was given (forkExec).
+// (pinToOneCPU), its programs on all the CPUs it was given (forkExec
+// forks with fork as its thread's affinity).
 var pin struct {
-	on        bool
-	orig, one unix.CPUSet
+	on              bool
+	orig, one, fork unix.CPUSet
 }
 
 // pinToOneCPU puts every thread of gosinit on one of the CPUs it may use:
@@ -32,6 +33,20 @@ func pinToOneCPU() {
 		return
 	}
 	pin.one.Set(int(cpu))
+	// The programs' affinity, as the kernel (6.2 on) remembers what was
+	// asked for: a child forked with gosinit's mask would keep to it
+	// when the container's cpuset later grows (Kubernetes resizes its
+	// shared pool), where without gosinit it would follow the cpuset. So
+	// when gosinit's CPUs are all its cpuset allows (asking for every
+	// CPU gives it no more), the programs are forked asking for every
+	// CPU; when its parent narrowed them (taskset, systemd's
+	// CPUAffinity=), with gosinit's own, as they would inherit them.
+	pin.fork = pin.orig
+	var all, got unix.CPUSet
+	all.Fill()
+	if unix.SchedSetaffinity(0, &all) == nil && unix.SchedGetaffinity(0, &got) == nil && got == pin.orig {
+		pin.fork = all
+	}
 	// Twice: a thread started by one not yet pinned is caught the
 	// second time; later threads inherit their creator's pinning.
 	var buf [4096]byte

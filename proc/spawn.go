@@ -158,7 +158,7 @@ func forkExec(path string, argv []string, pa *syscall.ProcAttr) (int, error) {
 	var none [1]uint64
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
 	if pin.on { // the child gets every CPU gosinit was given
-		unix.SchedSetaffinity(0, &pin.orig)
+		unix.SchedSetaffinity(0, &pin.fork)
 	}
 	pid, err := syscall.ForkExec(path, argv, pa)
 	if pin.on {
