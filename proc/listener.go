@@ -88,6 +88,8 @@ const supervisorStdoutHandler = "supervisor_stdout:event_handler"
 
 // queuedEvent is one event in one pool's queue.
 type queuedEvent struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	serial, poolSerial int
 	name, payload      string
 }

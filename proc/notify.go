@@ -39,6 +39,8 @@ const notifySocketEnv = "NOTIFY_SOCKET"
 // notifier sends sd_notify datagrams. The zero of *notifier (nil) is a
 // valid notifier that sends nothing.
 type notifier struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	addr string // NOTIFY_SOCKET as given
 	sa   *unix.SockaddrUnix
 

@@ -58,6 +58,8 @@ type machine struct {
 
 // facts are the details of one event.
 type facts struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	now      time.Time
 	pid      int    // evSpawned; the live pid for stop/kill
 	err      string // evSpawnErr: supervisord's spawnerr text
@@ -84,6 +86,8 @@ const (
 )
 
 type action struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	kind  actKind
 	d     time.Duration
 	ev    event

@@ -14,8 +14,8 @@ import (
 func fill(v reflect.Value, seed *int) {
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Field(i)
-		if v.Type().Field(i).Tag.Get("json") == "-" {
-			continue // not in the file (Status.Owner)
+		if sf := v.Type().Field(i); sf.Tag.Get("json") == "-" || sf.Name == "_" {
+			continue // not in the file (Status.Owner, the incomparable marker)
 		}
 		*seed++
 		switch f.Kind() {

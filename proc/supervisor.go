@@ -96,6 +96,8 @@ func (e *Exit) Error() string { return "exit status " + itoa(e.Code) }
 
 // process is one running instance of a program, owned by the loop.
 type process struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	cfg *config.Process
 	m   machine
 	pid int
