@@ -31,6 +31,8 @@ type Env struct {
 // errors name the flag ("command line (-y): [supervisord]
 // logfile_maxbytes: ...").
 type Override struct {
+	_ [0]func() // incomparable: see Gosinit
+
 	Key   string // the [supervisord] key
 	Value string
 	Flag  string // as given, for messages: "-l"

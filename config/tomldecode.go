@@ -65,6 +65,8 @@ func (e *tomlError) Error() string { return "line " + strconv.Itoa(e.line) + ": 
 // time.FixedZone (2.5 kB of text with the locations), and gosinit only
 // names a date-time's type (issue 2's size).
 type tomlTime struct {
+	_ [0]func() // incomparable (see Gosinit): decoded values are never compared with ==
+
 	year, month, day, hour, minute, sec, nsec, off int
 	zone                                           string
 }
@@ -1089,7 +1091,7 @@ func parseTOMLTime(s string) (any, string) {
 	if !hasDate {
 		year, month, day = 0, 1, 1
 	}
-	return tomlTime{year, month, day, hour, minute, sec, nsec, off, zone}, ""
+	return tomlTime{year: year, month: month, day: day, hour: hour, minute: minute, sec: sec, nsec: nsec, off: off, zone: zone}, ""
 }
 
 // daysIn is the number of days of month in year, in the proleptic
