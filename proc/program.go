@@ -185,21 +185,23 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			}
 			timer(p.Startsecs, evStartTimer)
 			return next, acts, true
-		case evSpawnErr:
-			log(config.LevelInfo, "spawnerr: "+f.err)
-			addAct(&acts, action{kind: actSetSpawnerr, msg: f.err})
+		case evSpawnErr, evExit:
+			// An exit before startsecs is a failed start, whatever its
+			// code. The two share one inlined failedStart.
+			spawnerr := f.err
+			if ev == evSpawnErr {
+				log(config.LevelInfo, "spawnerr: "+f.err)
+			} else {
+				log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
+				spawnerr = "Exited too quickly (process log may have details)"
+			}
+			addAct(&acts, action{kind: actSetSpawnerr, msg: spawnerr})
 			failedStart()
 			return next, acts, true
 		case evStartTimer:
 			next.state = Running
 			next.backoff = 0
 			log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
-			return next, acts, true
-		case evExit:
-			// An exit before startsecs is a failed start, whatever its code.
-			log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
-			addAct(&acts, action{kind: actSetSpawnerr, msg: "Exited too quickly (process log may have details)"})
-			failedStart()
 			return next, acts, true
 		case evStop:
 			stop()
