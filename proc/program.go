@@ -172,18 +172,21 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		}
 	case Starting:
 		switch ev {
-		case evSpawned:
-			// The one-second respawn floor counts from when the process
-			// really started, not from when its spawn was decided.
-			next.lastSpawn = f.now
-			log(config.LevelInfo, "spawned: '"+name+"' with pid "+itoa(f.pid))
-			if p.Startsecs <= 0 {
-				next.state = Running
-				next.backoff = 0
-				log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
-				return next, acts, true
+		case evSpawned, evStartTimer:
+			if ev == evSpawned {
+				// The one-second respawn floor counts from when the process
+				// really started, not from when its spawn was decided.
+				next.lastSpawn = f.now
+				log(config.LevelInfo, "spawned: '"+name+"' with pid "+itoa(f.pid))
+				if p.Startsecs > 0 {
+					timer(p.Startsecs, evStartTimer)
+					return next, acts, true
+				}
 			}
-			timer(p.Startsecs, evStartTimer)
+			// startsecs have passed (or are 0): one copy of the success line.
+			next.state = Running
+			next.backoff = 0
+			log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
 			return next, acts, true
 		case evSpawnErr, evExit:
 			// An exit before startsecs is a failed start, whatever its
@@ -197,11 +200,6 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			}
 			addAct(&acts, action{kind: actSetSpawnerr, msg: spawnerr})
 			failedStart()
-			return next, acts, true
-		case evStartTimer:
-			next.state = Running
-			next.backoff = 0
-			log(config.LevelInfo, "success: "+name+" entered RUNNING state, process has stayed up for > than "+itoa(int(p.Startsecs/time.Second))+" seconds (startsecs)")
 			return next, acts, true
 		case evStop:
 			stop()
