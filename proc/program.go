@@ -156,6 +156,18 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 	if ev == evStart && (f.shutdown || f.removed) {
 		return m, nil, false // nothing starts during shutdown, or once removed
 	}
+	// A stop of a STARTING or RUNNING process, and a kill of one that is
+	// STARTING, RUNNING or STOPPING, are taken here: each closure is then
+	// inlined once.
+	live := m.state == Starting || m.state == Running
+	if ev == evStop && live {
+		stop()
+		return next, acts, true
+	}
+	if ev == evKill && (live || m.state == Stopping) {
+		kill()
+		return next, acts, true
+	}
 	switch m.state {
 	case Stopped, Exited, Fatal, Unknown:
 		switch ev {
@@ -201,12 +213,6 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			addAct(&acts, action{kind: actSetSpawnerr, msg: spawnerr})
 			failedStart()
 			return next, acts, true
-		case evStop:
-			stop()
-			return next, acts, true
-		case evKill:
-			kill()
-			return next, acts, true
 		}
 	case Running:
 		switch ev {
@@ -229,12 +235,6 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 				return next, acts, true
 			}
 			spawn()
-			return next, acts, true
-		case evStop:
-			stop()
-			return next, acts, true
-		case evKill:
-			kill()
 			return next, acts, true
 		}
 	case Backoff:
@@ -272,9 +272,6 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 			log(config.LevelWarn, "killing '"+name+"' ("+itoa(f.pid)+") with SIGKILL")
 			addAct(&acts, action{kind: actKillSig})
 			timer(again, evKillTimer)
-			return next, acts, true
-		case evKill:
-			kill()
 			return next, acts, true
 		}
 	}
