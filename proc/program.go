@@ -219,11 +219,11 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		case evExit:
 			next.state = Exited
 			next.backoff = 0
+			level, how := config.LevelWarn, "; not expected)"
 			if f.expected {
-				log(config.LevelInfo, "exited: "+name+" ("+f.exitDesc+"; expected)")
-			} else {
-				log(config.LevelWarn, "exited: "+name+" ("+f.exitDesc+"; not expected)")
+				level, how = config.LevelInfo, "; expected)"
 			}
+			log(level, "exited: "+name+" ("+f.exitDesc+how)
 			restart := !f.shutdown && !f.removed && (p.Autorestart == config.AutorestartTrue ||
 				p.Autorestart == config.AutorestartUnexpected && !f.expected)
 			if !restart {
@@ -262,11 +262,11 @@ func transition(m machine, p *config.Process, name string, ev event, f facts) (n
 		switch ev {
 		case evExit:
 			next.state = Stopped
+			level := config.LevelWarn
 			if f.expected {
-				log(config.LevelInfo, "stopped: "+name+" ("+f.exitDesc+")")
-			} else {
-				log(config.LevelWarn, "stopped: "+name+" ("+f.exitDesc+")")
+				level = config.LevelInfo
 			}
+			log(level, "stopped: "+name+" ("+f.exitDesc+")")
 			return next, acts, true
 		case evKillTimer:
 			log(config.LevelWarn, "killing '"+name+"' ("+itoa(f.pid)+") with SIGKILL")
