@@ -468,11 +468,13 @@ func renderTable(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) {
 }
 
 // writeJSON writes the selected entries as a JSON array, with the
-// description, statename and now computed afresh.
+// description, statename and now computed afresh (set in ps's entries
+// themselves: a copy of each cost text, and no caller minds).
 func writeJSON(w *bytes.Buffer, ps []proc.ProcessStatus, now time.Time) {
 	jw := jsonlite.Writer{EscapeHTML: true} // as encoding/json's MarshalIndent
 	jw.BeginArray()
-	for _, p := range ps {
+	for i := range ps {
+		p := &ps[i]
 		p.Description = p.Describe(now)
 		p.Statename = p.State.String()
 		p.Now = now.Unix()
