@@ -245,7 +245,7 @@ func (c *Config) CheckHost() []Diag {
 type diags []Diag
 
 func (ds *diags) add(at Pos, sec, key, format string, a ...any) {
-	*ds = append(*ds, Diag{File: at.File, Line: at.Line, Section: sec, Key: key, Msg: textf.Sprintf(format, a...)})
+	addDiag((*[]Diag)(ds), at, sec, key, format, a) // the loader's: one copy of the append
 }
 
 // SortDiags returns ds ordered by file (the order the files were read in,
