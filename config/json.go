@@ -31,8 +31,9 @@ func (c *Config) writeJSON(w *jsonlite.Writer) {
 	// Event listener pools and fcgi-program groups are listed apart from
 	// the program groups (the corpus's compare.py compares "groups" with
 	// supervisord's program groups alone).
-	for _, kind := range [...]string{"program", "eventlistener", "fcgi-program"} {
-		w.Key(map[string]string{"program": "groups", "eventlistener": "eventlisteners", "fcgi-program": "fcgi_programs"}[kind])
+	for i, kind := range [...]string{"program", "eventlistener", "fcgi-program"} {
+		// an array, not a map literal (which was built at every call)
+		w.Key([...]string{"groups", "eventlisteners", "fcgi_programs"}[i])
 		w.BeginArray()
 		for _, g := range c.Groups {
 			if g.Kind == kind {
