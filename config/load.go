@@ -302,6 +302,20 @@ func (l *loader) includeVars() vars {
 	return scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
 }
 
+// hereVars is the scope most sections expand in: here, then (withSv,
+// once [supervisord] is read) its environment's ENV_*, then the process
+// environment's. Not inlined: each inlined map literal was built at its
+// call site (issue 2's size).
+//
+//go:noinline
+func (l *loader) hereVars(withSv bool) vars {
+	here := map[string]any{"here": l.here}
+	if withSv {
+		return scope{here, l.svVars, l.osVars}
+	}
+	return scope{here, l.osVars}
+}
+
 // lookup finds key in s, or else in [DEFAULT]. In include mode %(here)s is
 // replaced first by the directory of the file the value came from, as
 // options.py expand_here does.
@@ -536,7 +550,7 @@ func (l *loader) supervisord() Supervisord {
 		s.keys[o.Key] = &entry{key: o.Key, value: replaceAll(o.Value, "%", "%%"),
 			pos: Pos{File: "command line (" + o.Flag + ")"}}
 	}
-	var v vars = scope{{"here": l.here}, l.osVars}
+	v := l.hereVars(false)
 	var sv Supervisord
 	minfds, _, _ := typed(l, s, "minfds", 1024, v, nonNegative(parseInt))
 	minprocs, _, _ := typed(l, s, "minprocs", 200, v, nonNegative(parseInt))
@@ -587,8 +601,8 @@ func (l *loader) supervisord() Supervisord {
 	// host_node_name, ENV_*). A literal % is therefore written %%%% there.
 	// (4.4.0.dev0 expands it once; Debian's 4.2.5 is our referee.)
 	sv.Environment = map[string]string{}
-	var first vars = scope{{"here": l.here}, l.osVars}
-	var second vars = scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
+	first := l.hereVars(false)
+	second := l.includeVars() // the same scope
 	if pairs, ok := l.environment(s, first, second); ok {
 		for _, p := range pairs {
 			sv.Environment[p.Key] = p.Value
@@ -616,7 +630,7 @@ func (l *loader) gosinit() Gosinit {
 	if s == nil {
 		return g
 	}
-	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
+	v := l.hereVars(true)
 	g.StatusFile, _, _ = typed(l, s, "status_file", "", v, asString)
 	if _, raw, ok := l.lookup(s, "stdout_prefix"); ok {
 		g.StdoutPrefix, g.stdoutPrefixPos = raw, l.keyPos(s, "stdout_prefix")
@@ -686,7 +700,7 @@ func (l *loader) groups(g *Gosinit) []*Group {
 	out := []*Group{}
 	inGroup := map[string]string{} // program section -> group that took it
 	from := map[*Group]*section{}  // the section each group comes from
-	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
+	v := l.hereVars(true)
 	for _, s := range l.doc.sections {
 		rest, ok := strings.CutPrefix(s.name, "group:")
 		if !ok {
@@ -885,7 +899,7 @@ func (l *loader) listenerPool(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	var v vars = scope{{"here": l.here}, l.svVars, l.osVars}
+	v := l.hereVars(true)
 	grp := &Group{Name: name, Kind: "eventlistener", ResultHandler: DefaultResultHandler}
 	grp.Priority, _, _ = typed(l, s, "priority", -1, v, parseInt)
 	var at Pos
