@@ -159,12 +159,12 @@ func autoLogName(name, ident string) bool {
 func (o *outputs) setup(p *process) (*streams, error) {
 	st := &streams{}
 	var err error
-	if st.stdout, err = o.target(p, p.cfg.Stdout, "stdout"); err != nil {
+	if st.stdout, err = o.target(p, &p.cfg.Stdout, "stdout"); err != nil {
 		return nil, err
 	}
 	if p.cfg.RedirectStderr {
 		st.stderr = st.stdout
-	} else if st.stderr, err = o.target(p, p.cfg.Stderr, "stderr"); err != nil {
+	} else if st.stderr, err = o.target(p, &p.cfg.Stderr, "stderr"); err != nil {
 		return nil, err
 	}
 	for _, t := range [...]target{st.stdout, st.stderr} {
@@ -198,7 +198,7 @@ func (o *outputs) release(st *streams) {
 	st.files = nil
 }
 
-func (o *outputs) target(p *process, spec config.LogSpec, channel string) (target, error) {
+func (o *outputs) target(p *process, spec *config.LogSpec, channel string) (target, error) {
 	t, err := o.baseTarget(p, spec, channel)
 	if err != nil || !spec.Syslog {
 		return t, err
@@ -233,7 +233,7 @@ func (t tee) Write(p []byte) (int, error) {
 }
 
 // baseTarget is target without syslog.
-func (o *outputs) baseTarget(p *process, spec config.LogSpec, channel string) (target, error) {
+func (o *outputs) baseTarget(p *process, spec *config.LogSpec, channel string) (target, error) {
 	t := target{prefix: []byte(spec.Prefix), path: spec.Path}
 	var std *logFile
 	var stdFile *os.File
