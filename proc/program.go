@@ -98,7 +98,8 @@ type action struct {
 // transition is the state machine. p is the process's configuration; name
 // is its process name as supervisord's log lines print it. handled is false
 // when the event means nothing in this state (a stale or repeated request),
-// in which case the loop changes nothing, not even the armed timer.
+// in which case the loop changes nothing, not even the armed timer. f is
+// only read; it comes by pointer, as copying it into each call cost text.
 // addAct is append. It is not inlined: transition's closures, which
 // append, are themselves inlined at some 40 places, and with the append
 // in each they cost 5 kB of the binary (issue 2's 2.5 MB budget). It takes
@@ -108,7 +109,7 @@ type action struct {
 //go:noinline
 func addAct(acts *[]action, a action) { *acts = append(*acts, a) }
 
-func transition(m machine, p *config.Process, name string, ev event, f facts) (next machine, acts []action, handled bool) {
+func transition(m machine, p *config.Process, name string, ev event, f *facts) (next machine, acts []action, handled bool) {
 	next = m
 	log := func(level config.Level, msg string) {
 		addAct(&acts, action{kind: actLog, level: level, msg: msg})

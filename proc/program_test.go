@@ -62,7 +62,7 @@ func TestTransitionEveryPair(t *testing.T) {
 				f := facts{now: t0.Add(5 * time.Second), pid: 12, err: "can't find command 'x'",
 					exitDesc: "exit status 3", expected: false,
 					shutdown: mode == "shutdown=true", removed: mode == "removed=true"}
-				next, acts, handled := transition(m, testProgram(), "web", ev, f)
+				next, acts, handled := transition(m, testProgram(), "web", ev, &f)
 				fmt.Fprintf(&out, "%s %-8s + %-10s -> ", mode, st, ev)
 				if !handled {
 					fmt.Fprintf(&out, "ignored\n")
@@ -102,7 +102,7 @@ func TestBackoffTimeline(t *testing.T) {
 		f.now = now
 		var acts []action
 		var ok bool
-		m, acts, ok = transition(m, p, "web", ev, f)
+		m, acts, ok = transition(m, p, "web", ev, &f)
 		if !ok {
 			t.Fatalf("%s in %s ignored", ev, m.state)
 		}
@@ -169,7 +169,7 @@ func TestAutorestart(t *testing.T) {
 			p.Autorestart = tt.autorestart
 			t0 := time.Unix(1000, 0)
 			m := machine{state: Running, lastSpawn: t0}
-			next, acts, _ := transition(m, p, "web", evExit, facts{now: t0.Add(tt.uptime), expected: tt.expected, exitDesc: "exit status 0"})
+			next, acts, _ := transition(m, p, "web", evExit, &facts{now: t0.Add(tt.uptime), expected: tt.expected, exitDesc: "exit status 0"})
 			got := "none"
 			for _, a := range acts {
 				if a.kind == actSpawn {
@@ -205,7 +205,7 @@ func TestKillRepeatFloor(t *testing.T) {
 		t.Run(fmt.Sprintf("%v+%s", tc.stopwait, tc.ev), func(t *testing.T) {
 			p := testProgram()
 			p.Stopwaitsecs = tc.stopwait
-			_, acts, _ := transition(machine{state: Stopping}, p, "web", tc.ev, facts{pid: 12})
+			_, acts, _ := transition(machine{state: Stopping}, p, "web", tc.ev, &facts{pid: 12})
 			var kept []action
 			for _, a := range acts {
 				if a.kind != actLog {

@@ -785,7 +785,7 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 		f.pid = p.pid
 	}
 	before := p.m.state
-	next, acts, handled := transition(p.m, p.cfg, p.cfg.Name, ev, f)
+	next, acts, handled := transition(p.m, p.cfg, p.cfg.Name, ev, &f)
 	if !handled {
 		return
 	}
@@ -834,7 +834,7 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 		}
 	}
 	if p.m.state != before {
-		s.stateEvents(p, before, f)
+		s.stateEvents(p, before, &f)
 		s.afterChange(p)
 	} else if wasLive && p.cfg.Socket != nil && !p.live() {
 		// An EXITED process's restart was called off: its socket may
@@ -851,7 +851,7 @@ func (s *Supervisor) feed(p *process, ev event, f facts) {
 // between them: STARTING -> BACKOFF -> FATAL when the last retry fails,
 // and RUNNING -> EXITED -> STARTING for an immediate restart; listeners
 // get both events, as from supervisord.
-func (s *Supervisor) stateEvents(p *process, before State, f facts) {
+func (s *Supervisor) stateEvents(p *process, before State, f *facts) {
 	if len(s.pools) == 0 {
 		return
 	}
