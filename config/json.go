@@ -195,8 +195,11 @@ func optString(w *jsonlite.Writer, s *string) {
 	w.String(*s)
 }
 
-// logfileJSON writes a LogSpec's path as supervisor shows it.
-func logfileJSON(w *jsonlite.Writer, l LogSpec) {
+// logSpecJSON writes a stream's three members: its path as supervisor
+// shows it, maxbytes and backups. Keys as literals, not built from the
+// stream's name, and l by pointer: each copy and concatenation cost text.
+func logSpecJSON(w *jsonlite.Writer, l *LogSpec, key, maxbytesKey, backupsKey string) {
+	w.Key(key)
 	switch {
 	case l.Auto:
 		w.String("AUTO")
@@ -205,6 +208,10 @@ func logfileJSON(w *jsonlite.Writer, l LogSpec) {
 	default:
 		w.String(l.Path)
 	}
+	w.Key(maxbytesKey)
+	w.Int(l.Maxbytes)
+	w.Key(backupsKey)
+	w.Int(int64(l.Backups))
 }
 
 // MarshalJSON writes one process in supervisor's names.
@@ -270,17 +277,8 @@ func (p *Process) writeJSON(w *jsonlite.Writer) {
 	}
 	w.Key("redirect_stderr")
 	w.Bool(p.RedirectStderr)
-	for _, s := range [...]struct {
-		name string
-		l    LogSpec
-	}{{"stdout", p.Stdout}, {"stderr", p.Stderr}} {
-		w.Key(s.name + "_logfile")
-		logfileJSON(w, s.l)
-		w.Key(s.name + "_logfile_maxbytes")
-		w.Int(s.l.Maxbytes)
-		w.Key(s.name + "_logfile_backups")
-		w.Int(int64(s.l.Backups))
-	}
+	logSpecJSON(w, &p.Stdout, "stdout_logfile", "stdout_logfile_maxbytes", "stdout_logfile_backups")
+	logSpecJSON(w, &p.Stderr, "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups")
 	w.Key("environment")
 	w.StringMap(env)
 	w.Key("essential")
