@@ -202,34 +202,32 @@ func (c *Config) CheckHost() []Diag {
 				add(p.userPos, sec, "user", "%v", err)
 			}
 		}
-		streams := []struct {
-			name string
-			ls   LogSpec
-			at   Pos
-		}{{"stdout_logfile", p.Stdout, p.stdoutPos}}
-		if !p.RedirectStderr {
-			streams = append(streams, struct {
-				name string
-				ls   LogSpec
-				at   Pos
-			}{"stderr_logfile", p.Stderr, p.stderrPos})
+		// stdout, then stderr unless it goes to stdout's file; by pointer,
+		// not a slice of copies (issue 2's size)
+		streams := 2
+		if p.RedirectStderr {
+			streams = 1
 		}
-		for _, st := range streams {
-			if st.ls.Auto {
+		for i := range streams {
+			ls, at, key := &p.Stdout, p.stdoutPos, "stdout_logfile"
+			if i == 1 {
+				ls, at, key = &p.Stderr, p.stderrPos, "stderr_logfile"
+			}
+			if ls.Auto {
 				auto = true
 				continue
 			}
-			if st.ls.Path == "" {
+			if ls.Path == "" {
 				continue
 			}
-			d := filepath.Dir(st.ls.Path)
+			d := filepath.Dir(ls.Path)
 			ok, done := dirOK[d]
 			if !done {
 				ok = isDir(d)
 				dirOK[d] = ok
 			}
 			if !ok {
-				add(st.at, sec, st.name, "directory %q does not exist", d)
+				add(at, sec, key, "directory %q does not exist", d)
 			}
 		}
 	}
