@@ -1139,9 +1139,9 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 			l.errorf(l.keyPos(s, "process_name"), s.name, "process_name", "%v", err)
 			return nil
 		}
-		proc.Stdout.Prefix = stdoutPrefix.forStream(l, pv, proc.Stdout)
+		proc.Stdout.Prefix = stdoutPrefix.forStream(l, pv, &proc.Stdout)
 		if !proc.RedirectStderr {
-			proc.Stderr.Prefix = stderrPrefix.forStream(l, pv, proc.Stderr)
+			proc.Stderr.Prefix = stderrPrefix.forStream(l, pv, &proc.Stderr)
 		}
 		procs = append(procs, &proc)
 	}
@@ -1171,7 +1171,7 @@ func (l *loader) prefix(s *section, key, def string, defPos Pos) prefixSetting {
 // expand formats the prefix for one process. INI strips the spaces that
 // end a value, and a prefix usually wants one ("web | "), so a prefix in
 // double quotes is taken without them: stdout_prefix = "%(program_name)s | ".
-func (p prefixSetting) expand(l *loader, v vars) string {
+func (p *prefixSetting) expand(l *loader, v vars) string {
 	x, err := pyFormat(p.raw, v)
 	if err != nil {
 		l.errorf(p.pos, p.sec, p.key, "%v", err)
@@ -1187,7 +1187,7 @@ func (p prefixSetting) expand(l *loader, v vars) string {
 // output that goes to gosinit's own stdout or stderr (the container's log,
 // where lines of different programs meet), so log files stay byte for
 // byte what supervisord writes.
-func (p prefixSetting) forStream(l *loader, v vars, ls LogSpec) string {
+func (p *prefixSetting) forStream(l *loader, v vars, ls *LogSpec) string {
 	if p.sec == "gosinit" && !IsStdStream(ls.Path) {
 		return ""
 	}
