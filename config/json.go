@@ -44,8 +44,8 @@ func (c *Config) writeJSON(w *jsonlite.Writer) {
 	}
 	w.Key("warnings")
 	w.BeginArray()
-	for _, d := range c.Warnings {
-		d.writeJSON(w)
+	for i := range c.Warnings {
+		c.Warnings[i].writeJSON(w)
 	}
 	w.EndArray()
 	w.EndObject()
@@ -168,7 +168,7 @@ func (g *Group) writeJSON(w *jsonlite.Writer) {
 	w.EndObject()
 }
 
-func (d Diag) writeJSON(w *jsonlite.Writer) {
+func (d *Diag) writeJSON(w *jsonlite.Writer) {
 	w.BeginObject()
 	w.Key("file")
 	w.String(d.File)
