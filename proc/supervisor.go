@@ -408,8 +408,8 @@ func (s *Supervisor) notifyCounts(st *Status) {
 		return
 	}
 	counts := map[State]int{}
-	for _, p := range st.Processes {
-		counts[p.State]++
+	for i := range st.Processes {
+		counts[st.Processes[i].State]++
 	}
 	var parts []string
 	for _, state := range []State{Running, Starting, Backoff, Stopping, Exited, Fatal, Stopped, Unknown} {
