@@ -377,11 +377,7 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 			}
 			return err
 		}
-		var herrs config.Errors
-		for _, d := range cfg.CheckHost() {
-			herrs = append(herrs, d)
-		}
-		if len(herrs) > 0 {
+		if herrs := config.Errors(cfg.CheckHost()); len(herrs) > 0 {
 			return herrs
 		}
 		opts.Config = cfg
