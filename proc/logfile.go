@@ -108,7 +108,10 @@ func openLogFile(path string, maxbytes int64, backups int, warn func(msg string)
 // stdSink wraps one of gosinit's own standard streams (os.Stdout or
 // os.Stderr) as a sink: written to as is, never rotated, seeked, reopened or
 // closed. Create one per stream and share it between every copier and logger
-// that targets it, so that their Writes are serialised.
+// that targets it, so that their Writes are serialised. Not inlined: it
+// runs once per stream at setup, and its three inlined copies cost text.
+//
+//go:noinline
 func stdSink(f *os.File, warn func(msg string)) *logFile {
 	return &logFile{path: f.Name(), f: f, std: true, warn: warn}
 }
