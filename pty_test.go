@@ -123,3 +123,51 @@ func TestTostopBackgroundWrites(t *testing.T) {
 		t.Fatal("gosinit did not exit in 20 s (spinning on SIGTTOU?)")
 	}
 }
+
+// TestTerminalGivenBack: a shell script on a terminal runs gosinit, which
+// gives its program the terminal; once gosinit exits, the terminal is the
+// script's again, so its next read works (tini leaves it to the dead
+// program's group, and the read fails with EIO).
+func TestTerminalGivenBack(t *testing.T) {
+	needRoot(t)
+	master, slave := openPty(t)
+	cmd := exec.Command("/bin/sh", "-c", gosinitBin+` -- /bin/true; if read x; then echo "read: $x"; else echo "read failed"; fi`)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
+	slave.Close()
+	out := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(master)
+		for sc.Scan() {
+			out <- strings.TrimSpace(sc.Text())
+		}
+		close(out)
+	}()
+	// The script reads once gosinit is gone: give it the line now; a
+	// terminal keeps it until someone reads.
+	master.Write([]byte("hello\n"))
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-out:
+			if !ok {
+				t.Fatal("the terminal closed without the script's answer")
+			}
+			switch l {
+			case "read: hello":
+				<-done
+				return
+			case "read failed":
+				t.Fatal("the script could not read its terminal after gosinit exited")
+			}
+		case <-deadline:
+			t.Fatal("no answer from the script")
+		}
+	}
+}

@@ -186,6 +186,7 @@ type Supervisor struct {
 	mainDone    bool
 	mainCode    int
 	mainStarted bool
+	ttyPgrp     int // the terminal's foreground group before the main program took it
 
 	stdinR, stdinW *os.File // programs' stdin: open, never delivers data
 	devNull        *os.File
@@ -552,6 +553,14 @@ func (s *Supervisor) loop() {
 		}
 	}
 	s.survive(s.idleWork) // the last status
+	if s.ttyPgrp != 0 {
+		// The terminal goes back to the group that had it (a shell
+		// script that runs gosinit and then reads the terminal), unless
+		// something else has taken it since. SIGTTOU is ignored.
+		if fg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil && fg == s.mainPid {
+			unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, s.ttyPgrp)
+		}
+	}
 	s.closeIdleSockets(true)
 	if s.outputs != nil {
 		s.outputs.close()
@@ -1374,7 +1383,8 @@ func (s *Supervisor) startMain() error {
 		return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
 	}
 	attr := &unix.SysProcAttr{Setpgid: true}
-	if fg, ok := foregroundTTY(); ok {
+	ttyPgrp, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	if fg, ok := foregroundTTY(); ok && err == nil {
 		attr.Foreground = true
 		attr.Ctty = fg
 	}
@@ -1399,6 +1409,9 @@ func (s *Supervisor) startMain() error {
 		ignoreTTOU()
 	}
 	s.mainPid = pid
+	if attr.Foreground {
+		s.ttyPgrp = ttyPgrp
+	}
 	s.log.infof("spawned main program '%s' with pid %d", name, s.mainPid)
 	return nil
 }
