@@ -399,3 +399,25 @@ func devWithLog(sock string) error {
 	}
 	return nil
 }
+
+// startAsNobody starts cmd as nobody (uid and gid 65534), not as PID 1.
+// Cleanup SIGTERMs it and fails the test if it has not stopped 10 s later.
+func startAsNobody(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		unix.Kill(cmd.Process.Pid, unix.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+			<-done
+			t.Errorf("gosinit did not stop on SIGTERM")
+		}
+	})
+}

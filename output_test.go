@@ -21,14 +21,12 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -1556,38 +1554,15 @@ autorestart=false
 stdout_logfile=` + dir + `/chatty.log
 stderr_logfile=NONE
 `
-	path := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	r := &initRun{done: make(chan struct{})}
-	r.cmd = exec.Command(gosinitBin, "-c", path, "--status-file", filepath.Join(dir, "status.json"))
-	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, pw
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	launchStderr = pw
+	o := startOutIn(t, dir, gosinitBin, conf)
 	pw.Close()
-	go func() {
-		r.cmd.Wait()
-		r.ws = r.cmd.ProcessState.Sys().(syscall.WaitStatus)
-		close(r.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-r.done:
-		default:
-			unix.Kill(r.cmd.Process.Pid, unix.SIGKILL)
-			pr.Close() // a gosinit of old stuck writing its last lines
-			<-r.done
-		}
-	})
-	o := &outRun{out: &r.stdout, err: &r.stderr, confRun: &confRun{initRun: r, dir: dir, status: filepath.Join(dir, "status.json")}}
+	r := o.initRun
 	o.waitState(t, 20*time.Second, proc.Exited, "chatty")
 	if fi, err := os.Stat(filepath.Join(dir, "chatty.log")); err != nil || fi.Size() != 3000000 {
 		t.Errorf("chatty.log: %v, %v; want 3000000 bytes", fi, err)

@@ -76,6 +76,10 @@ func startInit(t *testing.T, ns bool, env []string, args ...string) *initRun {
 // terminal (a pty's slave side).
 var launchTTY *os.File
 
+// launchStderr, when set, is the next launch's stderr instead of a
+// collected buffer (a pipe the test reads, or not, itself).
+var launchStderr *os.File
+
 // launch starts bin (gosinit or a peer) with args in dir, as PID 1 of a
 // new PID namespace when ns is set, its output collected.
 func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string) *initRun {
@@ -85,6 +89,9 @@ func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string
 	r.cmd = exec.Command(bin, args...)
 	r.cmd.Dir = dir
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	if launchStderr != nil {
+		r.cmd.Stderr, launchStderr = launchStderr, nil
+	}
 	r.cmd.Env = append(os.Environ(), env...)
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if ns {
@@ -673,30 +680,16 @@ func TestMainProgramAsExecvp(t *testing.T) {
 // 141). Sent from outside while the pipes are sound, SIGPIPE is still
 // passed on (TestSignalForwarding).
 func TestOwnSigpipeNotPassedOn(t *testing.T) {
-	needRoot(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	pr.Close()
 	defer pw.Close()
-	cmd := exec.Command(gosinitBin, "-v", "--", "/bin/sh", "-c", "sleep 0.3; exit 7")
-	cmd.Stderr = pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-		<-done
-		t.Fatal("gosinit still running after 10 s")
-	}
-	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != 7 {
-		t.Errorf("gosinit ended with exit %d (signal %v), want exit 7: its own SIGPIPE was passed on", ws.ExitStatus(), ws.Signal())
+	launchStderr = pw
+	r := startInit(t, true, nil, "-v", "--", "/bin/sh", "-c", "sleep 0.3; exit 7")
+	if code := r.wait(t, 10*time.Second); code != 7 {
+		t.Errorf("gosinit ended with exit %d, want 7: its own SIGPIPE was passed on", code)
 	}
 }
 

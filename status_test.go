@@ -741,24 +741,9 @@ func startNobodyGosinit(t *testing.T, dir, want string, env []string) *lockedBuf
 	bin := copyExecutable(t, gosinitBin, filepath.Join(dir, "gosinit"))
 	cmd := exec.Command(bin, "-c", conf)
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	got := new(lockedBuffer)
 	cmd.Stderr = got
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		unix.Kill(cmd.Process.Pid, unix.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-			<-done
-			t.Errorf("gosinit did not stop on SIGTERM")
-		}
-	})
+	startAsNobody(t, cmd)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if want == "" && strings.Contains(got.String(), "success: web") {
 			return got

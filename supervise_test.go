@@ -1117,24 +1117,9 @@ func TestPidfileInPlace(t *testing.T) {
 			stFile := filepath.Join(own, "st.json")
 			os.Remove(stFile)
 			cmd := exec.Command(bin, "-c", conf, "--status-file", stFile)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 			var got lockedBuffer
 			cmd.Stdout, cmd.Stderr = &got, &got
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				unix.Kill(cmd.Process.Pid, unix.SIGTERM)
-				done := make(chan struct{})
-				go func() { cmd.Wait(); close(done) }()
-				select {
-				case <-done:
-				case <-time.After(10 * time.Second):
-					unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-					<-done
-					t.Errorf("gosinit did not stop on SIGTERM")
-				}
-			}()
+			startAsNobody(t, cmd)
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				st, err := proc.ReadStatus(stFile)
 				if err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Running {
@@ -1402,24 +1387,9 @@ func TestSpawnDirectoryNotSearchable(t *testing.T) {
 	}
 	stFile := filepath.Join(own, "st.json")
 	cmd := exec.Command(bin, "-c", conf, "--status-file", stFile)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	var got lockedBuffer
 	cmd.Stdout, cmd.Stderr = &got, &got
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		unix.Kill(cmd.Process.Pid, unix.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-			<-done
-			t.Errorf("gosinit did not stop on SIGTERM")
-		}
-	}()
+	startAsNobody(t, cmd)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		st, err := proc.ReadStatus(stFile)
 		if err == nil && len(st.Processes) == 1 && st.Processes[0].State == proc.Fatal {
