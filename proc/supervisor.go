@@ -617,8 +617,14 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		s.log.warnf("received %s: ignored (gosinit passes no fault signal on)", signalName(sig))
 		return
 	}
-	if sig == unix.SIGPIPE && s.ownSigpipe() {
+	if sig == unix.SIGPIPE && s.ownSigpipes > 0 {
+		s.ownSigpipes--
 		s.log.debugf("SIGPIPE from gosinit's own write to a closed pipe: not passed on")
+		return
+	}
+	if sig == unix.SIGPIPE && s.ownSigpipe() {
+		// Not logged: a log line into the stderr that raised it would
+		// raise the next one, and so on (a loop at loglevel debug).
 		return
 	}
 	mainAlive := s.mainPid != 0 && !s.mainDone
@@ -685,10 +691,6 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 // stdout and stderr, and the listeners' stdin pipes still open (written
 // by a goroutine when an event did not fit).
 func (s *Supervisor) ownSigpipe() bool {
-	if s.ownSigpipes > 0 {
-		s.ownSigpipes--
-		return true
-	}
 	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
 	for _, p := range s.procs {
 		if l := p.listener; l != nil && l.stdin != nil {
