@@ -763,3 +763,40 @@ startsecs=0
 		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
 	}
 }
+
+// TestOwnSigpipeCountNotLeaked: two deaf listeners of one pool fail one
+// event's writes back to back; the Go runtime hands the two SIGPIPEs to
+// the loop as one. Counted one by one, the count kept one, and the next
+// SIGPIPE sent to gosinit was taken for its own and never passed on.
+func TestOwnSigpipeCountNotLeaked(t *testing.T) {
+	r := startConf(t, `[supervisord]
+loglevel=debug
+
+[eventlistener:deaf]
+command=/bin/sh -c 'printf "READY\n"; exec 0<&-; exec sleep 1000'
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+events=PROCESS_STATE
+startsecs=0
+
+[program:p]
+command=/bin/sh -c 'sleep 0.5; exit 3'
+startsecs=0
+autorestart=false
+`, "--", "/bin/sh", "-c", "trap 'echo GOT-PIPE >&2' PIPE; while :; do sleep 0.05; done")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "exited: p (") || !strings.Contains(r.stderr.String(), "not passed on"); {
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("no EXITED (gosinit alive: %v); stderr:\n%s", r.alive(), tail(r.stderr.String(), 3000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the events' SIGPIPEs in
+	unix.Kill(r.cmd.Process.Pid, unix.SIGPIPE)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(r.stderr.String(), "GOT-PIPE"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("a SIGPIPE sent to gosinit never reached the main program:\n%s", tail(r.stderr.String(), 3000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.stop(t)
+}

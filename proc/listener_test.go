@@ -67,7 +67,7 @@ func TestOwnSigpipeListenerPipe(t *testing.T) {
 	}
 	w := os.NewFile(uintptr(fds[1]), "|stdin")
 	defer w.Close()
-	p := &process{listener: &listenerConn{stdin: w, stdinFd: fds[1]}}
+	p := &process{listener: &listenerConn{stdin: w, stdinFd: fds[1], writing: true}}
 	s := &Supervisor{procs: []*process{p}}
 	// The test's own stdout and stderr may be anything: only run where
 	// they are sound.

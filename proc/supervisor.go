@@ -618,7 +618,9 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		return
 	}
 	if sig == unix.SIGPIPE && s.ownSigpipes > 0 {
-		s.ownSigpipes--
+		// All of them: the Go runtime hands SIGPIPEs raised before
+		// the loop reads one to it as one.
+		s.ownSigpipes = 0
 		s.log.debugf("SIGPIPE from gosinit's own write to a closed pipe: not passed on")
 		return
 	}
@@ -693,7 +695,7 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 func (s *Supervisor) ownSigpipe() bool {
 	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
 	for _, p := range s.procs {
-		if l := p.listener; l != nil && l.stdin != nil {
+		if l := p.listener; l != nil && l.stdin != nil && l.writing {
 			fds = append(fds, unix.PollFd{Fd: int32(l.stdinFd)})
 		}
 	}
