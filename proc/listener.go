@@ -320,6 +320,13 @@ func (s *Supervisor) writeListener(p *process, msg []byte) bool {
 	if l.stdin == nil {
 		return false
 	}
+	// A listener that closed its stdin: no write, so no SIGPIPE for
+	// the loop to tell from one sent to gosinit (ownSigpipes counts
+	// those of a stdin closed between this poll and the write).
+	pfd := []unix.PollFd{{Fd: int32(l.stdinFd)}}
+	if n, _ := unix.Poll(pfd, 0); n > 0 && pfd[0].Revents&unix.POLLERR != 0 {
+		return false
+	}
 	rc, err := l.stdin.SyscallConn()
 	if err != nil {
 		return false
