@@ -46,7 +46,12 @@ func pinToOneCPU() {
 	all.Fill()
 	if unix.SchedSetaffinity(0, &all) == nil && unix.SchedGetaffinity(0, &got) == nil && got == pin.orig {
 		pin.fork = all
+	} else {
+		unix.SchedSetaffinity(0, &pin.orig) // not wider than its parent allowed
 	}
+	// From here on some thread may be on one CPU, or (the probe) on
+	// all: forks set their thread to pin.fork whatever happens below.
+	pin.on = true
 	// Twice: a thread started by one not yet pinned is caught the
 	// second time; later threads inherit their creator's pinning.
 	var buf [4096]byte
@@ -61,7 +66,6 @@ func pinToOneCPU() {
 			}
 		}
 	}
-	pin.on = true
 }
 
 // nsTid is the thread id of /proc/self/task/T in gosinit's own PID

@@ -110,8 +110,13 @@ type listenerConn struct {
 
 const readyToken = "READY\n"
 
-// maxResultLine bounds a listener's RESULT line.
-const maxResultLine = 4096
+// maxResultLine bounds a listener's RESULT line; maxEchoedResult what
+// supervisor_stdout's handler prints of a result (an echoed event: its
+// payload is one read of a program's output, 128 KiB at most).
+const (
+	maxResultLine   = 4096
+	maxEchoedResult = 1 << 20
+)
 
 // newPools makes the pools of cfg, in its group order (supervisord's),
 // keeping the queue of every pool in old whose group is unchanged (keep).
@@ -425,14 +430,16 @@ func (s *Supervisor) parseListener(p *process) {
 				l.result = l.result[:0]
 			}
 			// resultLen counts the bytes still to come. Only
-			// supervisor_stdout's handler reads the result; the
-			// others need 3 bytes of it to tell "OK" apart, so a
-			// listener's RESULT 2000000000 costs no memory.
+			// supervisor_stdout's handler reads the result (1 MiB of
+			// it at most); the others need 3 bytes of it to tell
+			// "OK" apart, so a listener's RESULT 2000000000 costs no
+			// memory.
 			take := min(l.resultLen, len(l.buf))
-			keep := take
-			if !l.pool.stdoutHandler {
-				keep = max(0, min(take, 3-len(l.result)))
+			limit := 3
+			if l.pool.stdoutHandler {
+				limit = maxEchoedResult
 			}
+			keep := max(0, min(take, limit-len(l.result)))
 			l.result = append(l.result, l.buf[:keep]...)
 			l.buf = l.buf[take:]
 			if l.resultLen -= take; l.resultLen > 0 {

@@ -27,22 +27,19 @@ import (
 // queue. A regular file or /dev/null is written directly: neither waits
 // for a reader.
 type stdLog struct {
-	lf   *logFile // the sink the copiers of prefixed output share
-	fd   int
-	mode uint8
+	lf     *logFile // the sink the copiers of prefixed output share
+	fd     int
+	direct bool // a regular file or /dev/null: plain writes (set once)
+
+	// the rest under mu
 
 	mu      sync.Mutex
+	queued  bool // a terminal: never RWF_NOWAIT, always the queue
 	queue   []byte
 	busy    bool          // a drain goroutine runs
 	idle    chan struct{} // closed when it ends
 	dropped int64
 }
-
-const (
-	stdNowait uint8 = iota // pipe, socket: RWF_NOWAIT, else the queue
-	stdQueued              // terminal: always the queue
-	stdDirect              // regular file, /dev/null: plain writes
-)
 
 // maxStdQueue bounds what waits for a reader that does not read: 1 MiB,
 // as much again as the pipe gosinit widens its stdout and stderr to.
@@ -55,11 +52,9 @@ func newStdLog(lf *logFile) *stdLog {
 	if unix.Fstat(q.fd, &st) == nil {
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFREG:
-			q.mode = stdDirect
+			q.direct = true
 		case unix.S_IFCHR:
-			if st.Rdev == unix.Mkdev(1, 3) {
-				q.mode = stdDirect
-			}
+			q.direct = st.Rdev == unix.Mkdev(1, 3)
 		}
 	}
 	return q
@@ -67,12 +62,15 @@ func newStdLog(lf *logFile) *stdLog {
 
 // Write writes p, or queues it, or drops it; it never waits for the reader.
 func (q *stdLog) Write(p []byte) (int, error) {
-	if q.mode == stdDirect {
+	if q.direct {
 		return q.lf.Write(p)
 	}
 	n := len(p)
 	q.mu.Lock()
-	if !q.busy && q.mode == stdNowait && q.lf.mu.TryLock() {
+	// Up to PIPE_BUF a pipe takes a write whole or not at all; a longer
+	// one, cut, would let a copier's line into the middle of it, so it
+	// goes through the queue, written whole under the sink's lock.
+	if !q.busy && !q.queued && len(p) <= 4096 && q.lf.mu.TryLock() {
 		if !q.lf.cut {
 			p = q.writeNowait(p)
 		}
@@ -106,7 +104,7 @@ func (q *stdLog) writeNowait(p []byte) []byte {
 	w, _, errno := unix.Syscall6(unix.SYS_PWRITEV2, uintptr(q.fd), uintptr(unsafe.Pointer(&iov)), 1, ^uintptr(0), ^uintptr(0), unix.RWF_NOWAIT)
 	if errno != 0 {
 		if errno == unix.EOPNOTSUPP {
-			q.mode = stdQueued
+			q.queued = true
 		}
 		return p
 	}

@@ -271,6 +271,9 @@ func Run(opts Options) error {
 	}
 	s.errLog = newStdLog(stdSink(s.opts.Stderr, s.warn))
 	s.log = newLogger(level, s.errLog)
+	// What is queued goes out before main writes an error of the start
+	// (the end of the loop flushes it too).
+	defer s.errLog.flush(time.Second)
 	if !s.pid1 {
 		if err := becomeSubreaper(); err != nil {
 			s.log.warnf("cannot become a child subreaper: %v; orphans of this tree will not be reaped by gosinit", err)
