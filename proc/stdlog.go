@@ -62,7 +62,7 @@ func newStdLog(lf *logFile) *stdLog {
 
 // Write writes p, or queues it, or drops it; it never waits for the reader.
 func (q *stdLog) Write(p []byte) (int, error) {
-	if q.direct {
+	if q.direct || len(p) == 0 {
 		return q.lf.Write(p)
 	}
 	n := len(p)
