@@ -753,32 +753,18 @@ func TestPinnedToOneCPU(t *testing.T) {
 // gone, the debug line saying an own SIGPIPE was kept back raised the next
 // SIGPIPE, whose line raised the next: gosinit spun a CPU until it exited.
 func TestOwnSigpipeNoLoop(t *testing.T) {
-	needRoot(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	pr.Close()
 	defer pw.Close()
-	cmd := exec.Command(gosinitBin, "-vvv", "--", "/bin/sh", "-c", "sleep 3; exit 7")
-	cmd.Stderr = pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	launchStderr = pw
+	r := startInit(t, true, nil, "-vvv", "--", "/bin/sh", "-c", "sleep 3; exit 7")
+	if code := r.wait(t, 15*time.Second); code != 7 {
+		t.Errorf("gosinit ended with exit %d, want 7", code)
 	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
-		<-done
-		t.Fatal("gosinit still running after 15 s")
-	}
-	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.ExitStatus() != 7 {
-		t.Errorf("gosinit ended with exit %d (signal %v), want exit 7", ws.ExitStatus(), ws.Signal())
-	}
-	if cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(); cpu > 1500*time.Millisecond {
+	if cpu := r.cmd.ProcessState.UserTime() + r.cmd.ProcessState.SystemTime(); cpu > 1500*time.Millisecond {
 		t.Errorf("gosinit used %v of CPU in a 3 s run: its own SIGPIPEs fed each other", cpu)
 	}
 }
