@@ -1577,3 +1577,44 @@ stderr_logfile=NONE
 		t.Errorf("the log lacks chatty's exit:\n%s", tail(o.err.String(), 2000))
 	}
 }
+
+// TestOutputFIFOReaderGoneSparesMain: a program's log file is a FIFO that
+// another process reads; when that reader goes, the copier's next write
+// raises SIGPIPE at gosinit. That SIGPIPE is gosinit's: passed on, it
+// killed COMMAND (and the container).
+func TestOutputFIFOReaderGoneSparesMain(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "out.fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	o := startOutIn(t, dir, gosinitBin, `[program:talk]
+command=/bin/sh -c 'while :; do echo line; sleep 0.05; done'
+startsecs=0
+stdout_logfile=`+fifo+`
+stderr_logfile=NONE
+`, "--", "/bin/sleep", "1000")
+	// Until gosinit opens it, the FIFO has no writer and reads EOF.
+	buf := make([]byte, 4096)
+	o.waitFor(t, 10*time.Second, "a line through the FIFO", func() bool {
+		rd.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		n, _ := rd.Read(buf)
+		return n > 0
+	})
+	rd.Close()
+	o.waitFor(t, 10*time.Second, "the write into the FIFO to fail", func() bool { return strings.Contains(o.err.String(), "dropping output") })
+	// A SIGPIPE passed on would end the main program moments later.
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(o.err.String(), "main program exited") {
+			t.Fatalf("the main program ended:\n%s", tail(o.err.String(), 3000))
+		}
+	}
+	if code := o.stop(t); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -85,6 +86,11 @@ type logFile struct {
 	dropping     bool  // inside a streak of failed writes
 	dropped      int64 // bytes dropped in the current streak
 	rotateFailed bool  // the last rotation attempt failed (reported once)
+
+	// fifo is the descriptor + 1 of the file when it is a FIFO, else 0:
+	// the loop polls it (without l.mu) to tell a SIGPIPE a copier's write
+	// raised from one sent to gosinit (Supervisor.ownSigpipe).
+	fifo atomic.Int32
 }
 
 // openLogFile opens (creating it if needed) the log file at path for
@@ -174,6 +180,10 @@ func (l *logFile) open(extra int) error {
 		l.f.Close()
 	}
 	l.f = f
+	l.fifo.Store(0)
+	if fi.Mode()&fs.ModeNamedPipe != 0 {
+		l.fifo.Store(int32(fd) + 1)
+	}
 	l.size = fi.Size()
 	l.mode = logFileMode
 	return nil
@@ -312,6 +322,7 @@ func (l *logFile) rotate() {
 		// tries again.
 		l.rotateFailed = false
 		if extra == 0 {
+			l.fifo.Store(0)
 			l.f.Close()
 			l.f = nil
 			if !l.dropping {
@@ -397,6 +408,7 @@ func (l *logFile) Close() error {
 		l.closed = true
 		l.closeDir()
 		if l.f != nil {
+			l.fifo.Store(0)
 			err = l.f.Close()
 			l.f = nil
 		}

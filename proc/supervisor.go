@@ -693,13 +693,20 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 // gone) from one sent to gosinit: passed on, it would kill the main
 // program. The loop's own writes count theirs (ownSigpipes); a pipe or
 // socket that has lost its reader stays so, and poll says it: gosinit's
-// stdout and stderr, and the listeners' stdin pipes still open (written
-// by a goroutine when an event did not fit).
+// stdout and stderr, the listeners' stdin pipes still open (written by a
+// goroutine when an event did not fit), and log files that are FIFOs.
 func (s *Supervisor) ownSigpipe() bool {
 	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
 	for _, p := range s.procs {
 		if l := p.listener; l != nil && l.stdin != nil && l.writing {
 			fds = append(fds, unix.PollFd{Fd: int32(l.stdinFd)})
+		}
+	}
+	if s.outputs != nil {
+		for _, lf := range s.outputs.files {
+			if fd := lf.fifo.Load(); fd > 0 {
+				fds = append(fds, unix.PollFd{Fd: fd - 1})
+			}
 		}
 	}
 	if n, _ := unix.Poll(fds, 0); n > 0 {
