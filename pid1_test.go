@@ -76,6 +76,18 @@ func startInit(t *testing.T, ns bool, env []string, args ...string) *initRun {
 // terminal (a pty's slave side).
 var launchTTY *os.File
 
+// deadStderr makes the next launch's stderr a pipe whose reader has gone.
+func deadStderr(t *testing.T) {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	t.Cleanup(func() { pw.Close() })
+	launchStderr = pw
+}
+
 // launchStderr, when set, is the next launch's stderr instead of a
 // collected buffer (a pipe the test reads, or not, itself).
 var launchStderr *os.File
@@ -680,13 +692,7 @@ func TestMainProgramAsExecvp(t *testing.T) {
 // 141). Sent from outside while the pipes are sound, SIGPIPE is still
 // passed on (TestSignalForwarding).
 func TestOwnSigpipeNotPassedOn(t *testing.T) {
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr.Close()
-	defer pw.Close()
-	launchStderr = pw
+	deadStderr(t)
 	r := startInit(t, true, nil, "-v", "--", "/bin/sh", "-c", "sleep 0.3; exit 7")
 	if code := r.wait(t, 10*time.Second); code != 7 {
 		t.Errorf("gosinit ended with exit %d, want 7: its own SIGPIPE was passed on", code)
@@ -753,13 +759,7 @@ func TestPinnedToOneCPU(t *testing.T) {
 // gone, the debug line saying an own SIGPIPE was kept back raised the next
 // SIGPIPE, whose line raised the next: gosinit spun a CPU until it exited.
 func TestOwnSigpipeNoLoop(t *testing.T) {
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr.Close()
-	defer pw.Close()
-	launchStderr = pw
+	deadStderr(t)
 	r := startInit(t, true, nil, "-vvv", "--", "/bin/sh", "-c", "sleep 3; exit 7")
 	if code := r.wait(t, 15*time.Second); code != 7 {
 		t.Errorf("gosinit ended with exit %d, want 7", code)
