@@ -1618,3 +1618,36 @@ stderr_logfile=NONE
 		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
 	}
 }
+
+// A log file that reaches RLIMIT_FSIZE (docker run --ulimit fsize=) makes
+// the kernel send gosinit SIGXFSZ at its next write there: gosinit's own,
+// never passed on to the main program, whose default action would kill it.
+func TestOutputFileSizeLimitSparesMain(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "talk.log")
+	o := startOutIn(t, dir, gosinitBin, `[program:talk]
+command=/bin/sh -c 'while :; do seq 1 200; sleep 0.01; done'
+startsecs=0
+stdout_logfile=`+log+`
+stdout_logfile_maxbytes=0
+stderr_logfile=NONE
+`, "--", "/bin/sleep", "1000")
+	const limit = 4096
+	if err := unix.Prlimit(o.cmd.Process.Pid, unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: limit, Max: limit}, nil); err != nil {
+		t.Fatal(err)
+	}
+	o.waitFor(t, 10*time.Second, "the write past the limit to fail", func() bool { return strings.Contains(o.err.String(), "dropping output") })
+	if fi, err := os.Stat(log); err != nil || fi.Size() != limit {
+		t.Errorf("the log file: %v, %v; want %d bytes", fi, err, limit)
+	}
+	// Each write of the copier raises one more: a SIGXFSZ passed on would
+	// end the main program at once.
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(o.err.String(), "main program exited") {
+			t.Fatalf("the main program ended:\n%s", tail(o.err.String(), 3000))
+		}
+	}
+	if code := o.stop(t); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
+	}
+}

@@ -87,10 +87,11 @@ type logFile struct {
 	dropped      int64 // bytes dropped in the current streak
 	rotateFailed bool  // the last rotation attempt failed (reported once)
 
-	// fifo is the descriptor + 1 of the file when it is a FIFO, else 0:
-	// the loop polls it (without l.mu) to tell a SIGPIPE a copier's write
-	// raised from one sent to gosinit (Supervisor.ownSigpipe).
-	fifo atomic.Int32
+	// fifo is the descriptor + 1 of the file when it is a FIFO, regular
+	// when it is a regular file, else 0: the loop reads them (without
+	// l.mu) to tell a SIGPIPE or a SIGXFSZ that a copier's write raised
+	// from one sent to gosinit (Supervisor.ownSigpipe, ownSigxfsz).
+	fifo, regular atomic.Int32
 }
 
 // openLogFile opens (creating it if needed) the log file at path for
@@ -180,13 +181,21 @@ func (l *logFile) open(extra int) error {
 		l.f.Close()
 	}
 	l.f = f
-	l.fifo.Store(0)
+	l.forget()
 	if fi.Mode()&fs.ModeNamedPipe != 0 {
 		l.fifo.Store(int32(fd) + 1)
+	} else if fi.Mode().IsRegular() {
+		l.regular.Store(int32(fd) + 1)
 	}
 	l.size = fi.Size()
 	l.mode = logFileMode
 	return nil
+}
+
+// forget clears fifo and regular, before the file is closed.
+func (l *logFile) forget() {
+	l.fifo.Store(0)
+	l.regular.Store(0)
 }
 
 // Write writes p to the file and rotates it when it has reached maxbytes.
@@ -322,7 +331,7 @@ func (l *logFile) rotate() {
 		// tries again.
 		l.rotateFailed = false
 		if extra == 0 {
-			l.fifo.Store(0)
+			l.forget()
 			l.f.Close()
 			l.f = nil
 			if !l.dropping {
@@ -408,7 +417,7 @@ func (l *logFile) Close() error {
 		l.closed = true
 		l.closeDir()
 		if l.f != nil {
-			l.fifo.Store(0)
+			l.forget()
 			err = l.f.Close()
 			l.f = nil
 		}

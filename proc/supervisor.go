@@ -632,6 +632,11 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 		// raise the next one, and so on (a loop at loglevel debug).
 		return
 	}
+	if sig == unix.SIGXFSZ && s.ownSigxfsz() {
+		// Not logged, as SIGPIPE: the line could go to the file at
+		// the limit and raise the next one.
+		return
+	}
 	mainAlive := s.mainPid != 0 && !s.mainDone
 	if s.cfg == nil {
 		// tini mode: everything goes to the main program.
@@ -714,6 +719,35 @@ func (s *Supervisor) ownSigpipe() bool {
 			if f.Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// ownSigxfsz tells a SIGXFSZ that gosinit's own write raised, into a file
+// at RLIMIT_FSIZE (`docker run --ulimit fsize=`): a log file, or gosinit's
+// stdout or stderr when they are files. Passed on, it would kill the main
+// program (its default action dumps core). The kernel raises it only for
+// a write that starts at or past the limit, and the file stays there until
+// it rotates, so a file at the limit says the signal was gosinit's own.
+func (s *Supervisor) ownSigxfsz() bool {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_FSIZE, &lim) != nil || lim.Cur == unix.RLIM_INFINITY {
+		return false
+	}
+	fds := []int32{2, 3} // descriptor + 1
+	if o := s.outputs; o != nil {
+		for _, lf := range o.files {
+			fds = append(fds, lf.regular.Load())
+		}
+		if o.activity != nil {
+			fds = append(fds, o.activity.regular.Load())
+		}
+	}
+	var st unix.Stat_t
+	for _, fd := range fds {
+		if fd > 0 && unix.Fstat(int(fd-1), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && uint64(st.Size) >= lim.Cur {
+			return true
 		}
 	}
 	return false
