@@ -224,7 +224,12 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		statusFile = v
 	}
 	if v, ok := env("WAIT"); ok {
-		wait, _ = strconv.ParseBool(v)
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			textf.Fprintf(stderr, "gosinit: GOSINIT_WAIT=%q is not a boolean\n", v)
+			return errUsage
+		}
+		wait = b
 	}
 	if v, ok := env("PIN_CPU"); ok {
 		b, err := strconv.ParseBool(v)

@@ -504,26 +504,32 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
-// TestUsageErrorsAreOneLine: a bad flag, and a "--" with no COMMAND after
-// it (ENTRYPOINT ["gosinit", "--"] with no CMD), are one line on stderr
-// and exit 2. The "--" case never reads a supervisord.conf of the search
-// path, which the working directory here holds.
+// TestUsageErrorsAreOneLine: a bad flag or environment variable, and a
+// "--" with no COMMAND after it (ENTRYPOINT ["gosinit", "--"] with no
+// CMD), are one line on stderr and exit 2. The "--" case never reads a
+// supervisord.conf of the search path, which the working directory here
+// holds.
 func TestUsageErrorsAreOneLine(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "supervisord.conf"), []byte("[program:x]\ncommand=/bin/true\n"), 0o644)
 	for _, tt := range []struct {
 		args []string
+		env  []string
 		want string
 	}{
-		{[]string{"-e", "300", "true"}, `gosinit: invalid value "300" for flag -e: exit code "300" is not an integer from 0 to 255 (gosinit --help lists the flags)` + "\n"},
-		{[]string{"--bogus"}, "gosinit: flag provided but not defined: -bogus (gosinit --help lists the flags)\n"},
-		{[]string{"--"}, "gosinit: nothing to run: no COMMAND after --\n"},
-		{[]string{"-g=false", "--"}, "gosinit: nothing to run: no COMMAND after --\n"},
+		{[]string{"-e", "300", "true"}, nil, `gosinit: invalid value "300" for flag -e: exit code "300" is not an integer from 0 to 255 (gosinit --help lists the flags)` + "\n"},
+		{[]string{"--bogus"}, nil, "gosinit: flag provided but not defined: -bogus (gosinit --help lists the flags)\n"},
+		{[]string{"--"}, nil, "gosinit: nothing to run: no COMMAND after --\n"},
+		{[]string{"-g=false", "--"}, nil, "gosinit: nothing to run: no COMMAND after --\n"},
+		// A bad boolean in the environment is never silently false, as
+		// GOSINIT_GROUP's and GOSINIT_PIN_CPU's are not.
+		{[]string{"true"}, []string{"GOSINIT_WAIT=bogus"}, "gosinit: GOSINIT_WAIT=\"bogus\" is not a boolean\n"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel() // a gosinit that ran the file instead is killed
 		cmd := exec.CommandContext(ctx, gosinitBin, tt.args...)
 		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), tt.env...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		err := cmd.Run()
