@@ -240,6 +240,10 @@ func runInit(args []string, sigs chan os.Signal, stdout, stderr io.Writer) error
 		pinCPU = b
 	}
 	if v, ok := env("LOGLEVEL"); ok {
+		if _, err := config.ParseLevel(v); err != nil && v != "" {
+			textf.Fprintf(stderr, "gosinit: GOSINIT_LOGLEVEL: %v\n", err)
+			return errUsage
+		}
 		loglevel = v
 	}
 	if err := tf.fromEnv(env, &group); err != nil {

@@ -524,6 +524,9 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		// A bad boolean in the environment is never silently false, as
 		// GOSINIT_GROUP's and GOSINIT_PIN_CPU's are not.
 		{[]string{"true"}, []string{"GOSINIT_WAIT=bogus"}, "gosinit: GOSINIT_WAIT=\"bogus\" is not a boolean\n"},
+		// The variable is named, not the flag the user did not give.
+		{[]string{"true"}, []string{"GOSINIT_LOGLEVEL=bogus"}, "gosinit: GOSINIT_LOGLEVEL: unknown log level \"bogus\" (critical, error, warn, info, debug, trace, blather)\n"},
+		{[]string{"--loglevel", "bogus", "true"}, nil, "gosinit: --loglevel: unknown log level \"bogus\" (critical, error, warn, info, debug, trace, blather)\n"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel() // a gosinit that ran the file instead is killed
