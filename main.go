@@ -110,13 +110,14 @@ func subcommand(args []string, stdout, stderr io.Writer) (ok bool, err error) {
 	return false, nil
 }
 
-const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]    run COMMAND as PID 1 (tini-style)
+const usageText = `usage: gosinit [flags] [--] COMMAND [ARG...]      run COMMAND as PID 1 (tini-style)
        gosinit -c FILE [flags] [-- COMMAND ...]   run a supervisord.conf (and COMMAND)
        gosinit status [--json] [NAME|GROUP:*...]  show the programs of the running gosinit
        gosinit check [FILE] [--json] [--strict]   check a configuration (or -c FILE)
        gosinit reload                             re-read the configuration (SIGHUP)
-       gosinit supervisorctl COMMAND ...          status, pid, update, reread, shutdown
-                                                  (also as a binary named supervisorctl)
+       gosinit supervisorctl COMMAND ...          status, pid, tail, signal, update, ...
+                                                  (gosinit supervisorctl help lists them;
+                                                  also as a binary named supervisorctl)
        gosinit version
 
 flags (each also read from the environment variable shown):
