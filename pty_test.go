@@ -171,3 +171,37 @@ func TestTerminalGivenBack(t *testing.T) {
 		}
 	}
 }
+
+// TestSigpipeHungUpTerminalPassedOn: with gosinit's stdout and stderr on a
+// terminal that has hung up (its master closed), poll says POLLHUP there,
+// but a write fails with EIO and raises no SIGPIPE: a SIGPIPE sent to
+// gosinit then is someone's kill, passed on to COMMAND (here it kills it).
+func TestSigpipeHungUpTerminalPassedOn(t *testing.T) {
+	needRoot(t)
+	master, slave := openPty(t)
+	cmd := exec.Command(gosinitBin, "--", "/bin/sleep", "1000")
+	cmd.Stdout, cmd.Stderr = slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { unix.Kill(cmd.Process.Pid, unix.SIGKILL) })
+	slave.Close()
+	for deadline := time.Now().Add(10 * time.Second); len(childrenOf(cmd.Process.Pid)) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("gosinit started no COMMAND")
+		}
+	}
+	master.Close()
+	unix.Kill(cmd.Process.Pid, unix.SIGPIPE)
+	select {
+	case <-done:
+		if code := cmd.ProcessState.ExitCode(); code != 128+int(unix.SIGPIPE) {
+			t.Errorf("exit %d, want 141: COMMAND killed by the SIGPIPE passed on", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGPIPE not passed on to COMMAND while the terminal is hung up")
+	}
+}

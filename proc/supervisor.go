@@ -700,8 +700,17 @@ func (s *Supervisor) onSignal(sig unix.Signal) {
 // socket that has lost its reader stays so, and poll says it: gosinit's
 // stdout and stderr, the listeners' stdin pipes still open (written by a
 // goroutine when an event did not fit), and log files that are FIFOs.
+// gosinit's stdout and stderr count only when they are a pipe or a socket:
+// a terminal that has hung up polls POLLHUP too, but a write there fails
+// with EIO and raises nothing, so a SIGPIPE then is someone's kill.
 func (s *Supervisor) ownSigpipe() bool {
-	fds := []unix.PollFd{{Fd: 1}, {Fd: 2}}
+	var fds []unix.PollFd
+	var st unix.Stat_t
+	for fd := int32(1); fd <= 2; fd++ {
+		if unix.Fstat(int(fd), &st) == nil && (st.Mode&unix.S_IFMT == unix.S_IFIFO || st.Mode&unix.S_IFMT == unix.S_IFSOCK) {
+			fds = append(fds, unix.PollFd{Fd: fd})
+		}
+	}
 	for _, p := range s.procs {
 		if l := p.listener; l != nil && l.stdin != nil && l.writing {
 			fds = append(fds, unix.PollFd{Fd: int32(l.stdinFd)})
