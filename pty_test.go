@@ -38,23 +38,42 @@ func openPty(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
+// onPty starts argv with its stdout and stderr on the terminal slave (and
+// its stdin, with stdin), with attr, and closes slave: the process holds
+// the terminal's only slave end. It is SIGKILLed at cleanup (its group
+// too, when attr makes it a session leader); done receives Wait's result.
+func onPty(t *testing.T, slave *os.File, stdin bool, attr *syscall.SysProcAttr, argv ...string) (*exec.Cmd, chan error) {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = slave, slave
+	if stdin {
+		cmd.Stdin = slave
+	}
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if attr.Setsid {
+			unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		}
+		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
+	})
+	slave.Close()
+	return cmd, done
+}
+
 // TestTerminalForeground: with a terminal on stdin, the program's group is
 // the terminal's foreground group, so Ctrl-C (typed, not sent by kill)
 // reaches the program, and gosinit exits with its status.
 func TestTerminalForeground(t *testing.T) {
 	needRoot(t)
 	master, slave := openPty(t)
-	cmd := exec.Command(gosinitBin, append([]string{"--"}, helperCmd("ttyint")...)...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0,
-		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { unix.Kill(cmd.Process.Pid, unix.SIGKILL) })
-	slave.Close()
+	_, done := onPty(t, slave, true, &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0,
+		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS},
+		append([]string{gosinitBin, "--"}, helperCmd("ttyint")...)...)
 
 	lines := make(chan string, 16)
 	go func() {
@@ -96,23 +115,14 @@ func TestTostopBackgroundWrites(t *testing.T) {
 	master, slave := openPty(t)
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	argv := helperCmd("jobshell", pidFile, gosinitBin, "-v", "--", "/bin/echo", "hi")
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	_, done := onPty(t, slave, true, &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}, argv...)
 	t.Cleanup(func() {
 		if b, err := os.ReadFile(pidFile); err == nil {
 			if pid, err := strconv.Atoi(string(b)); err == nil {
 				unix.Kill(pid, unix.SIGKILL)
 			}
 		}
-		unix.Kill(cmd.Process.Pid, unix.SIGKILL)
 	})
-	slave.Close()
 	go io.Copy(io.Discard, master) // the terminal's reader
 	select {
 	case err := <-done:
@@ -131,16 +141,8 @@ func TestTostopBackgroundWrites(t *testing.T) {
 func TestTerminalGivenBack(t *testing.T) {
 	needRoot(t)
 	master, slave := openPty(t)
-	cmd := exec.Command("/bin/sh", "-c", gosinitBin+` -- /bin/true; if read x; then echo "read: $x"; else echo "read failed"; fi`)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
-	slave.Close()
+	_, done := onPty(t, slave, true, &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0},
+		"/bin/sh", "-c", gosinitBin+` -- /bin/true; if read x; then echo "read: $x"; else echo "read failed"; fi`)
 	out := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(master)
@@ -179,16 +181,8 @@ func TestTerminalGivenBack(t *testing.T) {
 func TestSigpipeHungUpTerminalPassedOn(t *testing.T) {
 	needRoot(t)
 	master, slave := openPty(t)
-	cmd := exec.Command(gosinitBin, "--", "/bin/sleep", "1000")
-	cmd.Stdout, cmd.Stderr = slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { unix.Kill(cmd.Process.Pid, unix.SIGKILL) })
-	slave.Close()
+	cmd, done := onPty(t, slave, false, &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS},
+		gosinitBin, "--", "/bin/sleep", "1000")
 	for deadline := time.Now().Add(10 * time.Second); len(childrenOf(cmd.Process.Pid)) == 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("gosinit started no COMMAND")
