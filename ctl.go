@@ -347,7 +347,7 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 // that process or, if it has exited meanwhile, nobody.
 func signalChild(p *proc.ProcessStatus, parent int, owner uint32, sig unix.Signal) error {
 	if p.Pid <= 0 || p.Pid > 1<<22 {
-		return errors.New("no pid")
+		return newError("no pid")
 	}
 	// Without pidfds (a kernel before 5.3, or a seccomp profile that
 	// refuses them) the checks below still hold, up to the moment of kill.
@@ -416,5 +416,5 @@ func bootTime() (int64, error) {
 			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		}
 	}
-	return 0, errors.New("no btime in /proc/stat")
+	return 0, newError("no btime in /proc/stat")
 }

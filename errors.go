@@ -33,3 +33,9 @@ func (e *exitStatus) Error() string {
 //
 //go:noinline
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// newError is errors.New, not inlined: each inlined copy cost text at its
+// call site (issue 2's size).
+//
+//go:noinline
+func newError(msg string) error { return errors.New(msg) }

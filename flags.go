@@ -68,7 +68,7 @@ func (f *flagSet) BoolVar(p *bool, name string) {
 	f.BoolFunc(name, func(s string) error {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return errors.New("parse error")
+			return newError("parse error")
 		}
 		*p = b
 		return nil
@@ -119,7 +119,7 @@ func (f *flagSet) one() (done bool, err error) {
 	}
 	name := s[minuses:]
 	if len(name) == 0 || name[0] == '-' || name[0] == '=' {
-		return false, errors.New("bad flag syntax: " + s)
+		return false, newError("bad flag syntax: " + s)
 	}
 	f.args = f.args[1:]
 	value, hasValue := "", false
@@ -141,7 +141,7 @@ func (f *flagSet) one() (done bool, err error) {
 		if name == "help" || name == "h" {
 			return false, errHelp
 		}
-		return false, errors.New("flag provided but not defined: -" + name)
+		return false, newError("flag provided but not defined: -" + name)
 	}
 	if def.isBool {
 		if !hasValue {
@@ -149,9 +149,9 @@ func (f *flagSet) one() (done bool, err error) {
 		}
 		if err := def.set(value); err != nil {
 			if !hasValue {
-				return false, errors.New("invalid boolean flag " + name + ": " + err.Error())
+				return false, newError("invalid boolean flag " + name + ": " + err.Error())
 			}
-			return false, errors.New("invalid boolean value " + strconv.Quote(value) + " for -" + name + ": " + err.Error())
+			return false, newError("invalid boolean value " + strconv.Quote(value) + " for -" + name + ": " + err.Error())
 		}
 		return false, nil
 	}
@@ -160,10 +160,10 @@ func (f *flagSet) one() (done bool, err error) {
 		f.args = f.args[1:]
 	}
 	if !hasValue {
-		return false, errors.New("flag needs an argument: -" + name)
+		return false, newError("flag needs an argument: -" + name)
 	}
 	if err := def.set(value); err != nil {
-		return false, errors.New("invalid value " + strconv.Quote(value) + " for flag -" + name + ": " + err.Error())
+		return false, newError("invalid value " + strconv.Quote(value) + " for flag -" + name + ": " + err.Error())
 	}
 	return false, nil
 }

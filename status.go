@@ -636,7 +636,7 @@ func reload(path string, pid int, timeout time.Duration) (*proc.Status, error) {
 			if lastErr != nil {
 				msg += " (last read: " + lastErr.Error() + ")"
 			}
-			return nil, errors.New(msg)
+			return nil, newError(msg)
 		}
 		if timeout > 0 {
 			wait = int((left + time.Millisecond - 1) / time.Millisecond)
@@ -700,7 +700,7 @@ func drainInotify(fd int, buf []byte, base string) (changed bool, err error) {
 			start := off + unix.SizeofInotifyEvent
 			off = start + nameLen
 			if off > n {
-				return changed, errors.New("short inotify event")
+				return changed, newError("short inotify event")
 			}
 			name := buf[start:off] // up to the first NUL
 			if i := bytes.IndexByte(name, 0); i >= 0 {
@@ -708,7 +708,7 @@ func drainInotify(fd int, buf []byte, base string) (changed bool, err error) {
 			}
 			switch {
 			case mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_IGNORED) != 0:
-				return changed, errors.New("the directory was removed or moved")
+				return changed, newError("the directory was removed or moved")
 			case mask&unix.IN_Q_OVERFLOW != 0, string(name) == base:
 				changed = true
 			}

@@ -149,10 +149,10 @@ func (l *logFile) open(extra int) error {
 	}
 	if err != nil {
 		if err == unix.ELOOP { // O_NOFOLLOW in a directory opened already: the name is a link
-			return errors.New("is a symbolic link someone other than gosinit's user could have made, which log files never follow")
+			return newError("is a symbolic link someone other than gosinit's user could have made, which log files never follow")
 		}
 		if errors.Is(err, unix.ENXIO) {
-			return errors.New("is a FIFO with no reader")
+			return newError("is a FIFO with no reader")
 		}
 		return unwrapPath(err)
 	}
@@ -163,7 +163,7 @@ func (l *logFile) open(extra int) error {
 	}
 	if fi.IsDir() {
 		f.Close()
-		return errors.New("is a directory")
+		return newError("is a directory")
 	}
 	if fi.Mode()&fs.ModeNamedPipe == 0 {
 		if err := clearNonblock(f); err != nil {

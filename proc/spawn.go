@@ -29,7 +29,7 @@ import (
 func (s *Supervisor) spawn(p *process) (pid int, err error) {
 	c := p.cfg
 	if len(c.Argv) == 0 {
-		return 0, errors.New("command is empty")
+		return 0, newError("command is empty")
 	}
 	envPath, hasPath := c.Environment["PATH"]
 	path, err := resolveCommand(c.Argv[0], envPath, hasPath)

@@ -1427,17 +1427,17 @@ func (s *Supervisor) startMain() error {
 		switch {
 		case lp != "":
 		case denied:
-			return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
+			return &StartError{Code: 126, Command: name, Err: newError("permission denied")}
 		default:
-			return &StartError{Code: 127, Command: name, Err: errors.New("not found")}
+			return &StartError{Code: 127, Command: name, Err: newError("not found")}
 		}
 		path = lp
 	} else if st, err := os.Stat(name); err != nil {
 		return &StartError{Code: 127, Command: name, Err: lookErr(err)}
 	} else if st.IsDir() {
-		return &StartError{Code: 126, Command: name, Err: errors.New("is a directory")}
+		return &StartError{Code: 126, Command: name, Err: newError("is a directory")}
 	} else if access(name, unix.X_OK) != nil {
-		return &StartError{Code: 126, Command: name, Err: errors.New("permission denied")}
+		return &StartError{Code: 126, Command: name, Err: newError("permission denied")}
 	}
 	attr := &unix.SysProcAttr{Setpgid: true}
 	ttyPgrp, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
@@ -1552,9 +1552,9 @@ func lookErr(err error) error {
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return errors.New("not found")
+		return newError("not found")
 	case errors.Is(err, os.ErrPermission):
-		return errors.New("permission denied (not executable)")
+		return newError("permission denied (not executable)")
 	}
 	return err
 }
@@ -1568,3 +1568,9 @@ func foregroundTTY() (int, bool) {
 	}
 	return 0, true
 }
+
+// newError is errors.New, not inlined: each inlined copy cost text at its
+// call site (issue 2's size).
+//
+//go:noinline
+func newError(msg string) error { return errors.New(msg) }

@@ -2,7 +2,6 @@ package proc
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,7 +76,7 @@ func (w *syslogWriter) connect() error {
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: syslogPath}); err != nil {
 		unix.Close(fd)
 		if err == unix.EPROTOTYPE {
-			return errors.New("it is a stream socket, and gosinit sends syslog datagrams only")
+			return newError("it is a stream socket, and gosinit sends syslog datagrams only")
 		}
 		return err
 	}
