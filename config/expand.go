@@ -29,6 +29,19 @@ type vars interface {
 // scope is a chain of maps, searched first to last.
 type scope []map[string]any
 
+// nameMap returns the map of its pairs of strings: name, value, name,
+// value... Not a map literal: each literal's assignments and string
+// conversions were built at its site, four of them (issue 2's size).
+//
+//go:noinline
+func nameMap(pairs ...string) map[string]any {
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m
+}
+
 func (s scope) lookup(name string) (any, bool) {
 	for _, m := range s {
 		if v, ok := m[name]; ok {

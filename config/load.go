@@ -299,7 +299,7 @@ func (l *loader) include() {
 
 //go:noinline
 func (l *loader) includeVars() vars {
-	return scope{{"here": l.here, "host_node_name": l.env.Hostname}, l.osVars}
+	return scope{nameMap("here", l.here, "host_node_name", l.env.Hostname), l.osVars}
 }
 
 // hereVars is the scope most sections expand in: here, then (withSv,
@@ -309,7 +309,7 @@ func (l *loader) includeVars() vars {
 //
 //go:noinline
 func (l *loader) hereVars(withSv bool) vars {
-	here := map[string]any{"here": l.here}
+	here := nameMap("here", l.here)
 	if withSv {
 		return scope{here, l.svVars, l.osVars}
 	}
@@ -808,7 +808,7 @@ func (l *loader) fcgiGroup(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	var v vars = scope{{"here": l.here, "program_name": name}, l.svVars, l.osVars}
+	var v vars = scope{nameMap("here", l.here, "program_name", name), l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "fcgi-program"}
 	grp.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
 	sock := &Socket{Mode: 0o700}
@@ -997,8 +997,8 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return []*Process{}
 	}
-	common := map[string]any{"here": l.here, "program_name": name,
-		"host_node_name": l.env.Hostname, "group_name": groupName}
+	common := nameMap("here", l.here, "program_name", name,
+		"host_node_name", l.env.Hostname, "group_name", groupName)
 	var v vars = scope{common, l.svVars, l.osVars}
 
 	var p Process // the settings every process shares
