@@ -78,6 +78,8 @@ type Options struct {
 // StartError is a main program that could not be started: Code is 127
 // (not found) or 126 (not executable), as a shell reports them.
 type StartError struct {
+	_ [0]func() // incomparable: see ProcessStatus
+
 	Code    int
 	Command string
 	Err     error
