@@ -75,12 +75,15 @@ func Errorf(format string, a ...any) error {
 	case 0:
 		return errors.New(msg)
 	case 1:
-		return &wrapError{msg, p.wrapped[0]}
+		return &wrapError{msg: msg, err: p.wrapped[0]}
 	}
 	return &wrapErrors{msg, p.wrapped}
 }
 
+// wrapError is incomparable (nothing compares two with ==): a comparable
+// struct's type descriptor reaches a generated equality function (text).
 type wrapError struct {
+	_   [0]func()
 	msg string
 	err error
 }
