@@ -319,7 +319,10 @@ func ctlAvail(cfg *config.Config, loadErr error, statusFile string, args []strin
 	for i := range st.Processes {
 		running[st.Processes[i].Group] = true
 	}
-	type row struct{ name, line string }
+	type row struct {
+		_          [0]func() // incomparable: no generated equality function (text)
+		name, line string
+	}
 	var rows []*row
 	for _, g := range cfg.Groups {
 		for _, p := range g.Processes {
@@ -334,7 +337,7 @@ func ctlAvail(cfg *config.Config, loadErr error, statusFile string, args []strin
 			if p.Autostart {
 				auto = "auto"
 			}
-			rows = append(rows, &row{p.Name, textf.Sprintf("%-32s %-9s %-9s %d:%d\n", spec, inuse, auto, g.Priority, p.Priority)})
+			rows = append(rows, &row{name: p.Name, line: textf.Sprintf("%-32s %-9s %-9s %d:%d\n", spec, inuse, auto, g.Priority, p.Priority)})
 		}
 	}
 	// Python's stable sort by process name.
