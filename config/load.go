@@ -445,7 +445,7 @@ func (l *loader) environment(s *section, passes ...vars) ([]envPair, bool) {
 			if !ok {
 				return nil, false
 			}
-			pairs = append(pairs, envPair{p.Key, x})
+			pairs = append(pairs, envPair{Key: p.Key, Value: x})
 		}
 		return pairs, true
 	}

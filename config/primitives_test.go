@@ -52,23 +52,23 @@ func TestParseEnvironment(t *testing.T) {
 		in   string
 		want []envPair // nil: an error
 	}{
-		{"A=1,B=2", []envPair{{"A", "1"}, {"B", "2"}}},
-		{`A="x y",B='z'`, []envPair{{"A", "x y"}, {"B", "z"}}},
+		{"A=1,B=2", []envPair{{Key: "A", Value: "1"}, {Key: "B", Value: "2"}}},
+		{`A="x y",B='z'`, []envPair{{Key: "A", Value: "x y"}, {Key: "B", Value: "z"}}},
 		{"A=1 B=2", nil},
 		{"A=1,B", nil},
 		{"A=b@c", nil},
-		{`A="b@c"`, []envPair{{"A", "b@c"}}},
+		{`A="b@c"`, []envPair{{Key: "A", Value: "b@c"}}},
 		{"A=b#c\nD=1", nil},
 		{"A=1,,B=2", nil},
-		{`A=x"y z"`, []envPair{{"A", `x"y`}}},
+		{`A=x"y z"`, []envPair{{Key: "A", Value: `x"y`}}},
 		{`A="unterminated`, nil},
-		{"K=/a/b:c.d+e-(f)", []envPair{{"K", "/a/b:c.d+e-(f)"}}},
-		{"A=é", []envPair{{"A", "é"}}},
-		{`"A"=1`, []envPair{{`"A"`, "1"}}},
-		{"A=''", []envPair{{"A", ""}}},
-		{"A=1;B=2", []envPair{{"A", "1"}, {"B", "2"}}},
-		{"A=1, B=2 ,C=3", []envPair{{"A", "1"}, {"B", "2"}, {"C", "3"}}},
-		{"A=1,A=2", []envPair{{"A", "2"}}},
+		{"K=/a/b:c.d+e-(f)", []envPair{{Key: "K", Value: "/a/b:c.d+e-(f)"}}},
+		{"A=é", []envPair{{Key: "A", Value: "é"}}},
+		{`"A"=1`, []envPair{{Key: `"A"`, Value: "1"}}},
+		{"A=''", []envPair{{Key: "A", Value: ""}}},
+		{"A=1;B=2", []envPair{{Key: "A", Value: "1"}, {Key: "B", Value: "2"}}},
+		{"A=1, B=2 ,C=3", []envPair{{Key: "A", Value: "1"}, {Key: "B", Value: "2"}, {Key: "C", Value: "3"}}},
+		{"A=1,A=2", []envPair{{Key: "A", Value: "2"}}},
 		{"", nil},
 	}
 	for _, tt := range tests {
@@ -76,12 +76,12 @@ func TestParseEnvironment(t *testing.T) {
 			got, err := parseEnvironment(tt.in)
 			if tt.want == nil && tt.in != "" {
 				if err == nil {
-					t.Fatalf("got %q, want an error", got)
+					t.Fatalf("got %v, want an error", got)
 				}
 				return
 			}
 			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+				t.Errorf("got %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

@@ -242,7 +242,10 @@ func posixWordchar(r rune) bool {
 func envWordchar(r rune) bool { return asciiWordchar(r) || in(r, "/.+-():") }
 
 // envPair is one KEY=value of an environment= setting, in written order.
-type envPair struct{ Key, Value string }
+type envPair struct {
+	_          [0]func() // incomparable: no generated equality function (text)
+	Key, Value string
+}
 
 // parseEnvironment is supervisord's datatypes.dict_of_key_value_pairs:
 // a non-POSIX shlex lexer whose tokens are taken four at a time (key, "=",
@@ -271,7 +274,7 @@ func parseEnvironment(arg string) ([]envPair, error) {
 		if i+3 > len(toks) || toks[i+1] != "=" {
 			return nil, errors.New("unexpected end of key/value pairs")
 		}
-		pairs = mergeEnv(pairs, envPair{toks[i], strings.Trim(toks[i+2], `'"`)})
+		pairs = mergeEnv(pairs, envPair{Key: toks[i], Value: strings.Trim(toks[i+2], `'"`)})
 	}
 	return pairs, nil
 }

@@ -190,7 +190,7 @@ func tomlEntry(key string, v any) (*entry, error) {
 			default:
 				return nil, textf.Errorf("%s: values must be strings, integers or booleans, not %s", k, tomlType(x[k]))
 			}
-			e.env = append(e.env, envPair{k, s})
+			e.env = append(e.env, envPair{Key: k, Value: s})
 		}
 	case tomlFloat:
 		return nil, textf.Errorf("%s: must be an integer or a string", string(x))
