@@ -283,6 +283,8 @@ type Pos struct {
 
 // Diag is one problem found in a configuration, with where it is.
 type Diag struct {
+	_ [0]func() // incomparable: see seenKey
+
 	File    string `json:"file"`
 	Line    int    `json:"line"`
 	Section string `json:"section,omitempty"` // "program:web", without brackets

@@ -243,10 +243,10 @@ func TestSeedSupervisordConf(t *testing.T) {
 	}
 	file, _ := filepath.Abs("testdata/seed/supervisord.conf")
 	wantWarnings := []Diag{
-		{file, 14, "supervisord", "logfile_backup", "unknown key: supervisord ignores it; did you mean logfile_backups?"},
-		{file, 16, "supervisord", "pidfile", "duplicate key (also set at line 12): the last value wins"},
-		{file, 17, "supervisord", "nodaemon", "gosinit never daemonizes; nodaemon=false is ignored"},
-		{file, 31, "include", "files", `no file matches "/etc/supervisor.conf.d/*.conf"`},
+		{File: file, Line: 14, Section: "supervisord", Key: "logfile_backup", Msg: "unknown key: supervisord ignores it; did you mean logfile_backups?"},
+		{File: file, Line: 16, Section: "supervisord", Key: "pidfile", Msg: "duplicate key (also set at line 12): the last value wins"},
+		{File: file, Line: 17, Section: "supervisord", Key: "nodaemon", Msg: "gosinit never daemonizes; nodaemon=false is ignored"},
+		{File: file, Line: 31, Section: "include", Key: "files", Msg: `no file matches "/etc/supervisor.conf.d/*.conf"`},
 	}
 	if !reflect.DeepEqual(cfg.Warnings, wantWarnings) {
 		t.Errorf("warnings:\ngot  %q\nwant %q", cfg.Warnings, wantWarnings)

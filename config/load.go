@@ -208,10 +208,10 @@ func sortDiags(ds []Diag, files []string) []Diag {
 	// sort's _func variants) and an instantiation for a struct type
 	// 6-10 kB (issue 2).
 	var ps []*Diag
-	seen := map[Diag]bool{}
-	for i, d := range ds {
-		if !seen[d] {
-			seen[d] = true
+	seen := map[string]bool{}
+	for i := range ds {
+		if k := ds[i].seenKey(); !seen[k] {
+			seen[k] = true
 			ps = append(ps, &ds[i])
 		}
 	}
@@ -223,6 +223,15 @@ func sortDiags(ds []Diag, files []string) []Diag {
 		out[i] = *p
 	}
 	return out
+}
+
+// seenKey is d as a string no other Diag gives: each field but the last
+// goes with its length (or, Line, up to a ':'). Diag is no map key (nor
+// comparable): a comparable struct's generated equality and hash
+// functions, and its [1]Diag array's, cost more text than this.
+func (d *Diag) seenKey() string {
+	return strconv.Itoa(d.Line) + ":" + strconv.Itoa(len(d.File)) + ":" + d.File +
+		strconv.Itoa(len(d.Section)) + ":" + d.Section + strconv.Itoa(len(d.Key)) + ":" + d.Key + d.Msg
 }
 
 // include reads the files named by the main file's [include] section, as

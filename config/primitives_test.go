@@ -330,3 +330,18 @@ func TestReplaceAllRepeatAsStrings(t *testing.T) {
 		}
 	}
 }
+
+// sortDiags drops exact repeats only: diagnostics whose fields would run
+// together the same way (a Section ending where a Key begins) both stay.
+func TestSortDiagsDropsExactRepeats(t *testing.T) {
+	a := Diag{File: "f", Line: 3, Section: "program:a", Key: "b", Msg: "m"}
+	shifted := Diag{File: "f", Line: 3, Section: "program:", Key: "ab", Msg: "m"}
+	intoMsg := Diag{File: "f", Line: 3, Section: "program:a", Key: "", Msg: "bm"}
+	otherFile := Diag{File: "f3", Line: 0, Section: "program:a", Key: "b", Msg: "m"}
+	first := Diag{File: "f", Line: 1, Msg: "m"}
+	got := sortDiags([]Diag{a, shifted, a, intoMsg, otherFile, first, shifted, otherFile}, []string{"f", "f3"})
+	want := []Diag{first, a, shifted, intoMsg, otherFile}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
