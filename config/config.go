@@ -137,6 +137,8 @@ type Group struct {
 // listens, and gives it to each process of the group as its stdin (file
 // descriptor 0), where a FastCGI server expects its listening socket.
 type Socket struct {
+	_ [0]func() // incomparable: see equal
+
 	// URL as supervisord prints it: "unix:///PATH" or "tcp://HOST:PORT"
 	// (HOST lower-cased).
 	URL string
@@ -210,6 +212,8 @@ type Process struct {
 
 // LogSpec is one of a process's output streams.
 type LogSpec struct {
+	_ [0]func() // incomparable: see equal
+
 	// Path is "" for NONE (discard) or AUTO (Auto=true), else the file as
 	// supervisord keeps it: expanded, "~" resolved, and relative to the
 	// working directory when written relative (gosinit, like supervisord
