@@ -572,7 +572,8 @@ func (l *loader) supervisord() Supervisord {
 		sv.User = &u
 		sv.userPos = l.keyPos(s, "user")
 	}
-	sv.Umask, _, _ = typed(l, s, "umask", Umask(0o22), v, parseUmask)
+	um, _, _ := typed(l, s, "umask", 0o22, v, parseUmask)
+	sv.Umask = Umask(um)
 	logfile, _, explicit := typed(l, s, "logfile", "supervisord.log", v, asString)
 	sv.LogfileExplicit = explicit
 	sv.logfilePos = l.keyPos(s, "logfile")
@@ -835,7 +836,7 @@ func (l *loader) fcgiGroup(s *section, g *Gosinit) *Group {
 			l.errorf(ownerAt, s.name, "socket_owner", "invalid socket_owner %q: it must be USER or USER:GROUP", owner)
 		}
 	}
-	mode, modeAt, modeSet := typed(l, s, "socket_mode", Umask(0o700), v, parseMode)
+	mode, modeAt, modeSet := typed(l, s, "socket_mode", 0o700, v, parseMode)
 	sock.Mode = uint32(mode)
 	url, urlAt, urlSet, ok := l.get(s, "socket", v)
 	sock.urlPos = urlAt
@@ -1047,7 +1048,8 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 		p.User = &u
 		p.userPos = at
 	}
-	if um, _, ok := typed(l, s, "umask", Umask(0), v, parseUmask); ok {
+	if n, _, ok := typed(l, s, "umask", 0, v, parseUmask); ok {
+		um := Umask(n)
 		p.Umask = &um
 	}
 	p.Essential, _, _ = typed(l, s, "essential", false, v, parseBool)

@@ -193,7 +193,7 @@ func TestValues(t *testing.T) {
 		}
 	})
 	t.Run("umask", func(t *testing.T) {
-		for in, want := range map[string]Umask{"022": 0o22, "22": 0o22, "0o22": 0o22, "0O77": 0o77, "002": 2, "0": 0} {
+		for in, want := range map[string]int{"022": 0o22, "22": 0o22, "0o22": 0o22, "0O77": 0o77, "002": 2, "0": 0} {
 			if got, err := parseUmask(in); err != nil || got != want {
 				t.Errorf("parseUmask(%q) = %o, %v; want %o", in, got, err, want)
 			}
