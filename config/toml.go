@@ -33,6 +33,20 @@ import (
 // tables whose entries are sections named "kind:name"
 var tomlKinds = keySet("program group eventlistener fcgi-program rpcinterface ctlplugin")
 
+// tomlPos is where the table or key at path (or its nearest parent) is
+// written. Not parseTOML's closure: that was inlined at its five calls
+// (issue 2's size).
+//
+//go:noinline
+func tomlPos(file string, lines map[string]int, path []string) Pos {
+	for n := len(path); n > 0; n-- {
+		if line, ok := lines[strings.Join(path[:n], "\x00")]; ok {
+			return Pos{file, line}
+		}
+	}
+	return Pos{file, 1}
+}
+
 func (l *loader) parseTOML(doc *document, file string, data []byte) {
 	m, lines, err := decodeTOML(data)
 	if err != nil {
@@ -43,14 +57,7 @@ func (l *loader) parseTOML(doc *document, file string, data []byte) {
 		}
 		return
 	}
-	at := func(path ...string) Pos {
-		for n := len(path); n > 0; n-- {
-			if line, ok := lines[strings.Join(path[:n], "\x00")]; ok {
-				return Pos{file, line}
-			}
-		}
-		return Pos{file, 1}
-	}
+	at := func(path ...string) Pos { return tomlPos(file, lines, path) }
 	type sec struct {
 		name string
 		path []string
