@@ -296,8 +296,10 @@ type Diag struct {
 	Msg     string `json:"message"`
 }
 
-// String renders FILE:LINE: [section] key: message.
-func (d Diag) String() string {
+// String renders FILE:LINE: [section] key: message. A pointer receiver:
+// with a value one each call copied the Diag, and *Diag (printDiags) got a
+// generated wrapper too (issue 2's size).
+func (d *Diag) String() string {
 	s := d.File
 	if d.Line > 0 {
 		s += ":" + strconv.Itoa(d.Line)

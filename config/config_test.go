@@ -199,10 +199,10 @@ func TestErrorsNameALine(t *testing.T) {
 			}
 			for i, d := range errs {
 				if d.File == "" || d.Line < 1 {
-					t.Errorf("error %q names no line", d)
+					t.Errorf("error %q names no line", &d)
 				}
 				if i > 0 && d.File == errs[i-1].File && d.Line < errs[i-1].Line {
-					t.Errorf("errors not sorted by line: %q after %q", d, errs[i-1])
+					t.Errorf("errors not sorted by line: %q after %q", &d, &errs[i-1])
 				}
 			}
 		})
@@ -249,7 +249,7 @@ func TestSeedSupervisordConf(t *testing.T) {
 		{File: file, Line: 31, Section: "include", Key: "files", Msg: `no file matches "/etc/supervisor.conf.d/*.conf"`},
 	}
 	if !reflect.DeepEqual(cfg.Warnings, wantWarnings) {
-		t.Errorf("warnings:\ngot  %q\nwant %q", cfg.Warnings, wantWarnings)
+		t.Errorf("warnings:\ngot  %q\nwant %q", Errors(cfg.Warnings), Errors(wantWarnings))
 	}
 	var infoSections []string
 	for _, d := range cfg.Infos {
@@ -287,7 +287,7 @@ func TestSeedTestConf(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cfg.Warnings) != 0 {
-		t.Errorf("warnings: %q", cfg.Warnings)
+		t.Errorf("warnings: %q", Errors(cfg.Warnings))
 	}
 	ps := cfg.Processes()
 	if len(ps) != 1 {
@@ -346,7 +346,7 @@ func TestSeedProgramKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cfg.Warnings) != 0 {
-		t.Errorf("warnings: %q", cfg.Warnings)
+		t.Errorf("warnings: %q", Errors(cfg.Warnings))
 	}
 	ps := cfg.Processes()
 	if len(ps) != 1 {
@@ -757,7 +757,7 @@ func TestNoSupervisordSectionInfo(t *testing.T) {
 			got = got || strings.HasPrefix(d.Msg, "no [supervisord] section")
 		}
 		if got != want {
-			t.Errorf("%s: the no-[supervisord] note is there: %v, want %v (infos %q)", file, got, want, cfg.Infos)
+			t.Errorf("%s: the no-[supervisord] note is there: %v, want %v (infos %q)", file, got, want, Errors(cfg.Infos))
 		}
 	}
 }

@@ -26,7 +26,7 @@ func TestEventListenerPool(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cfg.Warnings) != 0 {
-		t.Errorf("warnings: %q", cfg.Warnings)
+		t.Errorf("warnings: %q", Errors(cfg.Warnings))
 	}
 	type proc struct {
 		name, command string
@@ -164,7 +164,7 @@ func TestEventListenerDiags(t *testing.T) {
 			check := func(what string, got []Diag, want []string) {
 				t.Helper()
 				if len(got) != len(want) {
-					t.Errorf("%s: got %q, want %q", what, got, want)
+					t.Errorf("%s: got %q, want %q", what, Errors(got), want)
 					return
 				}
 				for i, d := range got {

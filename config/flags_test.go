@@ -93,7 +93,7 @@ command=/bin/sleep 10
 					t.Fatalf("supervisord rejects it (%s); gosinit: %v", oerr, err)
 				}
 				if want := "command line (" + tt.args[0] + ")"; errs[0].File != want {
-					t.Errorf("error %q does not name the flag: want %q", errs[0], want)
+					t.Errorf("error %q does not name the flag: want %q", &errs[0], want)
 				}
 				return
 			}

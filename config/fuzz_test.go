@@ -47,7 +47,7 @@ func FuzzINI(f *testing.F) {
 			}
 			for _, d := range errs {
 				if d.File == "" || d.Line < 1 {
-					t.Fatalf("error %q names no line (input %q)", d, data)
+					t.Fatalf("error %q names no line (input %q)", &d, data)
 				}
 			}
 			return

@@ -342,6 +342,6 @@ func TestSortDiagsDropsExactRepeats(t *testing.T) {
 	got := sortDiags([]Diag{a, shifted, a, intoMsg, otherFile, first, shifted, otherFile}, []string{"f", "f3"})
 	want := []Diag{first, a, shifted, intoMsg, otherFile}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got  %q\nwant %q", got, want)
+		t.Errorf("got  %q\nwant %q", Errors(got), Errors(want))
 	}
 }
