@@ -169,8 +169,8 @@ func (o *outputs) setup(p *process) (*streams, error) {
 	}
 	for _, t := range [...]target{st.stdout, st.stderr} {
 		sinks := []io.Writer{t.sink}
-		if te, ok := t.sink.(tee); ok {
-			sinks = te
+		if te, ok := t.sink.(*tee); ok {
+			sinks = *te
 		}
 		for _, w := range sinks {
 			if lf, ok := w.(*logFile); ok && !lf.std && !slices.Contains(st.files, lf) {
@@ -211,22 +211,24 @@ func (o *outputs) target(p *process, spec *config.LogSpec, channel string) (targ
 	to := &syslogStream{w: o.syslog, name: p.cfg.Name}
 	switch {
 	case t.std != nil:
-		t.sink = tee{t.std, to}
+		t.sink = &tee{t.std, to}
 	case t.sink == nil || t.sink == io.Discard: // NONE (or the deprecated *_logfile=syslog)
 		t.sink = to
 	default:
-		t.sink = tee{t.sink, to}
+		t.sink = &tee{t.sink, to}
 	}
 	t.direct = nil
 	return t, nil
 }
 
 // tee writes to each of its writers, whatever each one answers: a failing
-// log file must not keep a line from syslog.
+// log file must not keep a line from syslog. Write has a pointer
+// receiver: with a value one, *tee got a generated wrapper (issue 2's
+// size).
 type tee []io.Writer
 
-func (t tee) Write(p []byte) (int, error) {
-	for _, w := range t {
+func (t *tee) Write(p []byte) (int, error) {
+	for _, w := range *t {
 		w.Write(p)
 	}
 	return len(p), nil
