@@ -26,7 +26,9 @@ type vars interface {
 	names() []string // the names that are not ENV_*, sorted
 }
 
-// scope is a chain of maps, searched first to last.
+// scope is a chain of maps, searched first to last. Its methods have a
+// pointer receiver (vars are *scope): with value ones, *scope got
+// generated wrappers as well (issue 2's size).
 type scope []map[string]any
 
 // nameMap returns the map of its pairs of strings: name, value, name,
@@ -42,8 +44,8 @@ func nameMap(pairs ...string) map[string]any {
 	return m
 }
 
-func (s scope) lookup(name string) (any, bool) {
-	for _, m := range s {
+func (s *scope) lookup(name string) (any, bool) {
+	for _, m := range *s {
 		if v, ok := m[name]; ok {
 			return v, true
 		}
@@ -51,10 +53,10 @@ func (s scope) lookup(name string) (any, bool) {
 	return nil, false
 }
 
-func (s scope) names() []string {
+func (s *scope) names() []string {
 	var ns []string
 	seen := map[string]bool{}
-	for _, m := range s {
+	for _, m := range *s {
 		for k := range m {
 			if !strings.HasPrefix(k, "ENV_") && !seen[k] {
 				seen[k] = true

@@ -308,7 +308,7 @@ func (l *loader) include() {
 
 //go:noinline
 func (l *loader) includeVars() vars {
-	return scope{nameMap("here", l.here, "host_node_name", l.env.Hostname), l.osVars}
+	return &scope{nameMap("here", l.here, "host_node_name", l.env.Hostname), l.osVars}
 }
 
 // hereVars is the scope most sections expand in: here, then (withSv,
@@ -320,9 +320,9 @@ func (l *loader) includeVars() vars {
 func (l *loader) hereVars(withSv bool) vars {
 	here := nameMap("here", l.here)
 	if withSv {
-		return scope{here, l.svVars, l.osVars}
+		return &scope{here, l.svVars, l.osVars}
 	}
-	return scope{here, l.osVars}
+	return &scope{here, l.osVars}
 }
 
 // lookup finds key in s, or else in [DEFAULT]. In include mode %(here)s is
@@ -818,7 +818,7 @@ func (l *loader) fcgiGroup(s *section, g *Gosinit) *Group {
 		l.errorf(s.pos, s.name, "", "%v", err)
 		return nil
 	}
-	var v vars = scope{nameMap("here", l.here, "program_name", name), l.svVars, l.osVars}
+	var v vars = &scope{nameMap("here", l.here, "program_name", name), l.svVars, l.osVars}
 	grp := &Group{Name: name, Kind: "fcgi-program"}
 	grp.Priority, _, _ = typed(l, s, "priority", 999, v, parseInt)
 	sock := &Socket{Mode: 0o700}
@@ -1009,7 +1009,7 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	}
 	common := nameMap("here", l.here, "program_name", name,
 		"host_node_name", l.env.Hostname, "group_name", groupName)
-	var v vars = scope{common, l.svVars, l.osVars}
+	var v vars = &scope{common, l.svVars, l.osVars}
 
 	var p Process // the settings every process shares
 	p.Group, p.Program, p.Pos = groupName, name, s.pos
@@ -1093,7 +1093,7 @@ func (l *loader) program(s *section, groupName string, g *Gosinit) []*Process {
 	progEnv := map[string]any{}
 	var procs []*Process
 	for num := numprocsStart; num < numprocsStart+numprocs; num++ {
-		var pv vars = scope{{"process_num": num, "numprocs": numprocs}, common, progEnv, l.svVars, l.osVars}
+		var pv vars = &scope{{"process_num": num, "numprocs": numprocs}, common, progEnv, l.svVars, l.osVars}
 		for k := range progEnv {
 			if _, ok := l.svVars[k]; ok {
 				delete(progEnv, k)

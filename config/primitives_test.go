@@ -88,7 +88,7 @@ func TestParseEnvironment(t *testing.T) {
 }
 
 func TestPyFormat(t *testing.T) {
-	v := scope{{"a": "xy", "n": 5, "neg": -3,
+	v := &scope{{"a": "xy", "n": 5, "neg": -3,
 		"ctl": "it's \\ \n\r\t\x01\x1f\x7f é", "dq": `say "hi" \`, "both": `both ' and "`}}
 	tests := []struct{ in, want, wantErr string }{
 		{"plain", "plain", ""},
