@@ -275,6 +275,8 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 	signallable := func(s proc.State) bool { return s == proc.Running || s == proc.Starting || s == proc.Stopping }
 	// The lines in supervisorctl's order: a process (p) or an unknown name.
 	type target struct {
+		_ [0]func() // incomparable: no generated equality function (text)
+
 		p    *proc.ProcessStatus
 		spec string
 	}
@@ -300,16 +302,16 @@ func signalProcesses(st *proc.Status, parent int, sigName string, names []string
 			if (all || whole) && !signallable(p.State) {
 				continue
 			}
-			ts = append(ts, target{p, namespec(p)})
+			ts = append(ts, target{p: p, spec: namespec(p)})
 		}
 		switch {
 		case found || all:
 		case whole:
-			ts = append(ts, target{nil, group + ": ERROR (no such group)"})
+			ts = append(ts, target{spec: group + ": ERROR (no such group)"})
 		case group != name:
-			ts = append(ts, target{nil, group + ":" + name + ": ERROR (no such process)"})
+			ts = append(ts, target{spec: group + ":" + name + ": ERROR (no such process)"})
 		default:
-			ts = append(ts, target{nil, name + ": ERROR (no such process)"})
+			ts = append(ts, target{spec: name + ": ERROR (no such process)"})
 		}
 	}
 	var b []byte

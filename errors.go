@@ -17,6 +17,8 @@ var (
 // print nothing more (the subcommand has already said what it had to say,
 // or the status is the answer, as in `gosinit status` exiting 3).
 type exitStatus struct {
+	_ [0]func() // incomparable: no generated equality function (text)
+
 	code int
 	msg  string // printed on stderr when not empty
 }

@@ -70,6 +70,8 @@ func (s *scope) names() []string {
 
 // expandError says why a value could not be expanded.
 type expandError struct {
+	_ [0]func() // incomparable: no generated equality function (text)
+
 	msg     string
 	percent bool // the fix may be to double a literal %
 }

@@ -108,6 +108,8 @@ func byLine(m map[string]any, lines map[string]int, path []string) []string {
 	// Keys are unique: a stable sort orders them as sort.Slice did. It
 	// sorts pointers, as (*loader).sorted explains.
 	type keyLine struct {
+		_ [0]func() // incomparable: no generated equality function (text)
+
 		key  string
 		line int
 	}
@@ -117,7 +119,7 @@ func byLine(m map[string]any, lines map[string]int, path []string) []string {
 		if !ok {
 			n = 1 << 30
 		}
-		kls = append(kls, &keyLine{k, n})
+		kls = append(kls, &keyLine{key: k, line: n})
 	}
 	slices.SortStableFunc(kls, func(a, b *keyLine) int {
 		return cmp.Or(cmp.Compare(a.line, b.line), strings.Compare(a.key, b.key))

@@ -52,6 +52,8 @@ func decodeTOML(data []byte) (m map[string]any, lines map[string]int, err error)
 
 // tomlError is a TOML syntax or semantic error on a line (1-based).
 type tomlError struct {
+	_ [0]func() // incomparable: no generated equality function (text)
+
 	line int
 	msg  string
 }
@@ -167,7 +169,7 @@ func (p *tomlParser) errf(format string, args ...any) error {
 //
 //go:noinline
 func errAt(line int, format string, args ...any) error {
-	return &tomlError{line, textf.Sprintf(format, args...)}
+	return &tomlError{line: line, msg: textf.Sprintf(format, args...)}
 }
 
 // peek and at are not inlined: a config is parsed once, and their

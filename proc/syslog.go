@@ -183,6 +183,8 @@ func appendSyslogTime(b []byte, t time.Time) []byte {
 // syslogStream is one program stream's way into syslog: a sink the copier
 // writes chunks to.
 type syslogStream struct {
+	_ [0]func() // incomparable: no generated equality function (text)
+
 	w    *syslogWriter
 	name string
 }

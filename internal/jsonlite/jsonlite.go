@@ -46,6 +46,8 @@ const maxDepth = 10000
 // An Error is a syntax error in a document, or a value of the wrong type
 // asked for by an accessor.
 type Error struct {
+	_ [0]func() // incomparable: no generated equality function (text)
+
 	// Offset is the index of the byte at fault (of the value, for a type
 	// error), or the length of the document at an unexpected end.
 	Offset int
