@@ -110,7 +110,9 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		if statusFile == "" {
 			return rest
 		}
-		return append([]string{"--status-file", statusFile, "--"}, rest...)
+		// Appended to a made slice, not to a []string{...}: the literal's
+		// [3]string array type came with a generated equality function.
+		return append(append(make([]string, 0, 3+len(rest)), "--status-file", statusFile, "--"), rest...)
 	}
 	if len(args) == 0 {
 		// supervisorctl's shell starts with the status table; gosinit
@@ -130,7 +132,7 @@ func runCtl(args []string, stdout, stderr io.Writer) error {
 		}
 		var flags []string
 		if statusFile != "" {
-			flags = []string{"--status-file", statusFile}
+			flags = append(flags, "--status-file", statusFile) // no [2]string literal: see withFile
 		}
 		return cmdReload(flags, stdout, stderr)
 	case "reread":

@@ -80,7 +80,9 @@ func (l *loader) parseTOML(doc *document, file string, data []byte) {
 				l.errorf(at(top, name), "", top+"."+name, "must be a table: write [%s.%s] with its keys below it", top, name)
 				continue
 			}
-			secs = append(secs, sec{top + ":" + name, []string{top, name}, body})
+			// Appended, not a []string{top, name}: that literal's
+			// [2]string array type came with a generated equality function.
+			secs = append(secs, sec{top + ":" + name, append(make([]string, 0, 2), top, name), body})
 		}
 	}
 	for _, sc := range secs {

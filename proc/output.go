@@ -211,11 +211,11 @@ func (o *outputs) target(p *process, spec *config.LogSpec, channel string) (targ
 	to := &syslogStream{w: o.syslog, name: p.cfg.Name}
 	switch {
 	case t.std != nil:
-		t.sink = &tee{t.std, to}
+		t.sink = newTee(t.std, to)
 	case t.sink == nil || t.sink == io.Discard: // NONE (or the deprecated *_logfile=syslog)
 		t.sink = to
 	default:
-		t.sink = &tee{t.sink, to}
+		t.sink = newTee(t.sink, to)
 	}
 	t.direct = nil
 	return t, nil
@@ -226,6 +226,14 @@ func (o *outputs) target(p *process, spec *config.LogSpec, channel string) (targ
 // receiver: with a value one, *tee got a generated wrapper (issue 2's
 // size).
 type tee []io.Writer
+
+// newTee is &tee{a, b}, made rather than a literal: the literal's
+// [2]io.Writer array type came with a generated equality function.
+func newTee(a, b io.Writer) *tee {
+	t := make(tee, 2)
+	t[0], t[1] = a, b
+	return &t
+}
 
 func (t *tee) Write(p []byte) (int, error) {
 	for _, w := range *t {
