@@ -177,12 +177,25 @@ startretries=0
 // pidsCgroup makes a pids cgroup (v2, else v1) for the test, or skips.
 func pidsCgroup(t *testing.T) string {
 	t.Helper()
-	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/pids"} {
+	dir, _ := testCgroup(t, "pids", "pids.max", "pids.max")
+	return dir
+}
+
+// testCgroup makes a cgroup for the test where the controller has its file
+// (v2's v2file, else v1's v1file), or skips. It returns the cgroup and
+// that file's path; the cgroup is removed once empty, at cleanup.
+func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string) {
+	t.Helper()
+	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/" + controller} {
 		dir := filepath.Join(root, "gosinit-test-"+strconv.Itoa(os.Getpid()))
 		if os.Mkdir(dir, 0o755) != nil {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, "pids.max")); err != nil {
+		file := filepath.Join(dir, v2file)
+		if root != "/sys/fs/cgroup" {
+			file = filepath.Join(dir, v1file)
+		}
+		if _, err := os.Stat(file); err != nil {
 			os.Remove(dir)
 			continue
 		}
@@ -193,10 +206,70 @@ func pidsCgroup(t *testing.T) string {
 				time.Sleep(10 * time.Millisecond)
 			}
 		})
-		return dir
+		return dir, file
 	}
-	t.Skip("no pids cgroup can be made here")
-	return ""
+	t.Skip("no " + controller + " cgroup can be made here")
+	return "", ""
+}
+
+// TestStatusWrittenWhileLoopNeverIdle: on a starved CPU (a cgroup's quota
+// of 10%), 200 programs crash-looping keep the loop busy for ever: an exit
+// is always waiting, and each reaped one is respawned. The status file
+// must still follow the changes, and SIGTERM must still stop everything,
+// rather than wait for a moment the loop has nothing to do.
+func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
+	needRoot(t)
+	cg, quota := testCgroup(t, "cpu", "cpu.max", "cpu.cfs_quota_us")
+	limit, unlimited := "10000 100000", "max 100000"
+	if filepath.Base(quota) == "cpu.cfs_quota_us" {
+		limit, unlimited = "10000", "-1"
+	}
+	if err := os.WriteFile(quota, []byte(limit), 0o644); err != nil {
+		t.Skipf("cannot set %s: %v", quota, err)
+	}
+	r := startConf(t, base+`
+[program:r]
+command=/bin/true
+process_name=r%(process_num)d
+numprocs=200
+startsecs=0
+autorestart=true
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:p]
+command=/bin/sh -c 'sleep 2; exit 3'
+startsecs=0
+autorestart=false
+`)
+	// gosinit, and every program it spawns from now on, in the cgroup.
+	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
+		t.Skipf("cannot move gosinit into %s: %v", cg, err)
+	}
+	t.Cleanup(func() { os.WriteFile(quota, []byte(unlimited), 0o644) })
+	var state string
+	for deadline := time.Now().Add(60 * time.Second); state != "EXITED"; time.Sleep(20 * time.Millisecond) {
+		if st, err := proc.ReadStatus(r.status); err == nil {
+			for _, p := range st.Processes {
+				if p.Name == "p" {
+					state = p.Statename
+				}
+			}
+		}
+		if time.Now().After(deadline) || !r.alive() {
+			t.Fatalf("the status file shows p %q, not EXITED, 60 s on (gosinit alive: %v); stderr:\n%s", state, r.alive(), tail(r.stderr.String(), 2000))
+		}
+	}
+	// docker stop, still on the starved CPU: done within its 10 s.
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	select {
+	case <-r.done:
+		if r.ws.Signaled() || r.ws.ExitStatus() != 0 {
+			t.Errorf("gosinit ended with %v, want exit 0", r.ws)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("gosinit still running 10 s after SIGTERM; stderr:\n%s", tail(r.stderr.String(), 2000))
+	}
 }
 
 // TestSpawnErrorNamesProcessOutOfPids: a fork that finds the process

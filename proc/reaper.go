@@ -10,25 +10,37 @@ import (
 // loses exit statuses when a global reaper competes with exec.Cmd.Wait
 // cannot happen here.
 
-// reapAll collects every exited child without blocking and hands each to
-// fn. It returns true when the kernel says there are no children left at
-// all (ECHILD), which is how PID 1 knows its namespace is empty.
-func reapAll(fn func(pid int, ws unix.WaitStatus)) (none bool) {
-	for {
+// reapBatch is the most exits one call of reapSome hands on. Children
+// that exit as fast as they are respawned (hundreds of programs
+// crash-looping on a starved CPU) would otherwise keep one reap going for
+// ever, and no signal, timer or status write would get its turn.
+const reapBatch = 16
+
+// reapSome collects exited children without blocking, at most reapBatch,
+// and hands each to fn; it stops early when yield, asked after each,
+// says so. none says the kernel said there are no children left at all
+// (ECHILD), which is how PID 1 knows its namespace is empty; more says it
+// stopped before the kernel said no more, so more may be waiting.
+func reapSome(fn func(pid int, ws unix.WaitStatus), yield func() bool) (none, more bool) {
+	for n := 0; n < reapBatch; n++ {
+		if n > 0 && yield() {
+			break
+		}
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.ECHILD:
-			return true
+			return true, false
 		case err != nil:
-			return false
+			return false, false
 		case pid <= 0:
-			return false
+			return false, false
 		}
 		fn(pid, ws)
 	}
+	return false, true
 }
 
 // exitCode is the shell's view of a wait status: the exit status, or

@@ -199,6 +199,8 @@ type Supervisor struct {
 	status     Status
 	statusBuf  []byte // the status file's last JSON, reused
 	dirty      bool
+	dirtyAt    time.Time // when dirty last became true
+	reapMore   bool      // children may wait to be reaped (a SIGCHLD, or a reap stopped at reapBatch)
 	generation int
 	started    time.Time
 
@@ -547,8 +549,35 @@ func (s *Supervisor) idleWork() {
 // loop is the owner loop. It returns when everything is over.
 func (s *Supervisor) loop() {
 	for !s.sweepDone {
-		if len(s.events) == 0 && len(s.opts.Signals) == 0 {
+		if !s.reapMore && len(s.events) == 0 && len(s.opts.Signals) == 0 {
 			s.survive(s.idleWork)
+		} else if s.dirty && time.Since(s.dirtyAt) >= statusLag {
+			// Events keep coming faster than they are handled (hundreds
+			// of programs crash-looping on a CPU quota): the status file
+			// is written anyway, at most every statusLag, rather than
+			// never.
+			s.survive(s.writeStatus)
+		}
+		if s.reapMore {
+			// Exits wait (a SIGCHLD only says so). First every signal
+			// waiting, each cheap, and the events waiting, up to a
+			// batch; then a batch of exits; a signal, or the status
+			// file falling due, ends either. Exits that come as fast as they are
+			// reaped (hundreds of programs crash-looping on a starved
+			// CPU) so never starve docker stop's SIGTERM, a timer or
+			// the status file.
+			for len(s.opts.Signals) > 0 {
+				sig := <-s.opts.Signals
+				s.survive(func() { s.onSignal(sig.(unix.Signal)) })
+			}
+			for n := 0; n < reapBatch && len(s.events) > 0 && !s.yieldBatch(); n++ {
+				e := <-s.events
+				s.survive(func() { s.onEvent(e) })
+			}
+			if s.reapMore {
+				s.survive(s.reap)
+			}
+			continue
 		}
 		select {
 		case sig := <-s.opts.Signals:
@@ -579,7 +608,16 @@ func (s *Supervisor) loop() {
 // warn logs msg as a warning: a log file's report of its own health.
 func (s *Supervisor) warn(msg string) { s.log.warnf("%s", msg) }
 
-func (s *Supervisor) markDirty() { s.dirty = true }
+func (s *Supervisor) markDirty() {
+	if !s.dirty {
+		s.dirty = true
+		s.dirtyAt = time.Now()
+	}
+}
+
+// statusLag is how long a change may wait for the status file while the
+// loop never runs dry.
+const statusLag = 250 * time.Millisecond
 
 // settle hands the memory of a burst back to the kernel once the start (or
 // a reload) is over and the loop has nothing left to do: the garbage of
@@ -612,10 +650,16 @@ func (s *Supervisor) survive(handle func()) {
 	handle()
 }
 
+// yieldBatch says work done in batches should stop for what cannot wait:
+// a signal, or the status file, due since statusLag.
+func (s *Supervisor) yieldBatch() bool {
+	return len(s.opts.Signals) > 0 || s.dirty && time.Since(s.dirtyAt) >= statusLag
+}
+
 // onSignal routes one signal.
 func (s *Supervisor) onSignal(sig unix.Signal) {
 	if sig == unix.SIGCHLD {
-		s.reap()
+		s.reapMore = true // the loop reaps, in batches
 		return
 	}
 	if slices.Contains(faults[:], sig) {
@@ -1027,7 +1071,7 @@ func (s *Supervisor) checkReady() {
 
 // reap collects every exited child and routes each exit.
 func (s *Supervisor) reap() {
-	none := reapAll(func(pid int, ws unix.WaitStatus) {
+	none, more := reapSome(func(pid int, ws unix.WaitStatus) {
 		if pid == s.mainPid && !s.mainDone {
 			s.mainExited(ws)
 			return
@@ -1062,7 +1106,8 @@ func (s *Supervisor) reap() {
 			return
 		}
 		s.exitNow(p)
-	})
+	}, s.yieldBatch)
+	s.reapMore = more
 	if s.sweeping {
 		// Nothing is spawned during the sweep: once the kernel says no
 		// child is left, none will come.
