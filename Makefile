@@ -3,7 +3,7 @@ GO      ?= go
 SHARED  ?= ../shared
 BIN     ?= gosinit
 
-.PHONY: build demo test unit fuzz corpus engine clean
+.PHONY: build demo test unit fuzz corpus engine race clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) .
@@ -41,6 +41,19 @@ corpus: build
 # The real Docker engine suite (installs and starts dockerd; root only).
 engine:
 	bash docker/engine-test.sh
+
+# By hand, not in CI (it needs cgo and a C compiler, and takes 10-15
+# minutes): the unit tests with the race detector, then the PID 1 suite
+# against a race-detector build of gosinit. A report fails the run; each is
+# kept in $(RACE_DIR).
+RACE_DIR ?= /tmp/gosinit-race
+race:
+	rm -rf $(RACE_DIR) && mkdir -p $(RACE_DIR)
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./config ./proc ./internal/...
+	GOSINIT_TEST_RACE=1 GORACE="log_path=$(RACE_DIR)/report halt_on_error=0" \
+		$(GO) test -count=1 -timeout 40m .
+	@if ls $(RACE_DIR)/report.* >/dev/null 2>&1; then \
+		echo "race: reports in $(RACE_DIR):"; ls $(RACE_DIR); exit 1; fi
 
 clean:
 	rm -f $(BIN)

@@ -26,6 +26,10 @@ import (
 // gosinitBin is the binary under test, built once by TestMain.
 var gosinitBin string
 
+// raceBuild says the tests run a race-detector build of gosinit
+// (GOSINIT_TEST_RACE, set by make race).
+var raceBuild = os.Getenv("GOSINIT_TEST_RACE") != ""
+
 func TestMain(m *testing.M) {
 	if h := os.Getenv("GOSINIT_TEST_HELPER"); h != "" {
 		os.Exit(runHelper(h, os.Args[1:]))
@@ -38,6 +42,12 @@ func TestMain(m *testing.M) {
 	gosinitBin = filepath.Join(dir, "gosinit")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", gosinitBin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if raceBuild {
+		// gosinit under the race detector (make race: by hand, as it
+		// needs cgo). Reports go where GORACE's log_path says.
+		build.Args = append(build.Args[:2], append([]string{"-race"}, build.Args[2:]...)...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	}
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build gosinit:", err)
