@@ -759,14 +759,7 @@ startsecs=0
 		time.Sleep(20 * time.Millisecond)
 	}
 	// A SIGPIPE passed on would end the main program moments later.
-	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(r.stderr.String(), "main program exited") {
-			t.Fatalf("the main program ended:\n%s", tail(r.stderr.String(), 3000))
-		}
-	}
-	if code := r.stop(t); code != 143 {
-		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
-	}
+	mainOutlivesThenStops(t, r.stderr.String, r.stop)
 }
 
 // TestOwnSigpipeCountNotLeaked: two deaf listeners of one pool fail one

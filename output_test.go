@@ -1609,14 +1609,7 @@ stderr_logfile=NONE
 	rd.Close()
 	o.waitFor(t, 10*time.Second, "the write into the FIFO to fail", func() bool { return strings.Contains(o.err.String(), "dropping output") })
 	// A SIGPIPE passed on would end the main program moments later.
-	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(o.err.String(), "main program exited") {
-			t.Fatalf("the main program ended:\n%s", tail(o.err.String(), 3000))
-		}
-	}
-	if code := o.stop(t); code != 143 {
-		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
-	}
+	mainOutlivesThenStops(t, o.err.String, o.stop)
 }
 
 // A log file that reaches RLIMIT_FSIZE (docker run --ulimit fsize=) makes
@@ -1642,12 +1635,20 @@ stderr_logfile=NONE
 	}
 	// Each write of the copier raises one more: a SIGXFSZ passed on would
 	// end the main program at once.
+	mainOutlivesThenStops(t, o.err.String, o.stop)
+}
+
+// mainOutlivesThenStops: the main program (/bin/sleep) has not ended 500 ms
+// on, as it would have of a signal of gosinit's own passed on to it; then
+// SIGTERM (stop) ends gosinit with the main program's 143.
+func mainOutlivesThenStops(t *testing.T, stderr func() string, stop func(*testing.T) int) {
+	t.Helper()
 	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(o.err.String(), "main program exited") {
-			t.Fatalf("the main program ended:\n%s", tail(o.err.String(), 3000))
+		if strings.Contains(stderr(), "main program exited") {
+			t.Fatalf("the main program ended:\n%s", tail(stderr(), 3000))
 		}
 	}
-	if code := o.stop(t); code != 143 {
+	if code := stop(t); code != 143 {
 		t.Errorf("exit %d after SIGTERM, want the main program's 143", code)
 	}
 }
