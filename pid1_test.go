@@ -88,6 +88,10 @@ func deadStderr(t *testing.T) {
 	launchStderr = pw
 }
 
+// launchCgroup, when set, is a cgroup directory the next launch starts
+// in, before its first instruction (a shell moves itself, then execs).
+var launchCgroup string
+
 // launchStderr, when set, is the next launch's stderr instead of a
 // collected buffer (a pipe the test reads, or not, itself).
 var launchStderr *os.File
@@ -98,6 +102,10 @@ func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string
 	t.Helper()
 	needRoot(t)
 	r := &initRun{done: make(chan struct{})}
+	if launchCgroup != "" {
+		args = append([]string{"-c", `echo 0 >"$0" && exec "$@"`, filepath.Join(launchCgroup, "cgroup.procs"), bin}, args...)
+		bin, launchCgroup = "/bin/sh", ""
+	}
 	r.cmd = exec.Command(bin, args...)
 	r.cmd.Dir = dir
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr

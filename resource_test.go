@@ -213,10 +213,12 @@ func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string
 }
 
 // TestStatusWrittenWhileLoopNeverIdle: on a starved CPU (a cgroup's quota
-// of 10%), 200 programs crash-looping keep the loop busy for ever: an exit
-// is always waiting, and each reaped one is respawned. The status file
-// must still follow the changes, and SIGTERM must still stop everything,
-// rather than wait for a moment the loop has nothing to do.
+// of 10%), the start of 200 programs takes seconds, and then, as they
+// crash-loop, the loop is busy for ever: an exit is always waiting, and
+// each reaped one is respawned. The status file must still follow the
+// start and the changes, p's exit must be seen among the others', and
+// SIGTERM must still stop everything, rather than wait for a moment the
+// loop has nothing to do.
 func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
 	needRoot(t)
 	cg, quota := testCgroup(t, "cpu", "cpu.max", "cpu.cfs_quota_us")
@@ -227,6 +229,8 @@ func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
 	if err := os.WriteFile(quota, []byte(limit), 0o644); err != nil {
 		t.Skipf("cannot set %s: %v", quota, err)
 	}
+	t.Cleanup(func() { os.WriteFile(quota, []byte(unlimited), 0o644) })
+	launchCgroup = cg // gosinit, and every program it spawns, in the cgroup
 	r := startConf(t, base+`
 [program:r]
 command=/bin/true
@@ -242,11 +246,20 @@ command=/bin/sh -c 'sleep 2; exit 3'
 startsecs=0
 autorestart=false
 `)
-	// gosinit, and every program it spawns from now on, in the cgroup.
-	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
-		t.Skipf("cannot move gosinit into %s: %v", cg, err)
+	// The start is spread over turns of the loop: the status file shows
+	// it under way, some programs not yet started. (In one go, the first
+	// status file came once all 200 were, 8 to 60 s on, and no exit was
+	// reaped meanwhile.)
+	first := r.waitStatus(t, 60*time.Second, "a status file", func(map[string]proc.ProcessStatus) bool { return true })
+	stopped := 0
+	for _, p := range first {
+		if p.State == proc.Stopped && p.Group == "r" {
+			stopped++
+		}
 	}
-	t.Cleanup(func() { os.WriteFile(quota, []byte(unlimited), 0o644) })
+	if stopped == 0 {
+		t.Errorf("the first status file shows all 200 programs started: the start was not written as it went")
+	}
 	var state string
 	for deadline := time.Now().Add(60 * time.Second); state != "EXITED"; time.Sleep(20 * time.Millisecond) {
 		if st, err := proc.ReadStatus(r.status); err == nil {

@@ -201,6 +201,8 @@ type Supervisor struct {
 	dirty      bool
 	dirtyAt    time.Time // when dirty last became true
 	reapMore   bool      // children may wait to be reaped (a SIGCHLD, or a reap stopped at reapBatch)
+	starting   bool      // the autostart programs are being started, a batch per turn of the loop
+	toStart    []*process
 	generation int
 	started    time.Time
 
@@ -520,9 +522,39 @@ func (s *Supervisor) begin() error {
 	s.armTicks()
 	for _, p := range s.procs {
 		if p.cfg.Autostart {
-			s.feed(p, evStart, facts{})
+			s.toStart = append(s.toStart, p)
 		}
 	}
+	s.starting = true
+	s.markDirty()
+	s.startSome()
+	return nil
+}
+
+// startSome starts the next autostart programs, in priority order, a
+// batch at most (reapBatch), fewer when a signal waits or the status file
+// falls due; the loop calls it again until all are started. Hundreds of
+// programs on a starved CPU (a cgroup's quota) take seconds to fork and
+// exec: in one go, no exit was reaped, no status written and docker
+// stop's SIGTERM not seen until the last was spawned. A program that
+// shutdown, or a reload's removal, overtakes is not started (evStart does
+// nothing then). Once the last is spawned, the main program follows
+// (without --wait), and the start is over.
+func (s *Supervisor) startSome() {
+	if s.shutdown {
+		clear(s.toStart)
+		s.toStart = s.toStart[:0]
+	}
+	for n := 0; len(s.toStart) > 0 && n < reapBatch && (n == 0 || !s.yieldBatch()); n++ {
+		p := s.toStart[0]
+		s.toStart[0] = nil
+		s.toStart = s.toStart[1:]
+		s.feed(p, evStart, facts{})
+	}
+	if len(s.toStart) > 0 {
+		return
+	}
+	s.toStart, s.starting = nil, false
 	if len(s.opts.Command) > 0 && !s.opts.Wait {
 		s.startMainBeside()
 	}
@@ -530,7 +562,6 @@ func (s *Supervisor) begin() error {
 	s.closeIdleSockets(false) // of fcgi-programs that do not autostart
 	s.checkReady()
 	s.markDirty()
-	return nil
 }
 
 // idleWork is what the loop does once nothing is pending: the status
@@ -549,7 +580,7 @@ func (s *Supervisor) idleWork() {
 // loop is the owner loop. It returns when everything is over.
 func (s *Supervisor) loop() {
 	for !s.sweepDone {
-		if !s.reapMore && len(s.events) == 0 && len(s.opts.Signals) == 0 {
+		if !s.reapMore && !s.starting && len(s.events) == 0 && len(s.opts.Signals) == 0 {
 			s.survive(s.idleWork)
 		} else if s.dirty && time.Since(s.dirtyAt) >= statusLag {
 			// Events keep coming faster than they are handled (hundreds
@@ -558,14 +589,15 @@ func (s *Supervisor) loop() {
 			// never.
 			s.survive(s.writeStatus)
 		}
-		if s.reapMore {
-			// Exits wait (a SIGCHLD only says so). First every signal
-			// waiting, each cheap, and the events waiting, up to a
-			// batch; then a batch of exits; a signal, or the status
-			// file falling due, ends either. Exits that come as fast as they are
-			// reaped (hundreds of programs crash-looping on a starved
-			// CPU) so never starve docker stop's SIGTERM, a timer or
-			// the status file.
+		if s.reapMore || s.starting {
+			// Exits wait (a SIGCHLD only says so), or programs wait to
+			// be started. First every signal waiting, each cheap, and
+			// the events waiting, up to a batch; then a batch of exits,
+			// then of starts; a signal, or the status file falling due,
+			// ends each. Exits that come as fast as they are reaped
+			// (hundreds of programs crash-looping on a starved CPU), or
+			// a start of hundreds, so never starve docker stop's
+			// SIGTERM, a timer or the status file.
 			for len(s.opts.Signals) > 0 {
 				sig := <-s.opts.Signals
 				s.survive(func() { s.onSignal(sig.(unix.Signal)) })
@@ -576,6 +608,9 @@ func (s *Supervisor) loop() {
 			}
 			if s.reapMore {
 				s.survive(s.reap)
+			}
+			if s.starting {
+				s.survive(s.startSome)
 			}
 			continue
 		}
