@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,16 @@ import (
 	"github.com/gosinit/gosinit/internal/textf"
 	"github.com/gosinit/gosinit/proc"
 )
+
+// init locks the main goroutine, which runs the owner loop, to the main
+// thread: every child is then forked by that thread, which is also the one
+// orphans are re-parented to, and wait4 (which scans the calling thread's
+// children first, oldest first, then the other threads') returns the
+// zombies in the order their processes were forked. Forked from whatever
+// thread the loop happened to be on, a child could wait minutes to be
+// reaped while the loop's current thread always had a newer zombie (200
+// programs crash-looping on a starved CPU).
+func init() { runtime.LockOSThread() }
 
 func main() {
 	// The subcommands are short-lived tools (a probe may run `gosinit

@@ -432,6 +432,59 @@ func TestOrphansReaped(t *testing.T) {
 	}
 }
 
+// TestChildrenAreMainThreads: every child, forked or adopted, belongs to
+// gosinit's main thread. wait4 scans the calling thread's children before
+// the other threads', oldest first; children forked from whatever thread
+// the loop happened to be on were reaped out of order, and with 200
+// programs crash-looping on a starved CPU, one program's exit waited over
+// a minute behind the others' (TestStatusWrittenWhileLoopNeverIdle).
+func TestChildrenAreMainThreads(t *testing.T) {
+	r := startConf(t, base+`
+[program:s]
+command=/bin/sh -c 'sleep 0.2'
+process_name=s%(process_num)d
+numprocs=6
+startsecs=0
+autorestart=true
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:orphaner]
+command=/bin/sh -c 'sleep 1000 & exit 0'
+startsecs=0
+autorestart=false
+`)
+	// Restarts, each after the loop has waited for an event: it goes back
+	// to a thread the Go scheduler picks each time.
+	r.waitStatus(t, 30*time.Second, "s0..s5 restarted 5 times", func(m map[string]proc.ProcessStatus) bool {
+		for i := range 6 {
+			if m["s"+strconv.Itoa(i)].Restarts < 5 {
+				return false
+			}
+		}
+		return m["orphaner"].State == proc.Exited
+	})
+	pid := r.cmd.Process.Pid
+	main, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	orphan := false
+	for _, c := range strings.Fields(string(main)) {
+		b, _ := os.ReadFile("/proc/" + c + "/cmdline")
+		orphan = orphan || string(b) == "sleep\x001000\x00"
+	}
+	if !orphan {
+		t.Errorf("the main thread's children %q: the orphan (sleep 1000) is not among them", main)
+	}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, task := range tasks {
+		if b, _ := os.ReadFile(task); task != fmt.Sprintf("/proc/%d/task/%d/children", pid, pid) && len(b) > 0 {
+			t.Errorf("%s: %q, want none (every child the main thread's)", task, b)
+		}
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
 func TestSubreaper(t *testing.T) {
 	r := startInit(t, false, nil, append([]string{"--"}, helperCmd("subreaper")...)...)
 	if got := r.wait(t, 20*time.Second); got != 0 {
