@@ -1447,6 +1447,17 @@ stderr_logfile=NONE
 `)
 	m := o.waitState(t, 10*time.Second, proc.Running, "w")
 	host := hostChild(t, o.cmd.Process.Pid, m["w"].Pid)
+	// A FIFO no writer has opened yet reads as its end: gosinit opens its
+	// log files once the start is over, or at a copier's first write.
+	o.waitFor(t, 10*time.Second, "gosinit to open the FIFO", func() bool {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", o.cmd.Process.Pid))
+		for _, e := range ents {
+			if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", o.cmd.Process.Pid, e.Name())); l == fifo {
+				return true
+			}
+		}
+		return false
+	})
 	got := make([]byte, n*size)
 	if _, err := io.ReadFull(rd, got[:first]); err != nil {
 		t.Fatal(err)
