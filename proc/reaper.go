@@ -8,7 +8,9 @@ import (
 // owner goroutine, so a pid is always registered (spawn records it before
 // the loop reads its next event) before it can be reaped: the race that
 // loses exit statuses when a global reaper competes with exec.Cmd.Wait
-// cannot happen here.
+// cannot happen here. gosinit's main runs the loop locked to the main
+// thread, which forks every child and is the one orphans are re-parented
+// to, so wait4 returns zombies oldest first (main.go's init).
 
 // reapBatch is the most exits one call of reapSome hands on. Children
 // that exit as fast as they are respawned (hundreds of programs
