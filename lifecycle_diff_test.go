@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,10 @@ import (
 // the SIGKILL after stopwaitsecs, numprocs and the reverse-priority order,
 // by group: a [group:x]'s priority, not its programs' own.
 // Each program counts its runs in a file, so the story is the same on
-// every run. zero lives 0.3 s: supervisord logs startsecs=0's success in
+// every run. retry1, which exits at once, has startsecs=3: supervisord's
+// loop checks startsecs before it reaps, so a loop held off for a whole
+// startsecs (a loaded CI machine) counts it RUNNING, restarts it for ever,
+// and the story never settles. zero lives 0.3 s: supervisord logs startsecs=0's success in
 // its loop's next pass, and a program gone before it reaps in this pass
 // has none (CI saw it once with 'exit 0' alone).
 const lifecycleConf = base + `
@@ -37,7 +41,7 @@ startsecs=1
 [program:retry1]
 command=/bin/sh -c 'exit 4'
 startretries=1
-startsecs=1
+startsecs=3
 
 [program:early]
 command=/bin/sh -c 'sleep 0.2; exit 0'
@@ -113,6 +117,18 @@ func lifecycleSettled(log string) bool {
 	return strings.Count(log, "success: always ") == 2
 }
 
+// lifecycleHeldOff says how supervisord's log shows its loop held off
+// past a startsecs, or "": early (0.2 s of its startsecs=5) or retry1
+// (exits at once, startsecs=3) counted RUNNING.
+func lifecycleHeldOff(log string) string {
+	for _, s := range []string{"success: early ", "exited: early (exit status 0; expected)", "success: retry1 "} {
+		if strings.Contains(log, s) {
+			return strconv.Quote(s)
+		}
+	}
+	return ""
+}
+
 // lifecycleStory is each program's catalogue lines, in order, pids cut,
 // a line repeated at once kept once, and the order in which programs were stopped (np's two processes as
 // one: they stop together).
@@ -152,11 +168,11 @@ func TestLifecycleMatchesSupervisord(t *testing.T) {
 		t.Skip("Debian's supervisor package is not installed: no /usr/bin/supervisord")
 	}
 	r := startConf(t, lifecycleConf)
-	deadline := time.Now().Add(40 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !lifecycleSettled(r.stderr.String()) {
 		if time.Now().After(deadline) {
 			r.stop(t)
-			t.Fatalf("gosinit: the programs did not settle in 40 s; log:\n%s", r.stderr.String())
+			t.Fatalf("gosinit: the programs did not settle in 90 s; log:\n%s", r.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -165,7 +181,22 @@ func TestLifecycleMatchesSupervisord(t *testing.T) {
 	}
 	ours, ourOrder := lifecycleStory(r.logLines())
 
-	log := supervisordLog(t, lifecycleConf, lifecycleSettled)
+	// supervisord checks startsecs in its loop before it reaps: a loop
+	// held off past a program's startsecs (a machine shared with a load
+	// of 60 busy processes) counts a program that exits at once RUNNING,
+	// and the story is no longer the rules'. Such a run is tried again
+	// once, then the comparison is skipped, saying so.
+	var log string
+	for try := 1; ; try++ {
+		log = supervisordLog(t, lifecycleConf, lifecycleSettled)
+		held := lifecycleHeldOff(log)
+		if held == "" {
+			break
+		}
+		if try == 2 {
+			t.Skipf("supervisord's loop was held off past startsecs twice (%s): nothing to compare with; its log:\n%s", held, log)
+		}
+	}
 	if !lifecycleSettled(log) {
 		t.Fatalf("supervisord: the programs did not settle; log:\n%s", log)
 	}
