@@ -212,14 +212,10 @@ func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string
 	return "", ""
 }
 
-// TestStatusWrittenWhileLoopNeverIdle: on a starved CPU (a cgroup's quota
-// of 10%), the start of 200 programs takes seconds, and then, as they
-// crash-loop, the loop is busy for ever: an exit is always waiting, and
-// each reaped one is respawned. The status file must still follow the
-// start and the changes, p's exit must be seen among the others', and
-// SIGTERM must still stop everything, rather than wait for a moment the
-// loop has nothing to do.
-func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
+// starvedCPU is a cpu cgroup with a quota of 10% of one CPU, lifted at
+// cleanup, before the cgroup is removed.
+func starvedCPU(t *testing.T) string {
+	t.Helper()
 	needRoot(t)
 	cg, quota := testCgroup(t, "cpu", "cpu.max", "cpu.cfs_quota_us")
 	limit, unlimited := "10000 100000", "max 100000"
@@ -230,7 +226,18 @@ func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
 		t.Skipf("cannot set %s: %v", quota, err)
 	}
 	t.Cleanup(func() { os.WriteFile(quota, []byte(unlimited), 0o644) })
-	launchCgroup = cg // gosinit, and every program it spawns, in the cgroup
+	return cg
+}
+
+// TestStatusWrittenWhileLoopNeverIdle: on a starved CPU (a cgroup's quota
+// of 10%), the start of 200 programs takes seconds, and then, as they
+// crash-loop, the loop is busy for ever: an exit is always waiting, and
+// each reaped one is respawned. The status file must still follow the
+// start and the changes, p's exit must be seen among the others', and
+// SIGTERM must still stop everything, rather than wait for a moment the
+// loop has nothing to do.
+func TestStatusWrittenWhileLoopNeverIdle(t *testing.T) {
+	launchCgroup = starvedCPU(t) // gosinit, and every program it spawns, in the cgroup
 	r := startConf(t, base+`
 [program:r]
 command=/bin/true
@@ -282,6 +289,57 @@ autorestart=false
 		}
 	case <-time.After(10 * time.Second):
 		t.Errorf("gosinit still running 10 s after SIGTERM; stderr:\n%s", tail(r.stderr.String(), 2000))
+	}
+}
+
+// TestReloadStartsAddedAsTheLoopTurns: a reload that adds 100 programs,
+// on a starved CPU, starts them a batch per turn of the loop, as the
+// start does: the status file shows the reload done with some of them not
+// yet started, rather than nothing until all 100 were, and they all come
+// up.
+func TestReloadStartsAddedAsTheLoopTurns(t *testing.T) {
+	launchCgroup = starvedCPU(t)
+	r := startConf(t, base+`
+[program:first]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	r.waitStatus(t, 30*time.Second, "first RUNNING", allIn(proc.Running, "first"))
+	r.rewrite(t, base+`
+[program:first]
+command=/bin/sleep 1000
+startsecs=0
+
+[program:w]
+command=/bin/sleep 1000
+process_name=w%(process_num)d
+numprocs=100
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`)
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	st := r.waitGeneration(t, 1, 60*time.Second)
+	stopped := 0
+	for _, p := range st.Processes {
+		if p.Group == "w" && p.State == proc.Stopped {
+			stopped++
+		}
+	}
+	if stopped == 0 {
+		t.Errorf("the first status file of the reload shows all 100 added programs started: the reload started them in one go")
+	}
+	r.waitStatus(t, 60*time.Second, "the 100 RUNNING", func(m map[string]proc.ProcessStatus) bool {
+		n := 0
+		for _, p := range m {
+			if p.Group == "w" && p.State == proc.Running {
+				n++
+			}
+		}
+		return n == 100
+	})
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
 	}
 }
 

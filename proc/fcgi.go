@@ -86,6 +86,11 @@ func (s *Supervisor) closeIdleSockets(all bool) {
 				used[p.cfg.Socket.URL] = true
 			}
 		}
+		for _, p := range s.toStart { // about to start (startSome)
+			if p.cfg.Socket != nil && !p.removed {
+				used[p.cfg.Socket.URL] = true
+			}
+		}
 	}
 	for url, fs := range s.sockets {
 		if used[url] {

@@ -127,14 +127,16 @@ func (s *Supervisor) reloadOnce() {
 	s.stepStop()
 }
 
-// addProcesses adds processes of the new configuration, starting the
-// autostart ones.
+// addProcesses adds processes of the new configuration; the autostart
+// ones are started by the loop, a batch per turn, as at the start
+// (startSome).
 func (s *Supervisor) addProcesses(cs []*config.Process) {
 	for _, c := range cs {
 		p := s.newProcess(c)
 		s.procs = append(s.procs, p)
 		if c.Autostart {
-			s.feed(p, evStart, facts{})
+			s.toStart = append(s.toStart, p)
+			s.starting = true
 		}
 	}
 }

@@ -201,8 +201,9 @@ type Supervisor struct {
 	dirty      bool
 	dirtyAt    time.Time // when dirty last became true
 	reapMore   bool      // children may wait to be reaped (a SIGCHLD, or a reap stopped at reapBatch)
-	starting   bool      // the autostart programs are being started, a batch per turn of the loop
+	starting   bool      // autostart programs are being started, a batch per turn of the loop
 	toStart    []*process
+	begun      bool // the start's programs are all started (the main program may follow)
 	generation int
 	started    time.Time
 
@@ -531,15 +532,16 @@ func (s *Supervisor) begin() error {
 	return nil
 }
 
-// startSome starts the next autostart programs, in priority order, a
-// batch at most (reapBatch), fewer when a signal waits or the status file
-// falls due; the loop calls it again until all are started. Hundreds of
-// programs on a starved CPU (a cgroup's quota) take seconds to fork and
-// exec: in one go, no exit was reaped, no status written and docker
-// stop's SIGTERM not seen until the last was spawned. A program that
-// shutdown, or a reload's removal, overtakes is not started (evStart does
-// nothing then). Once the last is spawned, the main program follows
-// (without --wait), and the start is over.
+// startSome starts the next autostart programs (of the start, or added
+// by a reload), in order, a batch at most (reapBatch), fewer when a
+// signal waits or the status file falls due; the loop calls it again
+// until all are started. Hundreds of programs on a starved CPU (a
+// cgroup's quota) take seconds to fork and exec: in one go, no exit was
+// reaped, no status written and docker stop's SIGTERM not seen until the
+// last was spawned. A program that shutdown, or a reload's removal,
+// overtakes is not started (evStart does nothing then). Once the start's
+// last is spawned, the main program follows (without --wait), and the
+// start is over.
 func (s *Supervisor) startSome() {
 	if s.shutdown {
 		clear(s.toStart)
@@ -555,13 +557,17 @@ func (s *Supervisor) startSome() {
 		return
 	}
 	s.toStart, s.starting = nil, false
+	s.markDirty()
+	if s.begun {
+		return
+	}
+	s.begun = true
 	if len(s.opts.Command) > 0 && !s.opts.Wait {
 		s.startMainBeside()
 	}
 	s.outputs.started()
 	s.closeIdleSockets(false) // of fcgi-programs that do not autostart
 	s.checkReady()
-	s.markDirty()
 }
 
 // idleWork is what the loop does once nothing is pending: the status
