@@ -343,6 +343,42 @@ stderr_logfile=NONE
 	}
 }
 
+// TestThreadsDoNotGrowWithCPUs: on a machine of many CPUs (GOMAXPROCS=64
+// stands for one here), gosinit with 50 programs writing to log files
+// keeps the threads it has on two: its Go code runs on at most two Ps.
+// With a P per CPU, the start's garbage collection alone took it to 30
+// threads and twice the memory.
+func TestThreadsDoNotGrowWithCPUs(t *testing.T) {
+	r := startConfEnv(t, []string{"GOMAXPROCS=64"}, base+`
+[program:w]
+command=/bin/sh -c 'while :; do echo line; sleep 0.05; done'
+process_name=w%(process_num)d
+numprocs=50
+stdout_logfile=@DIR@/w%(process_num)d.log
+stderr_logfile=NONE
+`)
+	names := make([]string, 50)
+	for i := range names {
+		names[i] = "w" + strconv.Itoa(i)
+	}
+	r.waitStatus(t, 30*time.Second, "w0..w49 RUNNING", allIn(proc.Running, names...))
+	// The loop has gone idle once since (its settle, a collection, runs
+	// then) and handled a signal after it.
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "received SIGUSR2"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
+		}
+	}
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/task")
+	if len(tasks) > 16 {
+		t.Errorf("gosinit has %d threads with GOMAXPROCS=64, want at most 16", len(tasks))
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
 // TestSpawnErrorNamesProcessOutOfPids: a fork that finds the process
 // table full (a pids cgroup at its limit) is supervisord's spawn error,
 // naming the process, not "couldn't exec sleep: EAGAIN"; the process

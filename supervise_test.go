@@ -35,6 +35,12 @@ type confRun struct {
 // gosinit -c on it as PID 1, with extra args before --.
 func startConf(t *testing.T, conf string, args ...string) *confRun {
 	t.Helper()
+	return startConfEnv(t, nil, conf, args...)
+}
+
+// startConfEnv is startConf with env added to gosinit's environment.
+func startConfEnv(t *testing.T, env []string, conf string, args ...string) *confRun {
+	t.Helper()
 	needRoot(t)
 	dir := t.TempDir()
 	conf = strings.ReplaceAll(conf, "@DIR@", dir)
@@ -48,7 +54,7 @@ func startConf(t *testing.T, conf string, args ...string) *confRun {
 	}
 	status := filepath.Join(dir, "status.json")
 	all := append([]string{"-c", path, "--status-file", status}, args...)
-	return &confRun{initRun: startInit(t, true, nil, all...), dir: dir, status: status}
+	return &confRun{initRun: startInit(t, true, env, all...), dir: dir, status: status}
 }
 
 // waitStatus waits until cond holds for the status file, or fails.
