@@ -343,6 +343,71 @@ stderr_logfile=NONE
 	}
 }
 
+// TestReloadDuringStartNeverStartsTheOldVersion: a SIGHUP while the start
+// is still under way (a starved CPU, 100 programs before z) changes z,
+// which is still waiting to be started, and removes old, which stops only
+// once the test says so. z must start once, with its new command, not
+// once with its old one while the reload waits for old to stop, then
+// again.
+func TestReloadDuringStartNeverStartsTheOldVersion(t *testing.T) {
+	launchCgroup = starvedCPU(t)
+	conf := func(z string, withOld bool) string {
+		c := base + `
+[program:a]
+command=/bin/sleep 1000
+process_name=a%(process_num)d
+numprocs=100
+startsecs=0
+priority=1
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:z]
+command=` + z + `
+startsecs=0
+priority=2
+`
+		if withOld {
+			c += `
+[program:old]
+command=/bin/sh -c 'trap "" TERM; while [ ! -e @DIR@/go ]; do sleep 0.1; done'
+startsecs=0
+stopwaitsecs=60
+priority=0
+`
+		}
+		return c
+	}
+	r := startConf(t, conf("/bin/sleep 1001", true))
+	r.waitStatus(t, 30*time.Second, "old RUNNING, z not yet started", func(m map[string]proc.ProcessStatus) bool {
+		return m["old"].State == proc.Running && m["z"].State == proc.Stopped
+	})
+	r.rewrite(t, conf("/bin/sleep 1002", false))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
+	// The start goes on while old is stopping: every a, and z's turn,
+	// come and go; then old may stop, and the reload go on.
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = "a" + strconv.Itoa(i)
+	}
+	r.waitStatus(t, 60*time.Second, "a0..a99 RUNNING", allIn(proc.Running, names...))
+	if err := os.WriteFile(filepath.Join(r.dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.waitGeneration(t, 1, 60*time.Second)
+	m := r.waitStatus(t, 60*time.Second, "z RUNNING", allIn(proc.Running, "z"))
+	if n := strings.Count(r.stderr.String(), "spawned: 'z'"); n != 1 {
+		t.Errorf("z spawned %d times, want once (with its new command); stderr:\n%s", n, tail(r.stderr.String(), 3000))
+	}
+	cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(hostChild(t, r.cmd.Process.Pid, m["z"].Pid)) + "/cmdline")
+	if string(cmdline) != "/bin/sleep\x001002\x00" {
+		t.Errorf("z runs %q, want the new command", cmdline)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
 // TestThreadsDoNotGrowWithCPUs: on a machine of many CPUs (GOMAXPROCS=64
 // stands for one here), gosinit with 50 programs writing to log files
 // keeps the threads it has on two: its Go code runs on at most two Ps.

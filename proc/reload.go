@@ -121,6 +121,12 @@ func (s *Supervisor) reloadOnce() {
 		s.pendingAdd = append(s.pendingAdd, g.Processes...)
 		s.reloadAdded = append(s.reloadAdded, g.Name)
 	}
+	// Programs still waiting to be started (startSome) that the reload
+	// removes or changes never start: the changed ones start anew, with
+	// their new settings, once the old ones are stopped.
+	s.toStart = slices.DeleteFunc(s.toStart, func(p *process) bool {
+		return slices.Contains(gone, p) || slices.Contains(s.changedOld, p)
+	})
 	s.cfg = cfg
 	s.reloading = true
 	s.removeGroup(gone)
