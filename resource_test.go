@@ -292,6 +292,35 @@ autorestart=false
 	}
 }
 
+// TestStopDuringSlowStart: docker stop while 200 programs are still being
+// started on a starved CPU ends gosinit within docker's 10 s, and the
+// programs not yet started never are.
+func TestStopDuringSlowStart(t *testing.T) {
+	launchCgroup = starvedCPU(t)
+	r := startConf(t, base+`
+[program:s]
+command=/bin/sleep 1000
+process_name=s%(process_num)d
+numprocs=200
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`)
+	r.waitStatus(t, 60*time.Second, "a status file", func(map[string]proc.ProcessStatus) bool { return true })
+	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
+	select {
+	case <-r.done:
+		if r.ws.Signaled() || r.ws.ExitStatus() != 0 {
+			t.Errorf("gosinit ended with %v, want exit 0", r.ws)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("gosinit still running 10 s after SIGTERM; stderr:\n%s", tail(r.stderr.String(), 2000))
+	}
+	if n := strings.Count(r.stderr.String(), "spawned: "); n == 0 || n >= 200 {
+		t.Errorf("%d of the 200 spawned, want some but not all: the rest never start once SIGTERM is in", n)
+	}
+}
+
 // TestReloadStartsAddedAsTheLoopTurns: a reload that adds 100 programs,
 // on a starved CPU, starts them a batch per turn of the loop, as the
 // start does: the status file shows the reload done with some of them not
