@@ -30,9 +30,9 @@ import (
 // orphans are re-parented to, and wait4 (which scans the calling thread's
 // children first, oldest first, then the other threads') returns the
 // zombies in the order their processes were forked. Forked from whatever
-// thread the loop happened to be on, a child could wait minutes to be
-// reaped while the loop's current thread always had a newer zombie (200
-// programs crash-looping on a starved CPU).
+// thread the loop happened to be on, a child could wait over a minute to
+// be reaped while the loop's current thread always had a newer zombie
+// (200 programs crash-looping on a starved CPU, on CI's machine).
 //
 // It also caps the Ps at maxProcs. gosinit's Go code is that loop and the
 // output copiers, which spend their time waiting in read and write; the

@@ -282,13 +282,8 @@ autorestart=false
 	}
 	// docker stop, still on the starved CPU: done within its 10 s.
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
-	select {
-	case <-r.done:
-		if r.ws.Signaled() || r.ws.ExitStatus() != 0 {
-			t.Errorf("gosinit ended with %v, want exit 0", r.ws)
-		}
-	case <-time.After(10 * time.Second):
-		t.Errorf("gosinit still running 10 s after SIGTERM; stderr:\n%s", tail(r.stderr.String(), 2000))
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
 }
 
@@ -308,13 +303,8 @@ stderr_logfile=NONE
 `)
 	r.waitStatus(t, 60*time.Second, "a status file", func(map[string]proc.ProcessStatus) bool { return true })
 	unix.Kill(r.cmd.Process.Pid, unix.SIGTERM)
-	select {
-	case <-r.done:
-		if r.ws.Signaled() || r.ws.ExitStatus() != 0 {
-			t.Errorf("gosinit ended with %v, want exit 0", r.ws)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("gosinit still running 10 s after SIGTERM; stderr:\n%s", tail(r.stderr.String(), 2000))
+	if code := r.wait(t, 10*time.Second); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
 	if n := strings.Count(r.stderr.String(), "spawned: "); n == 0 || n >= 200 {
 		t.Errorf("%d of the 200 spawned, want some but not all: the rest never start once SIGTERM is in", n)

@@ -87,7 +87,7 @@ func (s *Supervisor) closeIdleSockets(all bool) {
 			}
 		}
 		for _, p := range s.toStart { // about to start (startSome)
-			if p.cfg.Socket != nil && !p.removed {
+			if p.cfg.Socket != nil {
 				used[p.cfg.Socket.URL] = true
 			}
 		}
