@@ -465,18 +465,19 @@ autorestart=false
 		return m["orphaner"].State == proc.Exited
 	})
 	pid := r.cmd.Process.Pid
-	main, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	own := fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)
+	kids, _ := os.ReadFile(own)
 	orphan := false
-	for _, c := range strings.Fields(string(main)) {
+	for _, c := range strings.Fields(string(kids)) {
 		b, _ := os.ReadFile("/proc/" + c + "/cmdline")
 		orphan = orphan || string(b) == "sleep\x001000\x00"
 	}
 	if !orphan {
-		t.Errorf("the main thread's children %q: the orphan (sleep 1000) is not among them", main)
+		t.Errorf("the main thread's children %q: the orphan (sleep 1000) is not among them", kids)
 	}
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	for _, task := range tasks {
-		if b, _ := os.ReadFile(task); task != fmt.Sprintf("/proc/%d/task/%d/children", pid, pid) && len(b) > 0 {
+		if b, _ := os.ReadFile(task); task != own && len(b) > 0 {
 			t.Errorf("%s: %q, want none (every child the main thread's)", task, b)
 		}
 	}
