@@ -113,9 +113,9 @@ type sigaction struct {
 	mask     uint64
 }
 
-// ignoreTTOU sets SIGTTOU to SIG_IGN behind the Go runtime's back, once
-// the main program has the terminal: gosinit is then in the terminal's
-// background, and with `stty tostop` each write of its own there would
+// ignoreTTOU sets SIGTTOU to SIG_IGN behind the Go runtime's back, as
+// the main program is given the terminal: gosinit is then in the
+// terminal's background, and with `stty tostop` each write of its own there would
 // raise SIGTTOU at it and be restarted, for ever, at 100% CPU. Ignored
 // (as tini ignores it), the write goes through. The runtime still counts
 // SIGTTOU as its own, so every child forked later has it reset to its

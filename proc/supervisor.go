@@ -1538,6 +1538,13 @@ func (s *Supervisor) startMain() error {
 		Files: []uintptr{os.Stdin.Fd(), fdOf(s.opts.Stdout, 1), fdOf(s.opts.Stderr, 2)},
 		Sys:   attr,
 	}
+	if attr.Foreground {
+		// Before the fork: the child takes the terminal before its exec
+		// returns here, and a line of gosinit's log written meanwhile
+		// raised SIGTTOU, which the loop then passed on, stopping the
+		// program.
+		ignoreTTOU()
+	}
 	pid, err := forkExec(path, s.opts.Command, pa)
 	if err == syscall.ENOEXEC {
 		// A script without #!: execvp (tini, dumb-init) runs it with sh.
@@ -1549,9 +1556,6 @@ func (s *Supervisor) startMain() error {
 			code = 127
 		}
 		return &StartError{Code: code, Command: name, Err: lookErr(err)}
-	}
-	if attr.Foreground {
-		ignoreTTOU()
 	}
 	s.mainPid = pid
 	if attr.Foreground {
