@@ -11,8 +11,10 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -57,6 +59,44 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// startKept starts cmd with Pdeathsig SIGKILL, forked from one thread kept
+// for that: so a test binary that dies (its -timeout, a signal, a closed
+// output pipe) takes gosinit and every process it started with it, where
+// before they were left running, cgroups and all. Pdeathsig follows the
+// thread that forked, not the process, and a Go thread can end (a goroutine
+// that returns while locked ends its thread), so every start goes through
+// a goroutine locked to its thread for good. mask, if not nil, is blocked
+// on that thread while it forks (the child inherits it), then unblocked.
+func startKept(cmd *exec.Cmd, mask *unix.Sigset_t) error {
+	keptOnce.Do(func() {
+		keptStarts = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as the binary
+			for f := range keptStarts {
+				f()
+			}
+		}()
+	})
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	errc := make(chan error)
+	keptStarts <- func() {
+		if mask != nil {
+			unix.PthreadSigmask(unix.SIG_BLOCK, mask, nil)
+			defer unix.PthreadSigmask(unix.SIG_UNBLOCK, mask, nil)
+		}
+		errc <- cmd.Start()
+	}
+	return <-errc
+}
+
+var (
+	keptOnce   sync.Once
+	keptStarts chan func()
+)
 
 // helperCmd is the argv that runs helper name as a program.
 func helperCmd(name string, args ...string) []string {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +91,10 @@ func deadStderr(t *testing.T) {
 // in, before its first instruction (a shell moves itself, then execs).
 var launchCgroup string
 
+// launchMask, when set, is blocked in the next launch (the child starts
+// with it, as when its parent left signals blocked).
+var launchMask *unix.Sigset_t
+
 // launchStderr, when set, is the next launch's stderr instead of a
 // collected buffer (a pipe the test reads, or not, itself).
 var launchStderr *os.File
@@ -122,7 +125,9 @@ func launch(t *testing.T, bin, dir string, ns bool, env []string, args ...string
 		r.cmd.SysProcAttr.Setsid, r.cmd.SysProcAttr.Setctty = true, true
 		launchTTY = nil
 	}
-	if err := r.cmd.Start(); err != nil {
+	mask := launchMask
+	launchMask = nil
+	if err := startKept(r.cmd, mask); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
 	go func() {
@@ -261,13 +266,10 @@ func TestChildSignalState(t *testing.T) {
 		old := setSigIgn(t, sig)
 		t.Cleanup(func() { restoreSig(sig, old) })
 	}
-	runtime.LockOSThread() // gosinit is forked from this thread, with its mask
 	var blocked unix.Sigset_t
 	blocked.Val[0] = 1<<(unix.SIGUSR1-1) | 1<<(unix.SIGWINCH-1)
-	unix.PthreadSigmask(unix.SIG_BLOCK, &blocked, nil)
+	launchMask = &blocked
 	r := startInit(t, true, nil, helperCmd("maskcheck")...)
-	unix.PthreadSigmask(unix.SIG_UNBLOCK, &blocked, nil)
-	runtime.UnlockOSThread()
 	if code := r.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit %d: %s", code, r.stderr.String())
 	}

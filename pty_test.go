@@ -50,7 +50,7 @@ func onPty(t *testing.T, slave *os.File, stdin bool, attr *syscall.SysProcAttr, 
 		cmd.Stdin = slave
 	}
 	cmd.SysProcAttr = attr
-	if err := cmd.Start(); err != nil {
+	if err := startKept(cmd, nil); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -362,7 +362,7 @@ func TestStatusFilePath(t *testing.T) {
 func startProcess(t *testing.T, path string, argv ...string) *exec.Cmd {
 	t.Helper()
 	cmd := &exec.Cmd{Path: path, Args: argv}
-	if err := cmd.Start(); err != nil {
+	if err := startKept(cmd, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -1065,7 +1065,7 @@ stderr_logfile=%[1]s/talk.err
 	sv := exec.Command("/usr/bin/supervisord", "-n", "-c", conf)
 	sv.Env, sv.Stdout, sv.Stderr = env, w, w
 	started := time.Now()
-	if err := sv.Start(); err != nil {
+	if err := startKept(sv, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
