@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -710,6 +711,120 @@ stderr_logfile=NONE
 				break
 			}
 		}
+	}
+}
+
+// ---- a log device that hangs ----
+
+// TestHungLogDeviceHoldsUpOnlyItsPrograms: six programs write as fast as
+// they can to log files on a file system that then hangs (fsfreeze on a
+// loop-mounted ext4: every write to it blocks until it thaws, as on a lost
+// NFS server). Their copiers take all of that device's write slots and
+// wait; a program logging to another device goes on being logged, the loop
+// goes on (a SIGUSR2 reopen, an exit seen), and once the device thaws
+// every program's output flows again.
+func TestHungLogDeviceHoldsUpOnlyItsPrograms(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "fs.img"), filepath.Join(dir, "fs")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, nil, 0o644); err != nil || os.Truncate(img, 64<<20) != nil {
+		t.Fatal("cannot make the image")
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		t.Skipf("mkfs.ext4: %v: %s", err, out)
+	}
+	if out, err := exec.Command("mount", "-o", "loop", img, mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot loop-mount an ext4 image: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	thaw := func() { exec.Command("fsfreeze", "-u", mnt).Run() }
+	o := startOutIn(t, dir, gosinitBin, base+`
+[program:h]
+command=/bin/dd if=/dev/zero bs=64k status=none
+process_name=h%(process_num)d
+numprocs=6
+stdout_logfile=@DIR@/fs/h%(process_num)d.log
+stdout_logfile_maxbytes=2MB
+stdout_logfile_backups=1
+stderr_logfile=NONE
+
+[program:b]
+command=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done'
+stdout_logfile=@DIR@/b.log
+stderr_logfile=NONE
+
+[program:waiter]
+command=/bin/sh -c 'while [ ! -e @DIR@/go ]; do sleep 0.01; done; exit 4'
+startsecs=0
+autorestart=false
+stdout_logfile=NONE
+stderr_logfile=NONE
+`)
+	// Cleanups run last first: the thaw before gosinit is killed (a task
+	// blocked on a frozen file system cannot die), and both before the
+	// unmount.
+	t.Cleanup(thaw)
+	hs := []string{"h0", "h1", "h2", "h3", "h4", "h5"}
+	o.waitState(t, 20*time.Second, proc.Running, append(hs, "b", "waiter")...)
+	size := func(name string) int64 {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	hsizes := func() (n int64) { // changes while any of them is written
+		for _, h := range hs {
+			n += size("fs/"+h+".log") + size("fs/"+h+".log.1")
+		}
+		return n
+	}
+	if out, err := exec.Command("fsfreeze", "-f", mnt).CombinedOutput(); err != nil {
+		t.Skipf("fsfreeze: %v: %s", err, out)
+	}
+	// The programs on the frozen device are held up: their files stop.
+	var last int64 = -1
+	o.waitFor(t, 10*time.Second, "the frozen files to stop growing", func() bool {
+		n := hsizes()
+		same := n == last
+		last = n
+		if !same {
+			time.Sleep(300 * time.Millisecond)
+		}
+		return same
+	})
+	b0 := size("b.log")
+	o.waitFor(t, 10*time.Second, "b.log to grow while the other device hangs", func() bool { return size("b.log") >= b0+100 })
+	unix.Kill(o.cmd.Process.Pid, unix.SIGUSR2)
+	o.waitFor(t, 5*time.Second, "the SIGUSR2 line", func() bool {
+		return strings.Contains(o.err.String(), "INFO received SIGUSR2 indicating log reopen request")
+	})
+	os.WriteFile(filepath.Join(dir, "go"), nil, 0o644)
+	o.waitState(t, 5*time.Second, proc.Exited, "waiter")
+	b1 := size("b.log")
+	o.waitFor(t, 10*time.Second, "b.log to grow after the SIGUSR2", func() bool { return size("b.log") >= b1+100 })
+	if n := hsizes(); n != last {
+		t.Fatalf("the frozen files grew (%d to %d bytes): the device was not held up", last, n)
+	}
+	frozen := map[string]int64{}
+	for _, h := range hs {
+		frozen[h] = size("fs/" + h + ".log")
+	}
+	thaw()
+	// Each file grows again (or rotates: 2 MB and one backup).
+	o.waitFor(t, 10*time.Second, "every thawed file to change", func() bool {
+		for _, h := range hs {
+			if size("fs/"+h+".log") == frozen[h] {
+				return false
+			}
+		}
+		return true
+	})
+	if code := o.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
 	}
 }
 

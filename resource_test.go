@@ -463,6 +463,52 @@ stderr_logfile=NONE
 	}
 }
 
+// TestThreadsBoundedWhileProgramsFloodLogs: forty programs writing to log
+// files as fast as they can keep gosinit's threads bounded. Each copier's
+// read and write is a system call long enough for the runtime to hand its
+// P to another thread, so before the copiers took turns (readSlots,
+// writeGate) every copier came to hold a thread: 29 two seconds in and 57
+// eight seconds in, with fifty programs; each one a task of the
+// container's pids limit, which the runtime cannot survive reaching.
+func TestThreadsBoundedWhileProgramsFloodLogs(t *testing.T) {
+	const n = 40
+	r := startConf(t, base+`
+[program:w]
+command=/bin/dd if=/dev/zero bs=64k status=none
+process_name=w%(process_num)d
+numprocs=40
+stdout_logfile=@DIR@/w%(process_num)d.log
+stdout_logfile_maxbytes=4MB
+stdout_logfile_backups=1
+stderr_logfile=NONE
+`)
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "w" + strconv.Itoa(i)
+	}
+	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
+	most := 0
+	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/task")
+		most = max(most, len(tasks))
+	}
+	t.Logf("gosinit had up to %d threads", most)
+	if most > 16 {
+		t.Errorf("gosinit had up to %d threads while %d programs wrote to log files, want at most 16", most, n)
+	}
+	// Turns are taken in order: every program's output reached its file.
+	for _, name := range names {
+		if fi, err := os.Stat(filepath.Join(r.dir, name+".log")); err != nil || fi.Size() == 0 {
+			if fi1, err1 := os.Stat(filepath.Join(r.dir, name+".log.1")); err1 != nil || fi1.Size() == 0 {
+				t.Errorf("%s: nothing in its log file (%v)", name, err)
+			}
+		}
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
 // TestSpawnErrorNamesProcessOutOfPids: a fork that finds the process
 // table full (a pids cgroup at its limit) is supervisord's spawn error,
 // naming the process, not "couldn't exec sleep: EAGAIN"; the process

@@ -66,6 +66,19 @@ const (
 	maxPooledPrefix = 256
 )
 
+// readSlots bounds the copiers inside a read(2) at once to the two Ps. A
+// read of a pipe never blocks (it is non-blocking), but copying 128 KiB
+// takes long enough that the runtime often gives the copier's P to another
+// thread meanwhile, making one if none is idle: with fifty programs writing
+// at full speed that added a thread a copier. Past two, reads only take
+// turns on the CPUs anyway. The writes to files are bounded the same way
+// (writeGate).
+var readSlots = make(chan struct{}, maxProcsSlots)
+
+// maxProcsSlots is the number of Ps gosinit runs with at most (main caps
+// GOMAXPROCS at 2).
+const maxProcsSlots = 2
+
 // The buffer pools. A pooled buffer is a *[]byte so Put does not allocate.
 var (
 	rawPool    = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
@@ -217,12 +230,14 @@ func (c *copier) readFd(fd uintptr) bool {
 	if c.strip != nil {
 		buf = buf[1:] // a spare byte in front, for the stripper
 	}
+	readSlots <- struct{}{}
 	for {
 		c.n, c.rerr = unix.Read(int(fd), buf)
 		if c.rerr != unix.EINTR {
 			break
 		}
 	}
+	<-readSlots
 	if c.rerr != unix.EAGAIN {
 		return true
 	}

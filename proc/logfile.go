@@ -87,6 +87,12 @@ type logFile struct {
 	dropped      int64 // bytes dropped in the current streak
 	rotateFailed bool  // the last rotation attempt failed (reported once)
 
+	// gated: a program's output file, whose writes take a slot of a
+	// writeGate (gateWrites); gate is its device's once the file's
+	// directory is known, before that the gate of files not yet opened.
+	gated bool
+	gate  atomic.Pointer[writeGate]
+
 	// fifo is the descriptor + 1 of the file when it is a FIFO, regular
 	// when it is a regular file, else 0: the loop reads them (without
 	// l.mu) to tell a SIGPIPE or a SIGXFSZ that a copier's write raised
@@ -133,6 +139,9 @@ func (l *logFile) open(extra int) error {
 		}
 		l.dir, l.dirKey = shareDir(fd)
 		l.dirOK = true
+		if l.gated {
+			l.gate.Store(gateFor(l.dirKey[0]))
+		}
 	}
 	base := filepath.Base(l.path)
 	umaskMu.RLock()
@@ -205,6 +214,13 @@ func (l *logFile) forget() {
 func (l *logFile) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if g := l.gate.Load(); g != nil {
+		// Taken holding l.mu: the loop's Reopen and Close find the file
+		// busy and leave the work to a goroutine (whenFree), rather
+		// than open a file on a device that may hang.
+		g.slots <- struct{}{}
+		defer func() { <-g.slots }()
+	}
 	if l.closed {
 		return 0, os.ErrClosed
 	}
@@ -476,6 +492,54 @@ func (l *logFile) closeDir() {
 		delete(sharedDirs, l.dirKey)
 	}
 	unix.Close(l.dir)
+}
+
+// writeGate bounds the copiers in a blocking write (or a rotation's renames
+// and opens) to the files of one device at gateSlots. A write to a regular
+// file is a blocking system call: the Go runtime gives the copier's P to
+// another thread meanwhile, making a new one if none is idle. Fifty
+// programs writing to log files on a disk that throttled them (dirty page
+// writeback) made gosinit 57 threads; each costs a task of the container's
+// pids limit, and a thread the runtime needs and may not create (the limit
+// reached) is fatal to PID 1. A copier waiting for a slot is a parked
+// goroutine and holds no thread. Gates are per device, so a file system
+// that hangs (a lost NFS server) holds up only the programs logging to it.
+// Channel sends wait in order, so no copier starves. The activity log is
+// not gated: the loop writes it, and must never queue behind copiers.
+type writeGate struct{ slots chan struct{} }
+
+// gateSlots is how many writes one device's files take at once: more than
+// the two Ps (the writes overlap with the copiers' reads), few threads.
+const gateSlots = 4
+
+var (
+	gatesMu sync.Mutex
+	gates   = map[uint64]*writeGate{}
+)
+
+// unopenedDev keys the gate of gated files whose device is not known yet:
+// at the start, every program's first write may open its file at once.
+// Not a device number the kernel gives (the top major and minor).
+const unopenedDev = ^uint64(0)
+
+// gateWrites makes l's writes take slots of a writeGate. Called before l
+// is shared.
+func (l *logFile) gateWrites() {
+	l.gated = true
+	l.gate.Store(gateFor(unopenedDev))
+}
+
+// gateFor returns the write gate of device dev (made on first use; a
+// container has a handful of devices).
+func gateFor(dev uint64) *writeGate {
+	gatesMu.Lock()
+	defer gatesMu.Unlock()
+	g := gates[dev]
+	if g == nil {
+		g = &writeGate{slots: make(chan struct{}, gateSlots)}
+		gates[dev] = g
+	}
+	return g
 }
 
 // sharedDirs are the directories log files have open, by device and

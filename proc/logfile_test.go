@@ -681,14 +681,22 @@ func TestLogFileWarnReentrant(t *testing.T) {
 }
 
 func TestLogFileWriteAllocs(t *testing.T) {
-	l, err := openLogFile(filepath.Join(t.TempDir(), "x.log"), 1<<30, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	p := pattern(100)
-	if got := testing.AllocsPerRun(1000, func() { l.Write(p) }); got != 0 {
-		t.Errorf("Write allocates %v times, want 0", got)
+	for _, gated := range []bool{false, true} { // the activity log; a program's
+		l := newLogFile(filepath.Join(t.TempDir(), "x.log"), 1<<30, 1, nil)
+		if gated {
+			l.gateWrites()
+		}
+		if l.Write([]byte("opens it\n")); l.f == nil {
+			t.Fatal("not opened")
+		}
+		if gated && l.gate.Load() == gateFor(unopenedDev) {
+			t.Error("still on the gate of unopened files")
+		}
+		p := pattern(100)
+		if got := testing.AllocsPerRun(1000, func() { l.Write(p) }); got != 0 {
+			t.Errorf("gated %v: Write allocates %v times, want 0", gated, got)
+		}
+		l.Close()
 	}
 }
 

@@ -288,6 +288,7 @@ func (o *outputs) baseTarget(p *process, spec *config.LogSpec, channel string) (
 		return t, nil
 	}
 	lf := newLogFile(path, spec.Maxbytes, spec.Backups, o.s.warn)
+	lf.gateWrites()
 	if spec.Auto {
 		// supervisord makes it with mkstemp: 0600, whatever the umask.
 		// The files a rotation or a SIGUSR2 creates later are 0644, as
