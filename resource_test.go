@@ -498,10 +498,83 @@ stderr_logfile=NONE
 	}
 	// Turns are taken in order: every program's output reached its file.
 	for _, name := range names {
-		if fi, err := os.Stat(filepath.Join(r.dir, name+".log")); err != nil || fi.Size() == 0 {
-			if fi1, err1 := os.Stat(filepath.Join(r.dir, name+".log.1")); err1 != nil || fi1.Size() == 0 {
-				t.Errorf("%s: nothing in its log file (%v)", name, err)
-			}
+		if !logged(filepath.Join(r.dir, name+".log")) {
+			t.Errorf("%s: nothing in its log file or its backup", name)
+		}
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// logged: the rotating log file path, or its backup, holds something. In
+// that order: a rotation renames path to path.1, then opens a new, empty
+// path.
+func logged(path string) bool {
+	for _, p := range []string{path, path + ".1"} {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLogFloodWithinPidsLimit: gosinit alone in a pids cgroup with eight
+// tasks of headroom over the threads it has once started, then forty
+// programs flood their log files. The Go runtime cannot survive a thread
+// it needs and may not create; with a thread per copier (48 in
+// TestThreadsBoundedWhileProgramsFloodLogs before the copiers took turns)
+// gosinit died here of newosproc, taking the container with it.
+func TestLogFloodWithinPidsLimit(t *testing.T) {
+	needRoot(t)
+	cg := pidsCgroup(t)
+	r := startConf(t, base+`
+[program:w]
+command=/bin/sh -c 'while [ ! -e @DIR@/go ]; do sleep 0.05; done; exec /bin/dd if=/dev/zero bs=64k status=none'
+process_name=w%(process_num)d
+numprocs=40
+stdout_logfile=@DIR@/w%(process_num)d.log
+stdout_logfile_maxbytes=4MB
+stdout_logfile_backups=1
+stderr_logfile=NONE
+`)
+	names := make([]string, 40)
+	for i := range names {
+		names[i] = "w" + strconv.Itoa(i)
+	}
+	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2) // settled: see TestSpawnErrorNamesProcessOutOfPids
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "received SIGUSR2"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
+		}
+	}
+	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
+		t.Skipf("cannot move gosinit into %s: %v", cg, err)
+	}
+	cur, _ := os.ReadFile(filepath.Join(cg, "pids.current"))
+	n, _ := strconv.Atoi(strings.TrimSpace(string(cur)))
+	if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte(strconv.Itoa(n+8)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(filepath.Join(cg, "pids.max"), []byte("max"), 0o644) })
+	os.WriteFile(filepath.Join(r.dir, "go"), nil, 0o644)
+	// Four seconds of flood, then every program's output is in its file
+	// and gosinit still stops cleanly.
+	deadline := time.Now().Add(4 * time.Second)
+	for time.Now().Before(deadline) && r.alive() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !r.alive() {
+		msg := r.stderr.String()
+		if i := strings.Index(msg, "runtime: "); i >= 0 { // the runtime's last words, not its stacks
+			msg = msg[i:min(i+600, len(msg))]
+		}
+		t.Fatalf("gosinit died under the pids limit (%d tasks + 8):\n%s", n, msg)
+	}
+	for _, name := range names {
+		if !logged(filepath.Join(r.dir, name+".log")) {
+			t.Errorf("%s: nothing in its log file or its backup", name)
 		}
 	}
 	if code := r.stop(t); code != 0 {
