@@ -446,14 +446,7 @@ stderr_logfile=NONE
 		names[i] = "w" + strconv.Itoa(i)
 	}
 	r.waitStatus(t, 30*time.Second, "w0..w49 RUNNING", allIn(proc.Running, names...))
-	// The loop has gone idle once since (its settle, a collection, runs
-	// then) and handled a signal after it.
-	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2)
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "received SIGUSR2"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
-		}
-	}
+	r.settled(t)
 	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/task")
 	if len(tasks) > 16 {
 		t.Errorf("gosinit has %d threads with GOMAXPROCS=64, want at most 16", len(tasks))
@@ -507,6 +500,19 @@ stderr_logfile=NONE
 	}
 }
 
+// settled waits until gosinit's loop has gone idle once since its start
+// (its settle, a collection, runs then, on every thread the runtime
+// wants) and handled a signal after it: SIGUSR2's line is logged.
+func (r *initRun) settled(t *testing.T) {
+	t.Helper()
+	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "received SIGUSR2"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
+		}
+	}
+}
+
 // logged: the rotating log file path, or its backup, holds something. In
 // that order: a rotation renames path to path.1, then opens a new, empty
 // path.
@@ -543,12 +549,7 @@ stderr_logfile=NONE
 		names[i] = "w" + strconv.Itoa(i)
 	}
 	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
-	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2) // settled: see TestSpawnErrorNamesProcessOutOfPids
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(r.stderr.String(), "received SIGUSR2"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
-		}
-	}
+	r.settled(t)
 	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
 		t.Skipf("cannot move gosinit into %s: %v", cg, err)
 	}
@@ -599,18 +600,10 @@ startretries=1
 `)
 	r.waitStatus(t, 10*time.Second, "w0..w2 RUNNING", allIn(proc.Running, "w0", "w1", "w2"))
 	var m map[string]proc.ProcessStatus
-	// The start's burst over (its GC on every thread the runtime wants):
-	// a loop that logs SIGUSR2's line has settled. The Go runtime cannot
-	// survive a thread it needs and may not create (newosproc), so gosinit
-	// alone is limited, and only once it has the threads it needs.
-	unix.Kill(r.cmd.Process.Pid, unix.SIGUSR2)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(r.stderr.String(), "received SIGUSR2") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no SIGUSR2 line; stderr:\n%s", r.stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// The Go runtime cannot survive a thread it needs and may not create
+	// (newosproc), so gosinit alone is limited, and only once it has the
+	// threads it needs.
+	r.settled(t)
 	// gosinit alone moves; its programs stay where they are. Then not
 	// one more task in its cgroup.
 	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
