@@ -828,6 +828,81 @@ stderr_logfile=NONE
 	}
 }
 
+// TestStalledFifoReaderHoldsUpOnlyItsProgram: five programs log to FIFOs
+// whose reader stops reading, beside a program logging to a file in the
+// same directory. A FIFO's write waits in the runtime poller, holding no
+// thread, so it takes no write turn (writeGate): with turns, the stalled
+// FIFOs held all four of the device's and the file stopped too.
+func TestStalledFifoReaderHoldsUpOnlyItsProgram(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	var readers []int
+	closeReaders := func() {
+		for _, fd := range readers {
+			unix.Close(fd)
+		}
+		readers = nil
+	}
+	t.Cleanup(closeReaders)
+	for i := range 5 {
+		fifo := filepath.Join(dir, "f"+strconv.Itoa(i)+".fifo")
+		if err := unix.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// A reader that never reads: the FIFO fills and stays full.
+		fd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, fd)
+	}
+	o := startOutIn(t, dir, gosinitBin, base+`
+[program:f]
+command=/bin/sh -c 'while [ ! -e @DIR@/go ]; do sleep 0.05; done; exec /bin/dd if=/dev/zero bs=64k status=none'
+process_name=f%(process_num)d
+numprocs=5
+stdout_logfile=@DIR@/f%(process_num)d.fifo
+stderr_logfile=NONE
+
+[program:b]
+command=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done'
+stdout_logfile=@DIR@/b.log
+stderr_logfile=NONE
+`)
+	o.waitState(t, 20*time.Second, proc.Running, "f0", "f1", "f2", "f3", "f4", "b")
+	size := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, "b.log"))
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	// The FIFOs open (gosinit opens its log files once the start is
+	// over) before they are written: a first write takes the turn of
+	// files not yet opened.
+	o.waitFor(t, 10*time.Second, "gosinit to open the five FIFOs", func() bool {
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", o.cmd.Process.Pid))
+		n := 0
+		for _, e := range ents {
+			l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", o.cmd.Process.Pid, e.Name()))
+			if strings.HasSuffix(l, ".fifo") {
+				n++
+			}
+		}
+		return n == 5
+	})
+	os.WriteFile(filepath.Join(dir, "go"), nil, 0o644)
+	// The FIFOs fill within the first writes; b goes on being logged.
+	b0 := size()
+	o.waitFor(t, 10*time.Second, "b.log to grow beside the stalled FIFOs", func() bool { return size() >= b0+100 })
+	// gosinit delivers every byte before it exits: with the readers gone,
+	// the FIFOs' last output is dropped (EPIPE) rather than waited for.
+	closeReaders()
+	if code := o.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
 // ---- a full disk ----
 
 func TestOutputENOSPC(t *testing.T) {

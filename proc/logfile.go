@@ -88,8 +88,9 @@ type logFile struct {
 	rotateFailed bool  // the last rotation attempt failed (reported once)
 
 	// gated: a program's output file, whose writes take a slot of a
-	// writeGate (gateWrites); gate is its device's once the file's
-	// directory is known, before that the gate of files not yet opened.
+	// writeGate (gateWrites); gate is its device's once the file is
+	// open (none for a FIFO), before that the gate of files not yet
+	// opened.
 	gated bool
 	gate  atomic.Pointer[writeGate]
 
@@ -139,9 +140,6 @@ func (l *logFile) open(extra int) error {
 		}
 		l.dir, l.dirKey = shareDir(fd)
 		l.dirOK = true
-		if l.gated {
-			l.gate.Store(gateFor(l.dirKey[0]))
-		}
 	}
 	base := filepath.Base(l.path)
 	umaskMu.RLock()
@@ -191,6 +189,16 @@ func (l *logFile) open(extra int) error {
 	}
 	l.f = f
 	l.forget()
+	if l.gated {
+		// A FIFO's writes wait for room in the runtime poller, holding
+		// no thread: no gate, so a reader that stalls holds up its own
+		// program, not every program logging to that device.
+		var g *writeGate
+		if fi.Mode()&fs.ModeNamedPipe == 0 {
+			g = gateFor(l.dirKey[0])
+		}
+		l.gate.Store(g)
+	}
 	if fi.Mode()&fs.ModeNamedPipe != 0 {
 		l.fifo.Store(int32(fd) + 1)
 	} else if fi.Mode().IsRegular() {
@@ -505,7 +513,8 @@ func (l *logFile) closeDir() {
 // goroutine and holds no thread. Gates are per device, so a file system
 // that hangs (a lost NFS server) holds up only the programs logging to it.
 // Channel sends wait in order, so no copier starves. The activity log is
-// not gated: the loop writes it, and must never queue behind copiers.
+// not gated: the loop writes it, and must never queue behind copiers. Nor
+// is a FIFO: its writes wait in the runtime poller, not in a thread.
 type writeGate struct{ slots chan struct{} }
 
 // gateSlots is how many writes one device's files take at once: more than
