@@ -405,10 +405,7 @@ priority=0
 	unix.Kill(r.cmd.Process.Pid, unix.SIGHUP)
 	// The start goes on while old is stopping: every a, and z's turn,
 	// come and go; then old may stop, and the reload go on.
-	names := make([]string, 100)
-	for i := range names {
-		names[i] = "a" + strconv.Itoa(i)
-	}
+	names := numbered("a", 100)
 	r.waitStatus(t, 60*time.Second, "a0..a99 RUNNING", allIn(proc.Running, names...))
 	if err := os.WriteFile(filepath.Join(r.dir, "go"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -441,10 +438,7 @@ numprocs=50
 stdout_logfile=@DIR@/w%(process_num)d.log
 stderr_logfile=NONE
 `)
-	names := make([]string, 50)
-	for i := range names {
-		names[i] = "w" + strconv.Itoa(i)
-	}
+	names := numbered("w", 50)
 	r.waitStatus(t, 30*time.Second, "w0..w49 RUNNING", allIn(proc.Running, names...))
 	r.settled(t)
 	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/task")
@@ -475,10 +469,7 @@ stdout_logfile_maxbytes=4MB
 stdout_logfile_backups=1
 stderr_logfile=NONE
 `)
-	names := make([]string, n)
-	for i := range names {
-		names[i] = "w" + strconv.Itoa(i)
-	}
+	names := numbered("w", n)
 	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
 	most := 0
 	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -490,11 +481,7 @@ stderr_logfile=NONE
 		t.Errorf("gosinit had up to %d threads while %d programs wrote to log files, want at most 16", most, n)
 	}
 	// Turns are taken in order: every program's output reached its file.
-	for _, name := range names {
-		if !logged(filepath.Join(r.dir, name+".log")) {
-			t.Errorf("%s: nothing in its log file or its backup", name)
-		}
-	}
+	wantLogged(t, r.dir, names)
 	if code := r.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
@@ -513,16 +500,32 @@ func (r *initRun) settled(t *testing.T) {
 	}
 }
 
-// logged: the rotating log file path, or its backup, holds something. In
-// that order: a rotation renames path to path.1, then opens a new, empty
-// path.
-func logged(path string) bool {
-	for _, p := range []string{path, path + ".1"} {
-		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
-			return true
+// numbered is prefix0 ... prefix(n-1): the process names of numprocs=n.
+func numbered(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
+}
+
+// wantLogged: each program's rotating log file dir/NAME.log, or its
+// backup, holds something. In that order: a rotation renames NAME.log to
+// NAME.log.1, then opens a new, empty NAME.log.
+func wantLogged(t *testing.T, dir string, names []string) {
+	t.Helper()
+	for _, name := range names {
+		logged := false
+		for _, p := range []string{name + ".log", name + ".log.1"} {
+			if fi, err := os.Stat(filepath.Join(dir, p)); err == nil && fi.Size() > 0 {
+				logged = true
+				break
+			}
+		}
+		if !logged {
+			t.Errorf("%s: nothing in its log file or its backup", name)
 		}
 	}
-	return false
 }
 
 // TestLogFloodWithinPidsLimit: gosinit alone in a pids cgroup with eight
@@ -544,10 +547,7 @@ stdout_logfile_maxbytes=4MB
 stdout_logfile_backups=1
 stderr_logfile=NONE
 `)
-	names := make([]string, 40)
-	for i := range names {
-		names[i] = "w" + strconv.Itoa(i)
-	}
+	names := numbered("w", 40)
 	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
 	r.settled(t)
 	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
@@ -573,11 +573,7 @@ stderr_logfile=NONE
 		}
 		t.Fatalf("gosinit died under the pids limit (%d tasks + 8):\n%s", n, msg)
 	}
-	for _, name := range names {
-		if !logged(filepath.Join(r.dir, name+".log")) {
-			t.Errorf("%s: nothing in its log file or its backup", name)
-		}
-	}
+	wantLogged(t, r.dir, names)
 	if code := r.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
