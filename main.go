@@ -34,7 +34,7 @@ import (
 // be reaped while the loop's current thread always had a newer zombie
 // (200 programs crash-looping on a starved CPU, on CI's machine).
 //
-// It also caps the Ps at maxProcs. gosinit's Go code is that loop and the
+// It also caps the Ps at proc.MaxProcs. gosinit's Go code is that loop and the
 // output copiers, which spend their time waiting in read and write; the
 // runtime's default, one P per CPU, only adds garbage-collection workers
 // and idle threads: with GOMAXPROCS=64 (a 64-CPU node with no CPU limit)
@@ -44,13 +44,10 @@ import (
 // programs get the environment's unchanged.
 func init() {
 	runtime.LockOSThread()
-	if runtime.GOMAXPROCS(0) > maxProcs {
-		runtime.GOMAXPROCS(maxProcs)
+	if runtime.GOMAXPROCS(0) > proc.MaxProcs {
+		runtime.GOMAXPROCS(proc.MaxProcs)
 	}
 }
-
-// maxProcs is the most Ps gosinit runs Go code on (init).
-const maxProcs = 2
 
 func main() {
 	// The subcommands are short-lived tools (a probe may run `gosinit

@@ -528,6 +528,30 @@ func wantLogged(t *testing.T, dir string, names []string) {
 	}
 }
 
+// pidsLimited moves gosinit alone into the pids cgroup cg (its programs
+// stay where they are), once its loop has settled, and limits it to the
+// tasks it has then plus headroom, lifted at cleanup. It returns those
+// tasks. The Go runtime cannot survive a thread it needs and may not
+// create (newosproc), so only gosinit is limited, and only once it has
+// the threads its start wanted.
+func (r *initRun) pidsLimited(t *testing.T, cg string, headroom int) int {
+	t.Helper()
+	r.settled(t)
+	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
+		t.Skipf("cannot move gosinit into %s: %v", cg, err)
+	}
+	cur, _ := os.ReadFile(filepath.Join(cg, "pids.current"))
+	n, err := strconv.Atoi(strings.TrimSpace(string(cur)))
+	if err != nil {
+		t.Fatalf("%s/pids.current: %q", cg, cur)
+	}
+	if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte(strconv.Itoa(n+headroom)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(filepath.Join(cg, "pids.max"), []byte("max"), 0o644) })
+	return n
+}
+
 // TestLogFloodWithinPidsLimit: gosinit alone in a pids cgroup with eight
 // tasks of headroom over the threads it has once started, then forty
 // programs flood their log files. The Go runtime cannot survive a thread
@@ -549,16 +573,7 @@ stderr_logfile=NONE
 `)
 	names := numbered("w", 40)
 	r.waitStatus(t, 30*time.Second, "w0..w39 RUNNING", allIn(proc.Running, names...))
-	r.settled(t)
-	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
-		t.Skipf("cannot move gosinit into %s: %v", cg, err)
-	}
-	cur, _ := os.ReadFile(filepath.Join(cg, "pids.current"))
-	n, _ := strconv.Atoi(strings.TrimSpace(string(cur)))
-	if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte(strconv.Itoa(n+8)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.WriteFile(filepath.Join(cg, "pids.max"), []byte("max"), 0o644) })
+	n := r.pidsLimited(t, cg, 8)
 	os.WriteFile(filepath.Join(r.dir, "go"), nil, 0o644)
 	// Four seconds of flood, then every program's output is in its file
 	// and gosinit still stops cleanly.
@@ -596,19 +611,8 @@ startretries=1
 `)
 	r.waitStatus(t, 10*time.Second, "w0..w2 RUNNING", allIn(proc.Running, "w0", "w1", "w2"))
 	var m map[string]proc.ProcessStatus
-	// The Go runtime cannot survive a thread it needs and may not create
-	// (newosproc), so gosinit alone is limited, and only once it has the
-	// threads it needs.
-	r.settled(t)
-	// gosinit alone moves; its programs stay where they are. Then not
-	// one more task in its cgroup.
-	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(r.cmd.Process.Pid)), 0o644); err != nil {
-		t.Skipf("cannot move gosinit into %s: %v", cg, err)
-	}
-	cur, _ := os.ReadFile(filepath.Join(cg, "pids.current"))
-	if err := os.WriteFile(filepath.Join(cg, "pids.max"), cur, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// Not one more task in gosinit's cgroup.
+	r.pidsLimited(t, cg, 0)
 	kids := childrenOf(r.cmd.Process.Pid)
 	if len(kids) != 3 {
 		t.Fatalf("gosinit's children: %v, want 3", kids)

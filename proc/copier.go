@@ -73,11 +73,11 @@ const (
 // at full speed that added a thread a copier. Past two, reads only take
 // turns on the CPUs anyway. The writes to files are bounded the same way
 // (writeGate).
-var readSlots = make(chan struct{}, maxProcsSlots)
+var readSlots = make(chan struct{}, MaxProcs)
 
-// maxProcsSlots is the number of Ps gosinit runs with at most (main caps
-// GOMAXPROCS at 2).
-const maxProcsSlots = 2
+// MaxProcs is the most Ps gosinit runs Go code on: main's init caps
+// GOMAXPROCS at it.
+const MaxProcs = 2
 
 // The buffer pools. A pooled buffer is a *[]byte so Put does not allocate.
 var (
