@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,6 +188,7 @@ func pidsCgroup(t *testing.T) string {
 func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string) {
 	t.Helper()
 	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/" + controller} {
+		staleCgroupsOnce.Do(removeStaleCgroups)
 		dir := filepath.Join(root, "gosinit-test-"+strconv.Itoa(os.Getpid()))
 		if os.Mkdir(dir, 0o755) != nil {
 			continue
@@ -211,6 +213,26 @@ func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string
 	t.Skip("no " + controller + " cgroup can be made here")
 	return "", ""
 }
+
+// removeStaleCgroups removes the cgroups, of any controller, that test
+// binaries no longer running left behind (a binary killed mid-test never
+// runs its cleanups; Pdeathsig has killed what it started, so they are
+// empty). A cgroup that still has a task is not removed: rmdir fails.
+func removeStaleCgroups() {
+	v2, _ := filepath.Glob("/sys/fs/cgroup/gosinit-test-*")
+	v1, _ := filepath.Glob("/sys/fs/cgroup/*/gosinit-test-*")
+	for _, dir := range append(v2, v1...) {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "gosinit-test-"))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			os.Remove(dir)
+		}
+	}
+}
+
+var staleCgroupsOnce sync.Once
 
 // starvedCPU is a cpu cgroup with a quota of 10% of one CPU, lifted at
 // cleanup, before the cgroup is removed.
