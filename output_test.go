@@ -836,26 +836,7 @@ stderr_logfile=NONE
 func TestStalledFifoReaderHoldsUpOnlyItsProgram(t *testing.T) {
 	needRoot(t)
 	dir := t.TempDir()
-	var readers []int
-	closeReaders := func() {
-		for _, fd := range readers {
-			unix.Close(fd)
-		}
-		readers = nil
-	}
-	t.Cleanup(closeReaders)
-	for i := range 5 {
-		fifo := filepath.Join(dir, "f"+strconv.Itoa(i)+".fifo")
-		if err := unix.Mkfifo(fifo, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		// A reader that never reads: the FIFO fills and stays full.
-		fd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readers = append(readers, fd)
-	}
+	closeReaders := stalledFifos(t, dir, 5)
 	o := startOutIn(t, dir, gosinitBin, base+`
 [program:f]
 command=/bin/sh -c 'while [ ! -e @DIR@/go ]; do sleep 0.05; done; exec /bin/dd if=/dev/zero bs=64k status=none'
@@ -901,6 +882,77 @@ stderr_logfile=NONE
 	if code := o.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
+}
+
+// TestStalledFifoFirstWriteHoldsUpOnlyItsProgram: the same, but the
+// programs write to their FIFOs at once, so each first write opens its
+// FIFO itself (gosinit's opener waits for the start's spawns, made longer
+// here by 40 more programs), taking a turn of the files not yet opened. The
+// write must give that turn back once the open shows a FIFO: five FIFOs
+// stalled with it held every such turn, and b, whose file was not opened
+// yet either, was never logged.
+func TestStalledFifoFirstWriteHoldsUpOnlyItsProgram(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	closeReaders := stalledFifos(t, dir, 5)
+	o := startOutIn(t, dir, gosinitBin, base+`
+[program:f]
+command=/bin/dd if=/dev/zero bs=128k status=none
+process_name=f%(process_num)d
+numprocs=5
+priority=1
+stdout_logfile=@DIR@/f%(process_num)d.fifo
+stderr_logfile=NONE
+
+[program:z]
+command=/bin/sleep 1000
+process_name=z%(process_num)d
+numprocs=40
+priority=2
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:b]
+command=/bin/sh -c 'sleep 0.5; i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done'
+priority=3
+stdout_logfile=@DIR@/b.log
+stderr_logfile=NONE
+`)
+	o.waitFor(t, 10*time.Second, "b.log to grow beside the stalled FIFOs", func() bool {
+		fi, err := os.Stat(filepath.Join(dir, "b.log"))
+		return err == nil && fi.Size() >= 100
+	})
+	closeReaders()
+	if code := o.stop(t); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
+
+// stalledFifos makes n FIFOs, DIR/f0.fifo ..., each with a reader that
+// never reads: written to, they fill and stay full. closeReaders closes the
+// readers (so that writers get EPIPE); cleanup does too.
+func stalledFifos(t *testing.T, dir string, n int) (closeReaders func()) {
+	t.Helper()
+	var readers []int
+	closeReaders = func() {
+		for _, fd := range readers {
+			unix.Close(fd)
+		}
+		readers = nil
+	}
+	t.Cleanup(closeReaders)
+	for i := range n {
+		fifo := filepath.Join(dir, "f"+strconv.Itoa(i)+".fifo")
+		if err := unix.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, fd)
+	}
+	return closeReaders
 }
 
 // ---- a full disk ----

@@ -222,24 +222,42 @@ func (l *logFile) forget() {
 func (l *logFile) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if g := l.gate.Load(); g != nil {
-		// Taken holding l.mu: the loop's Reopen and Close find the file
-		// busy and leave the work to a goroutine (whenFree), rather
-		// than open a file on a device that may hang.
+	// The turn is taken holding l.mu: the loop's Reopen and Close find
+	// the file busy and leave the work to a goroutine (whenFree), rather
+	// than open a file on a device that may hang.
+	g := l.gate.Load()
+	if g != nil {
 		g.slots <- struct{}{}
-		defer func() { <-g.slots }()
 	}
+	defer func() {
+		if g != nil {
+			<-g.slots
+		}
+	}()
 	if l.closed {
 		return 0, os.ErrClosed
 	}
 	var err error
 	if l.f == nil {
-		// The open after a rotation failed: try again, appending. A
+		// Not opened yet (the opener goroutine has not reached it), or
+		// the open after a rotation failed: try again, appending. A
 		// directory removed meanwhile takes no new file: look it up by
 		// its path again next time, so that one made anew is used.
 		if oerr := l.open(0); oerr != nil {
 			l.closeDir()
 			err = textf.Errorf("open %q: %w", l.path, oerr)
+		}
+		if g2 := l.gate.Load(); g2 != g {
+			// The open found what the file is: the write takes a turn
+			// of its device's gate, or none for a FIFO, rather than
+			// hold one of the files not yet opened (a FIFO whose
+			// reader stalls would hold it for good).
+			if g != nil {
+				<-g.slots
+			}
+			if g = g2; g != nil {
+				g.slots <- struct{}{}
+			}
 		}
 	}
 	n := 0
