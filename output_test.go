@@ -769,13 +769,7 @@ stderr_logfile=NONE
 	t.Cleanup(thaw)
 	hs := []string{"h0", "h1", "h2", "h3", "h4", "h5"}
 	o.waitState(t, 20*time.Second, proc.Running, append(hs, "b", "waiter")...)
-	size := func(name string) int64 {
-		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
+	size := func(name string) int64 { return fileSize(filepath.Join(dir, name)) }
 	hsizes := func() (n int64) { // changes while any of them is written
 		for _, h := range hs {
 			n += size("fs/"+h+".log") + size("fs/"+h+".log.1")
@@ -851,16 +845,11 @@ stdout_logfile=@DIR@/b.log
 stderr_logfile=NONE
 `)
 	o.waitState(t, 20*time.Second, proc.Running, "f0", "f1", "f2", "f3", "f4", "b")
-	size := func() int64 {
-		fi, err := os.Stat(filepath.Join(dir, "b.log"))
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
+	size := func() int64 { return fileSize(filepath.Join(dir, "b.log")) }
 	// The FIFOs open (gosinit opens its log files once the start is
-	// over) before they are written: a first write takes the turn of
-	// files not yet opened.
+	// over) before they are written: this test is about the writes
+	// after the open (TestStalledFifoFirstWriteHoldsUpOnlyItsProgram
+	// about the first write, which opens the file itself).
 	o.waitFor(t, 10*time.Second, "gosinit to open the five FIFOs", func() bool {
 		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", o.cmd.Process.Pid))
 		n := 0
@@ -919,13 +908,21 @@ stdout_logfile=@DIR@/b.log
 stderr_logfile=NONE
 `)
 	o.waitFor(t, 10*time.Second, "b.log to grow beside the stalled FIFOs", func() bool {
-		fi, err := os.Stat(filepath.Join(dir, "b.log"))
-		return err == nil && fi.Size() >= 100
+		return fileSize(filepath.Join(dir, "b.log")) >= 100
 	})
 	closeReaders()
 	if code := o.stop(t); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
+}
+
+// fileSize is the size of the file at path, or 0 when there is none.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // stalledFifos makes n FIFOs, DIR/f0.fifo ..., each with a reader that
@@ -1497,13 +1494,7 @@ stderr_logfile=NONE
 	warnRe := regexp.MustCompile(`WARN syslog: cannot send to /dev/log: ENOENT; output for syslog is dropped until it can be sent`)
 	o.waitFor(t, 10*time.Second, "the warning about /dev/log", func() bool { return warnRe.MatchString(o.err.String()) })
 	// The program goes on writing its file meanwhile.
-	size := func() int64 {
-		fi, err := os.Stat(filepath.Join(o.dir, "tick.log"))
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
+	size := func() int64 { return fileSize(filepath.Join(o.dir, "tick.log")) }
 	s0 := size()
 	o.waitFor(t, 10*time.Second, "tick.log to grow without a syslog daemon", func() bool { return size() > s0 })
 	d := listenSyslog(t, sock)

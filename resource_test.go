@@ -187,8 +187,8 @@ func pidsCgroup(t *testing.T) string {
 // that file's path; the cgroup is removed once empty, at cleanup.
 func testCgroup(t *testing.T, controller, v2file, v1file string) (string, string) {
 	t.Helper()
+	staleCgroupsOnce.Do(removeStaleCgroups)
 	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/" + controller} {
-		staleCgroupsOnce.Do(removeStaleCgroups)
 		dir := filepath.Join(root, "gosinit-test-"+strconv.Itoa(os.Getpid()))
 		if os.Mkdir(dir, 0o755) != nil {
 			continue

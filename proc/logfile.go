@@ -90,9 +90,9 @@ type logFile struct {
 	// gated: a program's output file, whose writes take a slot of a
 	// writeGate (gateWrites); gate is its device's once the file is
 	// open (none for a FIFO), before that the gate of files not yet
-	// opened.
+	// opened. Both are guarded by mu, as every open is.
 	gated bool
-	gate  atomic.Pointer[writeGate]
+	gate  *writeGate
 
 	// fifo is the descriptor + 1 of the file when it is a FIFO, regular
 	// when it is a regular file, else 0: the loop reads them (without
@@ -197,7 +197,7 @@ func (l *logFile) open(extra int) error {
 		if fi.Mode()&fs.ModeNamedPipe == 0 {
 			g = gateFor(l.dirKey[0])
 		}
-		l.gate.Store(g)
+		l.gate = g
 	}
 	if fi.Mode()&fs.ModeNamedPipe != 0 {
 		l.fifo.Store(int32(fd) + 1)
@@ -225,7 +225,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 	// The turn is taken holding l.mu: the loop's Reopen and Close find
 	// the file busy and leave the work to a goroutine (whenFree), rather
 	// than open a file on a device that may hang.
-	g := l.gate.Load()
+	g := l.gate
 	if g != nil {
 		g.slots <- struct{}{}
 	}
@@ -247,7 +247,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 			l.closeDir()
 			err = textf.Errorf("open %q: %w", l.path, oerr)
 		}
-		if g2 := l.gate.Load(); g2 != g {
+		if g2 := l.gate; g2 != g {
 			// The open found what the file is: the write takes a turn
 			// of its device's gate, or none for a FIFO, rather than
 			// hold one of the files not yet opened (a FIFO whose
@@ -553,7 +553,7 @@ const unopenedDev = ^uint64(0)
 // is shared.
 func (l *logFile) gateWrites() {
 	l.gated = true
-	l.gate.Store(gateFor(unopenedDev))
+	l.gate = gateFor(unopenedDev)
 }
 
 // gateFor returns the write gate of device dev (made on first use; a

@@ -689,7 +689,7 @@ func TestLogFileWriteAllocs(t *testing.T) {
 		if l.Write([]byte("opens it\n")); l.f == nil {
 			t.Fatal("not opened")
 		}
-		if gated && l.gate.Load() == gateFor(unopenedDev) {
+		if gated && l.gate == gateFor(unopenedDev) {
 			t.Error("still on the gate of unopened files")
 		}
 		p := pattern(100)
